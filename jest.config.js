@@ -1,0 +1,24 @@
+/** Two projects: fast unit tests beside the code, and integration tests against local components. */
+const transform = {
+  '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' }, module: { type: 'commonjs' } }],
+};
+
+module.exports = {
+  projects: [
+    {
+      displayName: 'unit',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/tools/**/*.test.ts'],
+    },
+    {
+      displayName: 'integration',
+      testEnvironment: 'node',
+      transform,
+      testMatch: ['<rootDir>/test/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/harness/globalSetup.ts',
+      globalTeardown: '<rootDir>/test/harness/globalTeardown.ts',
+      testTimeout: 60000,
+    },
+  ],
+};

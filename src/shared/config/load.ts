@@ -1,0 +1,164 @@
+import { readFileSync, existsSync } from 'node:fs';
+import path from 'node:path';
+import Ajv from 'ajv';
+import type { ErrorObject } from 'ajv';
+import { parse as parseYaml } from 'yaml';
+import type { Config } from './schema';
+import { configSchema } from './schema';
+
+export const CONFIG_ENVS = ['dev', 'qa', 'preprod', 'prod', 'local'] as const;
+export type ConfigEnv = (typeof CONFIG_ENVS)[number];
+
+/** Terraform environment → config environment (DOMAIN.md 7). */
+export const CONFIG_ENV_BY_TF_ENV: Record<string, ConfigEnv> = {
+  qa1: 'qa',
+  dev1: 'dev',
+  preprod1: 'preprod',
+  prod1: 'prod',
+};
+
+/** Raised for any configuration problem; the message lists every problem with key and file. */
+export class ConfigError extends Error {
+  constructor(
+    message: string,
+    readonly problems: string[] = [],
+  ) {
+    super(problems.length ? `${message}\n  - ${problems.join('\n  - ')}` : message);
+    this.name = 'ConfigError';
+  }
+}
+
+type Plain = Record<string, unknown>;
+const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Merged (not yet interpolated) configuration plus, for each key path, the file that set it. */
+export interface MergedConfig {
+  env: ConfigEnv;
+  values: Plain;
+  origins: Record<string, string>;
+}
+
+/** Deep-merges `override` over `base`: objects key by key, arrays and scalars replaced. */
+export function deepMerge(base: Plain, override: Plain): Plain {
+  const out: Plain = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
+      continue;
+    }
+    out[key] = isPlain(value) && isPlain(out[key]) ? deepMerge(out[key] as Plain, value) : value;
+  }
+  return out;
+}
+
+function recordOrigins(value: unknown, file: string, prefix: string, origins: Record<string, string>): void {
+  if (!isPlain(value)) {
+    return;
+  }
+  for (const [key, v] of Object.entries(value)) {
+    const keyPath = prefix ? `${prefix}.${key}` : key;
+    origins[keyPath] = file;
+    recordOrigins(v, file, keyPath, origins);
+  }
+}
+
+function readYaml(file: string): Plain {
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(`Cannot read ${path.basename(file)}: ${(error as Error).message}`);
+  }
+  if (parsed === null || parsed === undefined) {
+    return {};
+  }
+  if (!isPlain(parsed)) {
+    throw new ConfigError(`${path.basename(file)} must hold a YAML mapping at the top level`);
+  }
+  return parsed;
+}
+
+/** Default directory of the YAML files (the repository's `configs/`). */
+export const DEFAULT_CONFIG_DIR = path.resolve(__dirname, '../../../configs');
+
+/** Reads `default.config.yml` and `<env>.config.yml` from `dir` and deep-merges them. */
+export function loadMergedConfig(env: string, dir = DEFAULT_CONFIG_DIR): MergedConfig {
+  if (!(CONFIG_ENVS as readonly string[]).includes(env)) {
+    throw new ConfigError(`Unknown CONFIG_ENV "${env}"; expected one of ${CONFIG_ENVS.join(', ')}`);
+  }
+  const defaultFile = path.join(dir, 'default.config.yml');
+  const envFile = path.join(dir, `${env}.config.yml`);
+  for (const f of [defaultFile, envFile]) {
+    if (!existsSync(f)) {
+      throw new ConfigError(`Configuration file not found: ${f}`);
+    }
+  }
+  const base = readYaml(defaultFile);
+  const override = readYaml(envFile);
+  const origins: Record<string, string> = {};
+  recordOrigins(base, path.basename(defaultFile), '', origins);
+  recordOrigins(override, path.basename(envFile), '', origins);
+  return { env: env as ConfigEnv, values: deepMerge(base, override), origins };
+}
+
+const ENV_REF = /\$\{env:([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
+
+/** Replaces `${env:NAME}` / `${env:NAME:-fallback}` in every string; a missing variable without fallback is an error. */
+export function interpolate(values: unknown, environment: NodeJS.ProcessEnv, keyPath = ''): unknown {
+  if (typeof values === 'string') {
+    return values.replace(ENV_REF, (_m, name: string, fallback: string | undefined) => {
+      const v = environment[name];
+      if (v !== undefined && v !== '') {
+        return v;
+      }
+      if (fallback !== undefined) {
+        return fallback;
+      }
+      throw new ConfigError(`Configuration key "${keyPath}" needs environment variable ${name}, which is not set`);
+    });
+  }
+  if (Array.isArray(values)) {
+    return values.map((v, i) => interpolate(v, environment, `${keyPath}[${i}]`));
+  }
+  if (isPlain(values)) {
+    return Object.fromEntries(
+      Object.entries(values).map(([k, v]) => [k, interpolate(v, environment, keyPath ? `${keyPath}.${k}` : k)]),
+    );
+  }
+  return values;
+}
+
+let compiled: ReturnType<Ajv['compile']> | undefined;
+function validator() {
+  compiled ??= new Ajv({ allErrors: true, strict: true }).compile(configSchema);
+  return compiled;
+}
+
+function describe(error: ErrorObject, merged: MergedConfig): string {
+  const at = error.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const fileOf = (key: string) => merged.origins[key] ?? merged.origins[at] ?? `${merged.env}.config.yml`;
+  if (error.keyword === 'additionalProperties') {
+    const key = at ? `${at}.${error.params.additionalProperty}` : String(error.params.additionalProperty);
+    return `unknown key "${key}" in ${fileOf(key)}`;
+  }
+  if (error.keyword === 'required') {
+    const key = at ? `${at}.${error.params.missingProperty}` : String(error.params.missingProperty);
+    return `missing key "${key}" (set it in default.config.yml or ${merged.env}.config.yml)`;
+  }
+  return `key "${at}" ${error.message} (from ${fileOf(at)})`;
+}
+
+/** Validates interpolated values against the schema; throws a ConfigError naming each bad key and its file. */
+export function validateConfig(values: unknown, merged: MergedConfig): Config {
+  const validate = validator();
+  if (!validate(values)) {
+    const problems = (validate.errors ?? []).map((e) => describe(e, merged));
+    throw new ConfigError(`Invalid configuration for CONFIG_ENV=${merged.env}`, [...new Set(problems)]);
+  }
+  return values as Config;
+}
+
+/** Loads, interpolates and validates the configuration of `env` from YAML files. */
+export function loadConfig(env: string, options: { dir?: string; environment?: NodeJS.ProcessEnv } = {}): Config {
+  const merged = loadMergedConfig(env, options.dir);
+  return validateConfig(interpolate(merged.values, options.environment ?? process.env), merged);
+}

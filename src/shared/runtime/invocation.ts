@@ -1,0 +1,100 @@
+import type { Context } from 'aws-lambda';
+import { getConfig } from '../config';
+import { runWithContext, newCorrelationId } from './context';
+import type { Logger, LogLevel } from './logger';
+import { createLogger, formatError } from './logger';
+import { withSpan } from './tracing';
+
+/** What every worker's logic receives besides its input. */
+export interface WorkerContext {
+  worker: string;
+  log: Logger;
+  correlationId: string;
+  /** Milliseconds left before Lambda stops the invocation (Infinity outside Lambda). */
+  remainingTimeMs(): number;
+}
+
+/** Options shared by every trigger adapter. */
+export interface AdapterOptions {
+  worker: string;
+  /** Logger to use; defaults to a JSON logger configured from `logging` in config. */
+  log?: Logger;
+}
+
+/**
+ * The logger of a worker, configured from `logging` in the configuration. When the
+ * configuration itself is broken the logger falls back to defaults and says why, so the
+ * invocation's failure still reaches the logs.
+ */
+export function workerLogger(worker: string): Logger {
+  const tag = `reg-workers:${worker}`;
+  const level = process.env.LOG_LEVEL as LogLevel | undefined;
+  try {
+    const { logging } = getConfig();
+    return createLogger({ tag, level: level ?? logging.level, secretKeys: logging.secretKeys });
+  } catch (error) {
+    const log = createLogger({ tag, level });
+    log.error('configuration could not be loaded; logging with defaults', { error: formatError(error) });
+    return log;
+  }
+}
+
+/** Correlation id of an incoming event: an explicit one when the caller sent it, else a new one. */
+export function correlationIdOf(event: unknown): string {
+  if (event && typeof event === 'object') {
+    const e = event as Record<string, unknown>;
+    const headers = e.headers as Record<string, unknown> | undefined;
+    const candidate = e.correlationId ?? headers?.['x-correlation-id'] ?? headers?.['X-Correlation-Id'];
+    if (typeof candidate === 'string' && candidate.length > 0 && candidate.length <= 128) {
+      return candidate;
+    }
+  }
+  return newCorrelationId();
+}
+
+/**
+ * Runs one invocation: sets the correlation context, opens a span, times it and logs one
+ * summary line (the `summary` callback supplies the counts). Errors are logged and rethrown.
+ */
+export async function runInvocation<T>(
+  options: AdapterOptions,
+  event: unknown,
+  lambdaContext: Context | undefined,
+  fn: (ctx: WorkerContext) => Promise<T>,
+  summary: (result: T) => Record<string, unknown> = () => ({}),
+): Promise<T> {
+  const correlationId = correlationIdOf(event);
+  const awsRequestId = lambdaContext?.awsRequestId;
+  return runWithContext({ worker: options.worker, correlationId, awsRequestId }, async () => {
+    const log = options.log ?? workerLogger(options.worker);
+    const started = performance.now();
+    const ctx: WorkerContext = {
+      worker: options.worker,
+      log,
+      correlationId,
+      remainingTimeMs: () => lambdaContext?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY,
+    };
+    return withSpan(
+      `worker ${options.worker}`,
+      { 'worker.name': options.worker, 'correlation.id': correlationId, 'faas.execution': awsRequestId ?? '' },
+      async () => {
+        try {
+          const result = await fn(ctx);
+          log.info('invocation finished', {
+            worker: options.worker,
+            durationMs: Math.round(performance.now() - started),
+            ...summary(result),
+          });
+          return result;
+        } catch (error) {
+          log.error('invocation failed', {
+            worker: options.worker,
+            durationMs: Math.round(performance.now() - started),
+            error: formatError(error),
+          });
+          throw error;
+        }
+      },
+    );
+  });
+}
