@@ -1,0 +1,61 @@
+import type { ServiceClient } from './http';
+import { segment } from './http';
+
+/** The fields of a Campaign Service market the workers read (DOMAIN 2.2); others pass through. */
+export interface MarketDocument {
+  id: string;
+  campaign_id: string;
+  name?: string;
+  city?: string;
+  state?: string;
+  timezone?: string;
+  date?: { created?: string; updated?: string; notification?: string; notified?: string };
+  event?: {
+    date?: string;
+    presaleDateTime?: string;
+    ids?: string[];
+    link?: string;
+    ticketer?: string;
+    venue?: { name?: string };
+    sharedCode?: string;
+    [field: string]: unknown;
+  };
+  [field: string]: unknown;
+}
+
+/** The fields of a Campaign Service campaign the workers read (DOMAIN 2.1); others pass through. */
+export interface CampaignDocument {
+  id: string;
+  status?: string;
+  domain?: { site?: string };
+  date?: Record<string, unknown>;
+  markets?: MarketDocument[];
+  options?: Record<string, unknown>;
+  [field: string]: unknown;
+}
+
+export interface CampaignService {
+  /** The campaign, or null when Campaign Service does not know it. */
+  getCampaign(campaignId: string): Promise<CampaignDocument | null>;
+  /** One market of a campaign, or null when unknown. */
+  getMarket(campaignId: string, marketId: string): Promise<MarketDocument | null>;
+  /** All markets of a campaign (empty when the campaign is unknown). */
+  getMarkets(campaignId: string): Promise<MarketDocument[]>;
+}
+
+const FOUND_OR_MISSING = [200, 404] as const;
+
+/** Campaign Service client (campaigns and markets by id). */
+export function createCampaignService(client: ServiceClient): CampaignService {
+  const getOrNull = async <T>(path: string): Promise<T | null> => {
+    const res = await client.send<T>('GET', path, { expectedStatuses: FOUND_OR_MISSING });
+    return res.status === 404 ? null : res.data;
+  };
+  return {
+    getCampaign: (campaignId) => getOrNull<CampaignDocument>(`/campaigns/${segment(campaignId)}`),
+    getMarket: (campaignId, marketId) =>
+      getOrNull<MarketDocument>(`/campaigns/${segment(campaignId)}/markets/${segment(marketId)}`),
+    getMarkets: async (campaignId) =>
+      (await getOrNull<MarketDocument[]>(`/campaigns/${segment(campaignId)}/markets`)) ?? [],
+  };
+}

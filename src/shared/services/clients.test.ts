@@ -1,0 +1,173 @@
+import type { HttpMethod, RequestOptions, ServiceClient, ServiceResponse } from './http';
+import { createCampaignService } from './campaigns';
+import { createCodeService } from './codes';
+import { createEntryService, normalizeEligibility, normalizeScoringPage, validateCodeAssignments } from './entries';
+import { createExportsService } from './exports';
+import { createUserService } from './users';
+
+/** A ServiceClient that records calls and answers from a queue. */
+function stubClient(...responses: ServiceResponse<unknown>[]) {
+  const calls: { method: HttpMethod; path: string; options?: RequestOptions }[] = [];
+  const send = async <T>(method: HttpMethod, path: string, options?: RequestOptions) => {
+    calls.push({ method, path, options });
+    return (responses.shift() ?? { status: 200, data: undefined }) as ServiceResponse<T>;
+  };
+  const client: ServiceClient = {
+    service: 'entries',
+    send,
+    request: async (m, p, o) => (await send(m, p, o)).data as never,
+  };
+  return { client, calls };
+}
+
+const assignment = (userId: string) => ({ userId, code: `C-${userId}`, date: { start: '2026-05-01T17:00:00Z' } });
+
+describe('entries client', () => {
+  it('normalises both eligibility shapes to { total, byMarket }', () => {
+    expect(normalizeEligibility({ total: 3, byMarket: { m1: 2, m2: 1 } })).toEqual({
+      total: 3,
+      byMarket: { m1: 2, m2: 1 },
+    });
+    expect(
+      normalizeEligibility({
+        count: 5,
+        byMarket: [
+          { marketId: 'm1', count: 4 },
+          { id: 'm2', total: 1 },
+        ],
+      }),
+    ).toEqual({ total: 5, byMarket: { m1: 4, m2: 1 } });
+    expect(normalizeEligibility({ byMarket: { m1: 2, m2: 1 } })).toEqual({ total: 3, byMarket: { m1: 2, m2: 1 } });
+  });
+
+  it('normalises the scoring page shapes and phone objects', () => {
+    const raw = {
+      user_id: 'u1',
+      globalUserId: 'g1',
+      verdict: true,
+      marketIds: ['m1'],
+      phone: { number: '+15555550100', type: 'mobile' },
+      score: 9,
+    };
+    expect(normalizeScoringPage({ data: [raw], total: 10, limit: 1, offset: 0 })).toEqual({
+      records: [
+        expect.objectContaining({ userId: 'u1', globalUserId: 'g1', phone: '+15555550100', score: 9, verdict: true }),
+      ],
+      total: 10,
+    });
+    expect(normalizeScoringPage({ list: [raw], counts: { total: 4 } }).total).toBe(4);
+    expect(normalizeScoringPage({ records: [], total: 0 })).toEqual({ records: [], total: 0 });
+  });
+
+  it('validates code assignments: 1 to 1000 items, unique user ids, code and date.start', () => {
+    expect(() => validateCodeAssignments([])).toThrow('1 to 1000 items, got 0');
+    expect(() => validateCodeAssignments(Array.from({ length: 1001 }, (_, i) => assignment(String(i))))).toThrow(
+      'got 1001',
+    );
+    expect(() => validateCodeAssignments([assignment('a'), assignment('a')])).toThrow('user a more than once');
+    expect(() => validateCodeAssignments([{ userId: 'a', code: 'X', date: { start: '' } }])).toThrow(
+      'needs userId, code and date.start',
+    );
+    expect(() => validateCodeAssignments(Array.from({ length: 1000 }, (_, i) => assignment(String(i))))).not.toThrow();
+  });
+
+  it('does not call the service for an invalid assignment or an empty batch', async () => {
+    const { client, calls } = stubClient();
+    const entries = createEntryService(client);
+    await expect(entries.assignCodes('c1', [])).rejects.toThrow(RangeError);
+    await expect(entries.batchUpsert([])).resolves.toEqual({ upsertedCount: 0, deletedCount: 0, failed: [] });
+    await expect(entries.refreshScores([])).resolves.toEqual({ refreshedCount: 0, failed: [] });
+    expect(calls).toEqual([]);
+  });
+
+  it('sends deletions and upserts with the other list empty, and defaults missing counts', async () => {
+    const { client, calls } = stubClient({ status: 200, data: { deletedCount: 1 } });
+    await expect(createEntryService(client).batchDelete([{ campaignId: 'c1', userId: 'u1' }])).resolves.toEqual({
+      upsertedCount: 0,
+      deletedCount: 1,
+      failed: [],
+    });
+    expect(calls[0]).toEqual({
+      method: 'POST',
+      path: '/v2/entries',
+      options: { body: { entries: [], deletions: [{ campaignId: 'c1', userId: 'u1' }] } },
+    });
+  });
+
+  it('encodes ids in paths and keeps orderBy out of the query', async () => {
+    const { client, calls } = stubClient({ status: 200, data: { data: [], total: 0 } });
+    await createEntryService(client).getScoringPage('c/1', {
+      marketId: 'm1',
+      limit: 10,
+      offset: 20,
+      orderBy: 'score',
+      reassign: false,
+    });
+    expect(calls[0]).toEqual({
+      method: 'GET',
+      path: '/c%2F1/entries/scoring',
+      options: { query: { marketId: 'm1', limit: 10, offset: 20, reassign: false } },
+    });
+  });
+});
+
+describe('campaigns client', () => {
+  it('maps 404 to null and an unknown campaign to no markets', async () => {
+    const { client, calls } = stubClient(
+      { status: 404, data: {} },
+      { status: 404, data: {} },
+      { status: 200, data: { id: 'm1', campaign_id: 'c1' } },
+    );
+    const campaigns = createCampaignService(client);
+    await expect(campaigns.getCampaign('c1')).resolves.toBeNull();
+    await expect(campaigns.getMarkets('c1')).resolves.toEqual([]);
+    await expect(campaigns.getMarket('c1', 'm1')).resolves.toEqual({ id: 'm1', campaign_id: 'c1' });
+    expect(calls.map((c) => c.options?.expectedStatuses)).toEqual([
+      [200, 404],
+      [200, 404],
+      [200, 404],
+    ]);
+  });
+});
+
+describe('codes client', () => {
+  it('skips the call for no codes and reads counts', async () => {
+    const { client, calls } = stubClient({ status: 200, data: { available: 2, reserved: 1 } });
+    const codes = createCodeService(client);
+    await expect(codes.assignCodes('c1', [])).resolves.toEqual({ count: { in: 0, updated: 0 } });
+    await expect(codes.countCodes('c1', { type: 'tm' })).resolves.toEqual({ available: 2, reserved: 1, assigned: 0 });
+    expect(calls).toEqual([{ method: 'GET', path: '/c1/codes/count', options: { query: { type: 'tm' } } }]);
+  });
+});
+
+describe('users client', () => {
+  it('derives success from failed ids when the service omits it', async () => {
+    const { client } = stubClient({ status: 200, data: { failed: ['g2'] } });
+    await expect(
+      createUserService(client).batchUpsert([{ globalUserId: 'g1' }, { globalUserId: 'g2' }]),
+    ).resolves.toEqual({ success: false, failed: ['g2'] });
+  });
+});
+
+describe('exports client', () => {
+  it('reports created from the status', async () => {
+    const record = {
+      id: 'e1',
+      exportType: 'autoReminderEmail',
+      campaignId: 'c1',
+      status: 'PENDING',
+      date: { created: 'now' },
+    };
+    const { client, calls } = stubClient({ status: 201, data: record }, { status: 200, data: record });
+    const exportsService = createExportsService(client);
+    await expect(exportsService.createExport('c1', { exportType: 'autoReminderEmail' })).resolves.toEqual({
+      ...record,
+      created: true,
+    });
+    await expect(exportsService.createExport('c1', { exportType: 'autoReminderEmail' })).resolves.toEqual({
+      ...record,
+      created: false,
+    });
+    expect(calls[0].options?.expectedStatuses).toEqual([200, 201]);
+  });
+});

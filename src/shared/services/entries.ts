@@ -1,0 +1,271 @@
+import type { ServiceClient } from './http';
+import { segment } from './http';
+
+/** An entry as replicated to Entry Service: the demand-table entry without PK, SK, type, needsReplication. */
+export interface EntryUpsert {
+  campaignId: string;
+  userId: string;
+  [attribute: string]: unknown;
+}
+
+export interface EntryRef {
+  campaignId: string;
+  userId: string;
+}
+
+export interface BatchEntriesResult {
+  upsertedCount: number;
+  deletedCount: number;
+  /** User ids the service could not write; only their records are retried. */
+  failed: string[];
+}
+
+export interface RefreshScoresResult {
+  refreshedCount: number;
+  failed: string[];
+}
+
+export interface CodeAssignment {
+  /** Entry Service user id (24 characters). */
+  userId: string;
+  code: string;
+  /** Market the code is for; kept on the scoring record so the fan counts as selected there. */
+  marketId?: string;
+  date: { start: string; end?: string; revealCode?: string; created?: string };
+}
+
+export interface AssignCodesResult {
+  assignedCount: number;
+  failed: string[];
+}
+
+/** Entry Service scoring record (DOMAIN 2.4). */
+export interface ScoringRecord {
+  readonly userId: string;
+  readonly globalUserId: string;
+  readonly memberId?: string;
+  readonly name?: { readonly first?: string; readonly last?: string };
+  readonly email?: string;
+  readonly phone?: string;
+  readonly score?: number;
+  readonly verdict: boolean;
+  readonly locale?: string;
+  readonly marketIds: readonly string[];
+  readonly codes?: readonly { readonly id: string; readonly marketId?: string }[];
+}
+
+export interface EligibilityQuery {
+  marketIds: readonly string[];
+  excludeIntlPhone?: boolean;
+  /** Count fans who already hold a code for the market too (default: only those without). */
+  reassign?: boolean;
+  /** Count only fans who hold a code for the market. */
+  selectedOnly?: boolean;
+  minScore?: number;
+  maxScore?: number;
+}
+
+export interface EligibilityCount {
+  /** Distinct eligible fans over all requested markets. */
+  total: number;
+  byMarket: Record<string, number>;
+}
+
+export interface ScoringQuery {
+  marketId: string;
+  selectedOnly?: boolean;
+  reassign?: boolean;
+  minScore?: number;
+  maxScore?: number;
+  limit: number;
+  offset: number;
+  /** Highest score first; the service's default order. */
+  orderBy?: 'score';
+}
+
+export interface ScoringPage {
+  records: ScoringRecord[];
+  total: number;
+}
+
+export type StatsStatus = 'PENDING' | 'PROCESSING' | 'FINISHED' | 'FAILED';
+
+export interface StatsUpdate {
+  marketId?: string;
+  dateId?: string;
+  status: StatsStatus;
+  count?: { total?: number; processed?: number; failed?: number };
+  error?: string;
+}
+
+export interface StatsDocument {
+  campaignId: string;
+  type: string;
+  marketId?: string;
+  dateId?: string;
+  status: StatsStatus;
+  count: Record<string, number>;
+  error?: string;
+  date?: { created?: string; updated?: string };
+}
+
+/** The most items Entry Service accepts in one code assignment. */
+export const MAX_CODE_ASSIGNMENTS = 1000;
+
+export interface EntryService {
+  /** Writes entries and deletions in one call; returns counts and the user ids that failed. */
+  batchWrite(entries: readonly EntryUpsert[], deletions: readonly EntryRef[]): Promise<BatchEntriesResult>;
+  /** Upserts entries; returns counts and the user ids that failed. */
+  batchUpsert(entries: readonly EntryUpsert[]): Promise<BatchEntriesResult>;
+  /** Deletes entries; returns counts and the user ids that failed. */
+  batchDelete(deletions: readonly EntryRef[]): Promise<BatchEntriesResult>;
+  /** Asks Entry Service to refresh phone score and account fanscore of entries. */
+  refreshScores(entries: readonly EntryRef[]): Promise<RefreshScoresResult>;
+  /** Assigns access codes to fans of a campaign (1–1000 unique user ids). */
+  assignCodes(campaignId: string, items: readonly CodeAssignment[]): Promise<AssignCodesResult>;
+  /** Eligible fan counts for markets of a campaign. */
+  getEligibilityCount(campaignId: string, query: EligibilityQuery): Promise<EligibilityCount>;
+  /** One page of a market's eligible scoring records, highest score first. */
+  getScoringPage(campaignId: string, query: ScoringQuery): Promise<ScoringPage>;
+  /** Creates or updates the stats document of a run (`type`, market, date). */
+  upsertStats(campaignId: string, type: string, stats: StatsUpdate): Promise<void>;
+  /** Stats documents of a campaign's `type`, optionally narrowed to a market and date. */
+  getStats(campaignId: string, type: string, query?: { marketId?: string; dateId?: string }): Promise<StatsDocument[]>;
+}
+
+const num = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
+const ids = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+const asObject = (value: unknown): Record<string, unknown> =>
+  value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+
+/** Normalises the counts shapes Entry Service has used (`{ total, byMarket }`, `{ count, byMarket: [...] }`). */
+export function normalizeEligibility(body: unknown): EligibilityCount {
+  const o = asObject(body);
+  const byMarket: Record<string, number> = {};
+  if (Array.isArray(o.byMarket)) {
+    for (const item of o.byMarket.map(asObject)) {
+      const id = item.marketId ?? item.id;
+      if (typeof id === 'string') {
+        byMarket[id] = num(item.count ?? item.total);
+      }
+    }
+  } else {
+    for (const [id, count] of Object.entries(asObject(o.byMarket))) {
+      byMarket[id] = num(count);
+    }
+  }
+  const total =
+    typeof o.total === 'number'
+      ? o.total
+      : typeof o.count === 'number'
+        ? o.count
+        : Object.values(byMarket).reduce((a, b) => a + b, 0);
+  return { total, byMarket };
+}
+
+/** Normalises a scoring record (`phone` may be `{ number, type }`, `user_id` for `userId`). */
+export function normalizeScoringRecord(raw: unknown): ScoringRecord {
+  const r = asObject(raw);
+  const phone =
+    typeof r.phone === 'object' && r.phone !== null
+      ? (r.phone as { number?: string }).number
+      : (r.phone as string | undefined);
+  return {
+    ...(r as unknown as ScoringRecord),
+    userId: String(r.userId ?? r.user_id ?? ''),
+    globalUserId: String(r.globalUserId ?? ''),
+    phone,
+    verdict: r.verdict === true,
+    marketIds: ids(r.marketIds),
+  };
+}
+
+/** Normalises the page shapes Entry Service has used (`{ data, total }`, `{ list, counts: { total } }`, `{ records, total }`). */
+export function normalizeScoringPage(body: unknown): ScoringPage {
+  const o = asObject(body);
+  const list = Array.isArray(body)
+    ? body
+    : Array.isArray(o.records)
+      ? o.records
+      : Array.isArray(o.list)
+        ? o.list
+        : Array.isArray(o.data)
+          ? o.data
+          : [];
+  const total = typeof o.total === 'number' ? o.total : num(asObject(o.counts).total) || list.length;
+  return { records: list.map(normalizeScoringRecord), total };
+}
+
+/** Checks a code assignment batch the way Entry Service does, before spending a call on it. */
+export function validateCodeAssignments(items: readonly CodeAssignment[]): void {
+  if (items.length < 1 || items.length > MAX_CODE_ASSIGNMENTS) {
+    throw new RangeError(`code assignments must hold 1 to ${MAX_CODE_ASSIGNMENTS} items, got ${items.length}`);
+  }
+  const seen = new Set<string>();
+  for (const item of items) {
+    if (!item.userId || !item.code || !item.date?.start) {
+      throw new TypeError(`code assignment for user "${item.userId}" needs userId, code and date.start`);
+    }
+    if (seen.has(item.userId)) {
+      throw new TypeError(`code assignments hold user ${item.userId} more than once`);
+    }
+    seen.add(item.userId);
+  }
+}
+
+/** Entry Service client (entries, scores, code assignment, scoring pages, stats). */
+export function createEntryService(client: ServiceClient): EntryService {
+  const batchWrite = async (
+    entries: readonly EntryUpsert[],
+    deletions: readonly EntryRef[],
+  ): Promise<BatchEntriesResult> => {
+    if (entries.length === 0 && deletions.length === 0) {
+      return { upsertedCount: 0, deletedCount: 0, failed: [] };
+    }
+    const body = asObject(await client.request('POST', '/v2/entries', { body: { entries, deletions } }));
+    return { upsertedCount: num(body.upsertedCount), deletedCount: num(body.deletedCount), failed: ids(body.failed) };
+  };
+
+  return {
+    batchWrite,
+    batchUpsert: (entries) => batchWrite(entries, []),
+    batchDelete: (deletions) => batchWrite([], deletions),
+
+    async refreshScores(entries) {
+      if (entries.length === 0) {
+        return { refreshedCount: 0, failed: [] };
+      }
+      const refs = entries.map(({ campaignId, userId }) => ({ campaignId, userId }));
+      const body = asObject(await client.request('POST', '/v2/refreshScores', { body: { entries: refs } }));
+      return { refreshedCount: num(body.refreshedCount), failed: ids(body.failed) };
+    },
+
+    async assignCodes(campaignId, items) {
+      validateCodeAssignments(items);
+      const body = asObject(await client.request('POST', `/${segment(campaignId)}/entries/codes`, { body: items }));
+      return { assignedCount: num(body.assignedCount), failed: ids(body.failed) };
+    },
+
+    async getEligibilityCount(campaignId, query) {
+      const body = await client.request('GET', `/${segment(campaignId)}/entries/eligibility`, { query: { ...query } });
+      return normalizeEligibility(body);
+    },
+
+    async getScoringPage(campaignId, { orderBy: _orderBy, ...query }) {
+      const body = await client.request('GET', `/${segment(campaignId)}/entries/scoring`, { query });
+      return normalizeScoringPage(body);
+    },
+
+    async upsertStats(campaignId, type, stats) {
+      await client.request('POST', `/${segment(campaignId)}/stats/${segment(type)}`, { body: stats });
+    },
+
+    async getStats(campaignId, type, query = {}) {
+      const body = await client.request<unknown>('GET', `/${segment(campaignId)}/stats/${segment(type)}`, { query });
+      if (Array.isArray(body)) {
+        return body as StatsDocument[];
+      }
+      return body ? [body as StatsDocument] : [];
+    },
+  };
+}
