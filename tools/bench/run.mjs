@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// `npm run bench`: compiles tools/bench/main.ts with esbuild (dependencies stay external, so they
+// load from node_modules) into .local/ and runs it with this Node. Arguments pass through
+// (e.g. `npm run bench -- dataPipeline` runs only bench/dataPipeline.bench.ts).
+import { build } from 'esbuild';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const outfile = path.join(root, '.local', 'bench', 'main.cjs');
+await build({
+  entryPoints: [path.join(root, 'tools/bench/main.ts')],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node22',
+  packages: 'external',
+  logLevel: 'warning',
+});
+const result = spawnSync(process.execPath, [outfile, ...process.argv.slice(2)], { stdio: 'inherit', cwd: root });
+process.exit(result.status ?? 1);
