@@ -1,6 +1,9 @@
 /** Two projects: fast unit tests beside the code, and integration tests against local components. */
 const transform = {
-  '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' }, module: { type: 'commonjs' } }],
+  '^.+\\.(t|j)s$': [
+    '@swc/jest',
+    { jsc: { parser: { syntax: 'typescript' }, target: 'es2023' }, module: { type: 'commonjs' } },
+  ],
 };
 
 // jose ships only as ES modules; let swc compile it to CommonJS like our own code.
@@ -23,7 +26,8 @@ module.exports = {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       globalSetup: '<rootDir>/test/harness/globalSetup.ts',
       globalTeardown: '<rootDir>/test/harness/globalTeardown.ts',
-      testTimeout: 60000,
+      // testTimeout is not a per-project option; the setup file sets it for integration tests.
+      setupFilesAfterEnv: ['<rootDir>/test/harness/jestSetup.ts'],
     },
   ],
 };

@@ -26,7 +26,10 @@ const SEED: Record<string, { stack: string; trigger: string; timeout: number; me
 describe('worker registry', () => {
   it('lists exactly the 15 workers of the seed with their stack, trigger, timeout and memory', () => {
     const actual = Object.fromEntries(
-      WORKERS.map((w) => [w.name, { stack: w.stack, trigger: w.trigger.kind, timeout: w.timeoutSeconds, memory: w.memoryMb }]),
+      WORKERS.map((w) => [
+        w.name,
+        { stack: w.stack, trigger: w.trigger.kind, timeout: w.timeoutSeconds, memory: w.memoryMb },
+      ]),
     );
     expect(actual).toEqual(SEED);
   });

@@ -68,7 +68,9 @@ function markdown(info: ReturnType<typeof machine>, reports: ModuleReport[]): st
     lines.push('| Measure | Value | Target | Baseline | Notes |', '|---|---|---|---|---|');
     for (const row of r.rows) {
       const baseline = row.baseline ? `${row.baseline.name}: ${fmt(row.baseline.value)} ${row.unit}` : '';
-      lines.push(`| ${row.name} | ${fmt(row.value)} ${row.unit} | ${row.target ?? ''} | ${baseline} | ${row.notes ?? ''} |`);
+      lines.push(
+        `| ${row.name} | ${fmt(row.value)} ${row.unit} | ${row.target ?? ''} | ${baseline} | ${row.notes ?? ''} |`,
+      );
     }
     lines.push('');
   }
@@ -83,7 +85,12 @@ async function main(): Promise<void> {
     .sort();
   console.log(`benchmarks: ${files.map((f) => f.replace('.bench.ts', '')).join(', ') || '(none)'}`);
   const started = Date.now();
-  const [dynamo, sqs, redis, kafka] = await Promise.all([startDynamoDb(), startSqsSns(), startRedis(), startKafkaMock()]);
+  const [dynamo, sqs, redis, kafka] = await Promise.all([
+    startDynamoDb(),
+    startSqsSns(),
+    startRedis(),
+    startKafkaMock(),
+  ]);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     DYNAMODB_ENDPOINT: dynamo.endpoint,

@@ -62,7 +62,10 @@ export async function startSecretsManager(port = 0, region = 'us-east-1'): Promi
     PutSecretValue: (b) => {
       const s = find(b.SecretId);
       if (!s) {
-        return [400, { __type: 'ResourceNotFoundException', message: `Secrets Manager can't find the specified secret.` }];
+        return [
+          400,
+          { __type: 'ResourceNotFoundException', message: `Secrets Manager can't find the specified secret.` },
+        ];
       }
       put(s.name, b.SecretString ?? '');
       return [200, { ARN: s.arn, Name: s.name, VersionId: find(s.name)?.versionId }];

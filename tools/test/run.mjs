@@ -22,7 +22,9 @@ function step(name, command, args) {
 }
 
 if (process.versions.node.split('.')[0] !== '22') {
-  console.error(`reg-workers needs Node 22 (this is ${process.version}); run it through npm (npm test), which uses the pinned node@22.`);
+  console.error(
+    `reg-workers needs Node 22 (this is ${process.version}); run it through npm (npm test), which uses the pinned node@22.`,
+  );
   process.exit(1);
 }
 
@@ -50,7 +52,9 @@ if (existsSync(report)) {
   totals.failed += r.numFailedTests;
   totals.skipped += r.numPendingTests + r.numTodoTests;
   // A suite that fails to load has no failed test of its own: count it, so it cannot pass unseen.
-  totals.failed += r.testResults.filter((s) => s.status === 'failed' && s.assertionResults.every((a) => a.status !== 'failed')).length;
+  totals.failed += r.testResults.filter(
+    (s) => s.status === 'failed' && s.assertionResults.every((a) => a.status !== 'failed'),
+  ).length;
 } else {
   totals.failed++;
 }

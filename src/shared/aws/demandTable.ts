@@ -1,5 +1,11 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { BatchGetCommand, BatchWriteCommand, GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { InviteType, TableKey } from './keys';
 import { entryKey, inviteKey, keyOf } from './keys';
 
@@ -45,7 +51,9 @@ export const isTransactionConditionFailed = (error: unknown): boolean =>
 export function createDemandTable(client: DynamoDBDocumentClient, tableName: string) {
   /** Reads one item (strongly consistent when asked). */
   async function get(key: TableKey, consistent = false): Promise<Item | undefined> {
-    const out = await client.send(new GetCommand({ TableName: tableName, Key: keyOf(key), ConsistentRead: consistent }));
+    const out = await client.send(
+      new GetCommand({ TableName: tableName, Key: keyOf(key), ConsistentRead: consistent }),
+    );
     return out.Item as Item | undefined;
   }
 

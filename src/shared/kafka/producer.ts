@@ -44,20 +44,29 @@ export function parseCertificate(value: unknown): KafkaCertificate {
  */
 export function createKafkaPublisher(options: KafkaPublisherOptions) {
   let producer: Promise<Producer> | undefined;
-  const brokers = options.brokers.flatMap((b) => b.split(',')).map((b) => b.trim()).filter(Boolean);
+  const brokers = options.brokers
+    .flatMap((b) => b.split(','))
+    .map((b) => b.trim())
+    .filter(Boolean);
 
   async function connect(): Promise<Producer> {
     const certificate = options.ssl ? await options.loadCertificate() : undefined;
     const kafka = new Kafka({
       clientId: options.clientId,
       brokers,
-      ssl: certificate ? { cert: certificate.cert, key: certificate.key, ca: certificate.ca, rejectUnauthorized: true } : false,
+      ssl: certificate
+        ? { cert: certificate.cert, key: certificate.key, ca: certificate.ca, rejectUnauthorized: true }
+        : false,
       connectionTimeout: options.connectionTimeoutMs,
       requestTimeout: options.requestTimeoutMs,
       retry: { retries: options.retries ?? 2, initialRetryTime: 100, maxRetryTime: 1000 },
       logLevel: logLevel.NOTHING,
     });
-    const p = kafka.producer({ allowAutoTopicCreation: true, idempotent: false, retry: { retries: options.retries ?? 2 } });
+    const p = kafka.producer({
+      allowAutoTopicCreation: true,
+      idempotent: false,
+      retry: { retries: options.retries ?? 2 },
+    });
     await p.connect();
     return p;
   }
@@ -74,15 +83,19 @@ export function createKafkaPublisher(options: KafkaPublisherOptions) {
     if (messages.length === 0) {
       return;
     }
-    await withSpan('kafka send', { 'messaging.destination': topic, 'messaging.batch.size': messages.length }, async () => {
-      producer ??= connect();
-      try {
-        await (await producer).send({ topic, messages, acks: -1, compression: CompressionTypes.GZIP });
-      } catch (error) {
-        await drop(error);
-        throw error;
-      }
-    });
+    await withSpan(
+      'kafka send',
+      { 'messaging.destination': topic, 'messaging.batch.size': messages.length },
+      async () => {
+        producer ??= connect();
+        try {
+          await (await producer).send({ topic, messages, acks: -1, compression: CompressionTypes.GZIP });
+        } catch (error) {
+          await drop(error);
+          throw error;
+        }
+      },
+    );
   }
 
   /** Disconnects the producer (local tools and tests). */

@@ -14,7 +14,8 @@ const parseOrder = (body: unknown) => {
   return { id: b.id };
 };
 
-const failures = (r: { batchItemFailures: { itemIdentifier: string }[] }) => r.batchItemFailures.map((f) => f.itemIdentifier);
+const failures = (r: { batchItemFailures: { itemIdentifier: string }[] }) =>
+  r.batchItemFailures.map((f) => f.itemIdentifier);
 
 describe('sqsBatchHandler', () => {
   it('reports only the messages the worker failed, by messageId', async () => {
@@ -46,7 +47,9 @@ describe('sqsBatchHandler', () => {
     const result = await handler(sqsEvent(['{not json', { id: 'x' }, { id: 7 }]));
     expect(failures(result)).toEqual([]);
     expect(seen).toEqual([7]);
-    const reasons = log.lines.filter((l) => l.message === 'record rejected').map((l) => (l.data as { reason: string }).reason);
+    const reasons = log.lines
+      .filter((l) => l.message === 'record rejected')
+      .map((l) => (l.data as { reason: string }).reason);
     expect(reasons).toEqual([expect.stringMatching(/^message body is not valid JSON/), 'id must be a number']);
   });
 
@@ -133,7 +136,9 @@ describe('streamBatchHandler', () => {
         return { failed: [] };
       },
     });
-    await handler(kinesisEvent([change('MODIFY', { PK: 'e:c1', SK: 'entry#u1', markets: new Set(['b', 'a']), n: 1 }, { n: 0 })]));
+    await handler(
+      kinesisEvent([change('MODIFY', { PK: 'e:c1', SK: 'entry#u1', markets: new Set(['b', 'a']), n: 1 }, { n: 0 })]),
+    );
     expect(seen).toEqual([
       {
         sequenceNumber: '1000',
@@ -152,10 +157,17 @@ describe('streamBatchHandler', () => {
     const handler = streamBatchHandler({
       worker: 'w',
       log,
-      process: async (records) => ({ failed: records.filter((r) => r.operation === 'REMOVE').map((r) => r.sequenceNumber) }),
+      process: async (records) => ({
+        failed: records.filter((r) => r.operation === 'REMOVE').map((r) => r.sequenceNumber),
+      }),
     });
     const result = await handler(
-      kinesisEvent([change('INSERT', { a: 1 }), 'not json', change('REMOVE', undefined, { a: 1 }), { eventName: 'WHAT' }]),
+      kinesisEvent([
+        change('INSERT', { a: 1 }),
+        'not json',
+        change('REMOVE', undefined, { a: 1 }),
+        { eventName: 'WHAT' },
+      ]),
     );
     expect(failures(result)).toEqual(['1002']);
     expect(log.lines.filter((l) => l.message === 'record rejected')).toHaveLength(2);
@@ -230,7 +242,10 @@ describe('invokeHandler and scheduleHandler', () => {
       process: async (input) => input,
     });
     expect(
-      await handler({ time: '2026-11-25T10:00:00Z', resources: ['arn:aws:events:us-east-1:1:rule/notification-schedule'] }),
+      await handler({
+        time: '2026-11-25T10:00:00Z',
+        resources: ['arn:aws:events:us-east-1:1:rule/notification-schedule'],
+      }),
     ).toEqual({ time: '2026-11-25T10:00:00Z', rule: 'arn:aws:events:us-east-1:1:rule/notification-schedule' });
   });
 
@@ -239,5 +254,34 @@ describe('invokeHandler and scheduleHandler', () => {
     const handler = invokeHandler({ worker: 'w', log, parse: (e) => e, process: async () => 'ok' });
     await handler({ correlationId: 'corr-123' });
     expect(log.lines.every((l) => l.correlationId === 'corr-123')).toBe(true);
+  });
+});
+
+describe('stream image decoding', () => {
+  it('drops prototype-reaching keys and never yields BigInt', async () => {
+    const seen: Record<string, unknown>[] = [];
+    const handler = streamBatchHandler({
+      worker: 'w',
+      log: memoryLogger(),
+      process: async (records) => {
+        seen.push(records[0].newItem as Record<string, unknown>);
+        return { failed: [] };
+      },
+    });
+    // JSON.parse keeps "__proto__" as an own key, as a stream record decoded from JSON would.
+    const image = JSON.parse(
+      '{"PK":{"S":"e:c1"},"big":{"N":"123456789012345678901234"},"__proto__":{"M":{"polluted":{"BOOL":true}}},' +
+        '"nested":{"M":{"constructor":{"S":"x"},"ok":{"S":"y"}}}}',
+    );
+    expect(Object.keys(image)).toContain('__proto__');
+    await handler(
+      kinesisEvent([
+        { eventName: 'INSERT', dynamodb: { Keys: { PK: { S: 'e:c1' }, SK: { S: 'entry#u' } }, NewImage: image } },
+      ]),
+    );
+    expect(seen[0]).toEqual({ PK: 'e:c1', big: Number('123456789012345678901234'), nested: { ok: 'y' } });
+    expect(Object.getPrototypeOf(seen[0])).toBe(Object.prototype);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(() => JSON.stringify(seen[0])).not.toThrow();
   });
 });

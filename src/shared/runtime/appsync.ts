@@ -29,7 +29,13 @@ export function appSyncPayload(event: unknown): unknown {
 export function appSyncHandler<O>(def: AppSyncWorkerDefinition<O>) {
   return async (event: unknown, context?: Context): Promise<O> => {
     try {
-      return await runInvocation(def, event, context, async (ctx) => def.process(appSyncPayload(event), ctx), def.summary);
+      return await runInvocation(
+        def,
+        event,
+        context,
+        async (ctx) => def.process(appSyncPayload(event), ctx),
+        def.summary,
+      );
     } catch (error) {
       // runInvocation has logged the error with the correlation id.
       return def.onError(error);

@@ -33,7 +33,8 @@ export function scheduleHandler<O>(
       context,
       async (ctx) => {
         const e = (event ?? {}) as { time?: unknown; resources?: unknown };
-        const time = typeof e.time === 'string' && !Number.isNaN(Date.parse(e.time)) ? e.time : new Date().toISOString();
+        const time =
+          typeof e.time === 'string' && !Number.isNaN(Date.parse(e.time)) ? e.time : new Date().toISOString();
         const rule = Array.isArray(e.resources) && typeof e.resources[0] === 'string' ? e.resources[0] : undefined;
         return def.process({ time, rule }, ctx);
       },

@@ -25,7 +25,12 @@ const REDACTED = '[REDACTED]';
 const MAX_DEPTH = 8;
 
 /** Copies `value` with secret-named keys redacted, errors made serialisable and cycles cut. */
-export function redact(value: unknown, secretKeys: readonly string[], depth = 0, seen = new WeakSet<object>()): unknown {
+export function redact(
+  value: unknown,
+  secretKeys: readonly string[],
+  depth = 0,
+  seen = new WeakSet<object>(),
+): unknown {
   if (value instanceof Error) {
     return formatError(value);
   }

@@ -46,9 +46,34 @@ export function toPlain(value: unknown): unknown {
   return value;
 }
 
-/** Unmarshalls a DynamoDB attribute-value image into plain JSON. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Drops map keys that would reach an object's prototype once unmarshalled (`__proto__` and friends). */
+function withoutForbiddenKeys(image: Image): Image {
+  const clean = (value: AttributeValue): AttributeValue => {
+    if (value.M) {
+      return { M: withoutForbiddenKeys(value.M) };
+    }
+    if (value.L) {
+      return { L: value.L.map(clean) };
+    }
+    return value;
+  };
+  return Object.fromEntries(
+    Object.entries(image)
+      .filter(([k]) => !FORBIDDEN_KEYS.has(k))
+      .map(([k, v]) => [k, clean(v)]),
+  );
+}
+
+/**
+ * Unmarshalls a DynamoDB attribute-value image into plain JSON: numbers as JS numbers (never
+ * BigInt, which JSON cannot carry), sets as sorted arrays, prototype-reaching keys dropped.
+ */
 export function unmarshallImage<T>(image: Image | undefined): T | undefined {
-  return image ? (toPlain(unmarshall(image)) as T) : undefined;
+  return image
+    ? (toPlain(unmarshall(withoutForbiddenKeys(image), { wrapNumbers: (n: string) => Number(n) })) as T)
+    : undefined;
 }
 
 const OPERATIONS: readonly string[] = ['INSERT', 'MODIFY', 'REMOVE'];

@@ -16,7 +16,10 @@ describe('campaign cache on redis-server and the MongoDB wire server', () => {
   const prefix = `${uniqueName('t')}:campaign:`;
 
   beforeAll(async () => {
-    [redisServer, mongo] = await Promise.all([startRedis({ useExisting: false }), startMongoServer({ useExisting: false })]);
+    [redisServer, mongo] = await Promise.all([
+      startRedis({ useExisting: false }),
+      startMongoServer({ useExisting: false }),
+    ]);
     redis = new Redis(redisServer.url, { commandTimeout: 300, maxRetriesPerRequest: 1, retryStrategy: () => 100 });
     redis.on('error', () => undefined);
     mongoClient = await new MongoClient(mongo.uri, { serverSelectionTimeoutMS: 1000 }).connect();

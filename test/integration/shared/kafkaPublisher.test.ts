@@ -22,7 +22,10 @@ describe('Kafka publisher against the librdkafka mock broker', () => {
   it('publishes keyed messages that a consumer reads back unchanged', async () => {
     const topic = uniqueName('registrations');
     const publisher = createKafkaPublisher(options(brokers));
-    const messages = Array.from({ length: 25 }, (_, i) => ({ key: `c1:g${i}`, value: JSON.stringify({ n: i, name: 'Zoë' }) }));
+    const messages = Array.from({ length: 25 }, (_, i) => ({
+      key: `c1:g${i}`,
+      value: JSON.stringify({ n: i, name: 'Zoë' }),
+    }));
     try {
       await publisher.send(topic, messages);
     } finally {
