@@ -1,0 +1,43 @@
+import Ajv from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
+import type { DataRecordByType, DataType } from './schemas';
+import { DATA_SCHEMAS, DATA_TYPES } from './schemas';
+
+type Validators = { [T in DataType]: ValidateFunction<DataRecordByType[T]> };
+
+let compiled: Validators | undefined;
+
+/** The five compiled validators, built on first use and kept for the execution environment. */
+function validators(): Validators {
+  if (!compiled) {
+    // allErrors: a rejected record's log line names every problem, not only the first.
+    const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, strict: true });
+    addFormats(ajv, ['date-time']);
+    const entries = DATA_TYPES.map((type) => [type, ajv.compile(DATA_SCHEMAS[type])] as const);
+    compiled = Object.fromEntries(entries) as unknown as Validators;
+  }
+  return compiled;
+}
+
+export type ValidationResult<T extends DataType> =
+  { valid: true; record: DataRecordByType[T] } | { valid: false; errors: string };
+
+/**
+ * Validates `value` against the schema of `type`. On failure `errors` is ajv's text with the
+ * type as the root, e.g. "campaign must have required property 'campaignId', campaign/dedupe/id must match pattern ...".
+ */
+export function validateDataRecord<T extends DataType>(type: T, value: unknown): ValidationResult<T> {
+  const validate = validators()[type] as ValidateFunction<DataRecordByType[T]>;
+  if (validate(value)) {
+    return { valid: true, record: value };
+  }
+  const errors = (validate.errors ?? []).map((e) => {
+    const where = `${type}${e.instancePath}`;
+    if (e.keyword === 'additionalProperties') {
+      return `${where} must not have property '${(e.params as { additionalProperty: string }).additionalProperty}'`;
+    }
+    return `${where} ${e.message ?? 'is invalid'}`;
+  });
+  return { valid: false, errors: errors.join('; ') || `${type} is invalid` };
+}

@@ -1,0 +1,171 @@
+import type { PublishBatchCommand } from '@aws-sdk/client-sns';
+import { memoryLogger } from '../../../shared/runtime/testing';
+import { campaignData, marketData, registrationEntry } from '../testFixtures';
+import type { DataQueueMessage } from './processDataRecords';
+import { processDataRecords } from './processDataRecords';
+import type { SnsBatchClient } from './publish';
+
+interface Published {
+  type: string;
+  body: Record<string, unknown>;
+}
+
+/** An SNS stand-in that fails the entries `fail` picks and records the rest. */
+function fakeSns(fail: (p: Published) => boolean = () => false) {
+  const published: Published[] = [];
+  const client: SnsBatchClient = {
+    send: async (command: PublishBatchCommand) => {
+      const entries = command.input.PublishBatchRequestEntries ?? [];
+      const out = {
+        $metadata: {},
+        Successful: [] as { Id: string }[],
+        Failed: [] as { Id: string; Code: string; SenderFault: boolean }[],
+      };
+      for (const e of entries) {
+        const p = { type: e.MessageAttributes!.type.StringValue!, body: JSON.parse(e.Message!) };
+        if (fail(p)) {
+          out.Failed.push({ Id: e.Id!, Code: 'InternalError', SenderFault: false });
+        } else {
+          published.push(p);
+          out.Successful.push({ Id: e.Id! });
+        }
+      }
+      return out;
+    },
+  };
+  return { client, published };
+}
+
+const deps = (sns: SnsBatchClient, log = memoryLogger()) => ({
+  sns,
+  topicArn: 'arn:aws:sns:us-east-1:000000000000:data',
+  batchSize: 10,
+  log,
+  now: () => new Date('2026-05-05T00:00:00.000Z'),
+});
+
+const messages = (bodies: unknown[]): DataQueueMessage[] => bodies.map((body, i) => ({ messageId: `m${i}`, body }));
+
+describe('processDataRecords', () => {
+  it('publishes every type, a registration with its registeredMarkets', async () => {
+    const sns = fakeSns();
+    const result = await processDataRecords(
+      messages([
+        { type: 'CAMPAIGN', data: campaignData() },
+        { type: 'market', data: marketData() },
+        { type: 'EVENT_MAPPING', data: { campaignId: 'c1', marketId: 'm1', eventIds: ['E1'] } },
+        { type: 'REGISTERED_MARKET', data: { campaignId: 'c1', globalUserId: 'g9', marketId: 'm1', rank: 1 } },
+        { type: 'REGISTRATION', data: registrationEntry() },
+      ]),
+      deps(sns.client),
+    );
+    expect(result.failed).toEqual([]);
+    expect(result.rejected).toEqual([]);
+    expect(sns.published.map((p) => p.type)).toEqual([
+      'campaign',
+      'market',
+      'eventMapping',
+      'registeredMarket',
+      'registration',
+      'registeredMarket',
+      'registeredMarket',
+      'registeredMarket',
+    ]);
+    expect(result.counts).toMatchObject({
+      records: 8,
+      published: 8,
+      publishFailures: 0,
+      'records.registeredMarket': 4,
+    });
+  });
+
+  it('fails the source message when any of its records failed, including a registeredMarket', async () => {
+    const sns = fakeSns((p) => p.type === 'registeredMarket' && p.body.marketId === 'm3');
+    const log = memoryLogger();
+    const result = await processDataRecords(
+      messages([
+        { type: 'campaign', data: campaignData() },
+        { type: 'registration', data: registrationEntry() },
+      ]),
+      deps(sns.client, log),
+    );
+    expect(result.failed).toEqual(['m1']);
+    expect(
+      log.lines.find((l) => l.message === 'record not published; its message will be retried')?.data,
+    ).toMatchObject({
+      messageId: 'm1',
+      type: 'registeredMarket',
+      code: 'InternalError',
+    });
+  });
+
+  it('rejects invalid records with a reason and publishes the rest', async () => {
+    const sns = fakeSns();
+    const result = await processDataRecords(
+      messages([
+        { type: 'nope', data: { id: 1 } },
+        { type: 'campaign', data: {} },
+        { type: 'campaign', data: null },
+        { type: 'market', data: { id: 'm1' } },
+        'just a string',
+        { type: 'campaign', data: campaignData('c2') },
+      ]),
+      deps(sns.client),
+    );
+    expect(result.failed).toEqual([]);
+    expect(result.rejected).toEqual([
+      { id: 'm0', reason: expect.stringMatching(/^unknown type "nope"/) },
+      { id: 'm1', reason: 'campaign data is empty' },
+      { id: 'm2', reason: 'campaign data must be a non-empty object, not null' },
+      { id: 'm3', reason: 'market has no campaign id (data.campaignId or data.campaign_id)' },
+      { id: 'm4', reason: 'message body must be a JSON object { type, data }, not "just a string"' },
+    ]);
+    expect(sns.published.map((p) => p.body.campaignId)).toEqual(['c2']);
+  });
+
+  it('rejects a record too large for SNS instead of retrying it forever', async () => {
+    const sns = fakeSns();
+    const result = await processDataRecords(
+      messages([{ type: 'campaign', data: { id: 'c1', image: { blob: 'x'.repeat(300_000) } } }]),
+      deps(sns.client),
+    );
+    expect(result.rejected).toEqual([
+      { id: 'm0', reason: expect.stringMatching(/^campaign record is \d+ bytes, over the SNS limit of 262144$/) },
+    ]);
+    expect(sns.published).toEqual([]);
+  });
+
+  it('logs the source fields it left out', async () => {
+    const log = memoryLogger();
+    await processDataRecords(
+      messages([{ type: 'campaign', data: { id: 'c1', name: ['x'] } }]),
+      deps(fakeSns().client, log),
+    );
+    expect(log.lines.find((l) => l.message === 'source fields left out while formatting')?.data).toEqual({
+      messageId: 'm0',
+      type: 'campaign',
+      dropped: ['name: expected a string, got array'],
+    });
+  });
+
+  it('publishes identical dedupe ids for a duplicate delivery', async () => {
+    const sns = fakeSns();
+    const body = { type: 'registration', data: registrationEntry() };
+    await processDataRecords(messages([body]), deps(sns.client));
+    await processDataRecords(messages([JSON.parse(JSON.stringify(body))]), {
+      ...deps(sns.client),
+      now: () => new Date(),
+    });
+    const dedupes = sns.published.map((p) => p.body.dedupe);
+    expect(dedupes.slice(0, 4)).toEqual(dedupes.slice(4));
+  });
+
+  it('throws (the whole batch is retried) when the data topic is not configured', async () => {
+    await expect(
+      processDataRecords(messages([{ type: 'campaign', data: { id: 'c' } }]), {
+        ...deps(fakeSns().client),
+        topicArn: '',
+      }),
+    ).rejects.toThrow('aws.topics.data (DATA_TOPIC_ARN) is not configured');
+  });
+});

@@ -1,0 +1,105 @@
+import type { BatchResult, RejectedRecord } from '../../../shared/runtime/batch';
+import { RejectedRecordError } from '../../../shared/runtime/errors';
+import type { Logger } from '../../../shared/runtime/logger';
+import { formatError } from '../../../shared/runtime/logger';
+import { formatSourceRecord } from './formatters';
+import { parseDataRecord } from './parseRecord';
+import type { OutgoingMessage, SnsBatchClient } from './publish';
+import { SNS_MAX_PAYLOAD_BYTES, messageBytes, publishToDataTopic } from './publish';
+
+/** One data-queue message: its SQS id and parsed JSON body. */
+export interface DataQueueMessage {
+  messageId: string;
+  body: unknown;
+}
+
+export interface ProcessDataDeps {
+  sns: SnsBatchClient;
+  /** ARN of the data topic (`aws.topics.data`). */
+  topicArn: string;
+  /** Entries per PublishBatch request (`aws.snsPublishBatchSize`, at most 10). */
+  batchSize: number;
+  log: Logger;
+  /** Clock for `dedupe.timestamp` when the data has no `date.updated`. */
+  now?: () => Date;
+  /** PublishBatch requests in flight at once (default 8). */
+  concurrency?: number;
+}
+
+/**
+ * processData's logic: checks and formats each message's record (a registration also yields
+ * its registeredMarkets), publishes everything to the data topic, and returns the messages to
+ * retry (any of their records failed to publish) and those rejected with a reason (invalid
+ * input: never retried). Duplicate deliveries publish records with identical `dedupe` ids.
+ */
+export async function processDataRecords(messages: DataQueueMessage[], deps: ProcessDataDeps): Promise<BatchResult> {
+  if (!deps.topicArn) {
+    // A configuration problem, not a bad record: thrown so the whole batch is retried.
+    throw new Error('aws.topics.data (DATA_TOPIC_ARN) is not configured');
+  }
+  const now = deps.now?.() ?? new Date();
+  const rejected: RejectedRecord[] = [];
+  const outgoing: OutgoingMessage[] = [];
+  const typeCounts: Record<string, number> = {};
+  const unexpected: string[] = [];
+  for (const message of messages) {
+    try {
+      const source = parseDataRecord(message.body);
+      const { records, dropped } = formatSourceRecord(source, now);
+      if (dropped.length > 0) {
+        deps.log.warn('source fields left out while formatting', {
+          messageId: message.messageId,
+          type: source.type,
+          dropped,
+        });
+      }
+      const bodies = records.map((r) => ({
+        sourceId: message.messageId,
+        type: r.type,
+        body: JSON.stringify(r.record),
+      }));
+      const tooLarge = bodies.find((b) => messageBytes(b) > SNS_MAX_PAYLOAD_BYTES);
+      if (tooLarge) {
+        throw new RejectedRecordError(
+          `${tooLarge.type} record is ${messageBytes(tooLarge)} bytes, over the SNS limit of ${SNS_MAX_PAYLOAD_BYTES}`,
+        );
+      }
+      outgoing.push(...bodies);
+      for (const b of bodies) {
+        typeCounts[b.type] = (typeCounts[b.type] ?? 0) + 1;
+      }
+    } catch (error) {
+      if (error instanceof RejectedRecordError) {
+        rejected.push({ id: message.messageId, reason: error.reason });
+      } else {
+        // Not a rule the input broke but an unexpected fault: retry this message alone (DLQ after maxReceiveCount).
+        deps.log.error('record could not be formatted; it will be retried', {
+          messageId: message.messageId,
+          error: formatError(error),
+        });
+        unexpected.push(message.messageId);
+      }
+    }
+  }
+  const { published, failures } = await publishToDataTopic(deps.sns, deps.topicArn, outgoing, {
+    batchSize: deps.batchSize,
+    concurrency: deps.concurrency,
+    log: deps.log,
+  });
+  for (const f of failures) {
+    deps.log.warn('record not published; its message will be retried', {
+      messageId: f.sourceId,
+      type: f.type,
+      code: f.code,
+      error: f.message,
+    });
+  }
+  return {
+    failed: [...new Set([...unexpected, ...failures.map((f) => f.sourceId)])],
+    rejected,
+    counts: { records: outgoing.length, published, publishFailures: failures.length, ...prefixed(typeCounts) },
+  };
+}
+
+const prefixed = (counts: Record<string, number>) =>
+  Object.fromEntries(Object.entries(counts).map(([type, n]) => [`records.${type}`, n]));

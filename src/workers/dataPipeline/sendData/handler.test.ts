@@ -1,0 +1,61 @@
+import type { Message } from 'kafkajs';
+import { memoryLogger, sqsEvent } from '../../../shared/runtime/testing';
+import { createSendDataHandler } from './handler';
+
+const dedupe = { id: 'c'.repeat(64), timestamp: '2026-02-03T04:05:06.000Z' };
+const topics = {
+  campaign: 'campaigns',
+  market: 'markets',
+  eventMapping: 'event-mappings',
+  registeredMarket: 'registered-markets',
+  registration: 'registrations',
+};
+
+describe('sendData handler', () => {
+  it('takes the type from the SQS message attribute and sends to its topic', async () => {
+    const sends: { topic: string; messages: Message[] }[] = [];
+    const handler = createSendDataHandler(
+      (ctx) => ({
+        publisher: { send: async (topic, messages) => void sends.push({ topic, messages }) },
+        topics,
+        log: ctx.log,
+      }),
+      { log: memoryLogger() },
+    );
+    const result = await handler(
+      sqsEvent([{ campaignId: 'c1', marketId: 'm1', eventIds: ['E1'], dedupe }], {
+        attributes: { type: 'eventMapping' },
+      }),
+    );
+    expect(result.batchItemFailures).toEqual([]);
+    expect(sends).toEqual([{ topic: 'event-mappings', messages: [{ key: 'c1:m1', value: expect.any(String) }] }]);
+  });
+
+  it('fails every record when the publisher cannot be created, but still rejects the invalid ones', async () => {
+    const log = memoryLogger();
+    const handler = createSendDataHandler(
+      (ctx) => ({
+        publisher: {
+          send: async () => {
+            throw new Error('Kafka without TLS is allowed only in local runs (CONFIG_ENV=prod)');
+          },
+        },
+        topics,
+        log: ctx.log,
+      }),
+      { log },
+    );
+    const result = await handler(
+      sqsEvent(
+        [
+          { campaignId: 'c1', dedupe },
+          { campaignId: 'c2', dedupe },
+          { name: 'no id', dedupe },
+        ],
+        { attributes: { type: 'campaign' } },
+      ),
+    );
+    expect(result.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['msg-0', 'msg-1']);
+    expect(log.lines.find((l) => l.message === 'invocation finished')?.data).toMatchObject({ failed: 2, rejected: 1 });
+  });
+});

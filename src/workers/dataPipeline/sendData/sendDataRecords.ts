@@ -1,0 +1,123 @@
+import type { Message } from 'kafkajs';
+import type { DataType } from '../../../shared/dataPipeline';
+import type { BatchResult, RejectedRecord } from '../../../shared/runtime/batch';
+import { RejectedRecordError } from '../../../shared/runtime/errors';
+import type { Logger } from '../../../shared/runtime/logger';
+import { formatError } from '../../../shared/runtime/logger';
+import type { TypedQueueMessage } from './resolveRecord';
+import { resolveRecord } from './resolveRecord';
+
+/** What sendData needs of the Kafka publisher (`createKafkaPublisher` / wiring `kafkaPublisher`). */
+export interface KafkaSender {
+  send(topic: string, messages: Message[]): Promise<void>;
+}
+
+export interface SendDataDeps {
+  publisher: KafkaSender;
+  /** Topic per record type (`kafka.topics`). */
+  topics: Record<DataType, string>;
+  log: Logger;
+  /**
+   * Uncompressed value bytes per Kafka send (default 900 KB): a topic's records go out in one
+   * send unless they exceed this, so a batch never trips a broker's 1 MB `message.max.bytes`.
+   */
+  maxSendBytes?: number;
+}
+
+export const DEFAULT_MAX_SEND_BYTES = 900_000;
+
+interface Outgoing {
+  messageId: string;
+  message: Message;
+  bytes: number;
+}
+
+/** Splits one topic's messages into sends of at most `maxBytes` (a single larger message goes alone). */
+function chunkBySize(items: Outgoing[], maxBytes: number): Outgoing[][] {
+  const chunks: Outgoing[][] = [];
+  let current: Outgoing[] = [];
+  let bytes = 0;
+  for (const item of items) {
+    if (current.length > 0 && bytes + item.bytes > maxBytes) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += item.bytes;
+  }
+  if (current.length > 0) {
+    chunks.push(current);
+  }
+  return chunks;
+}
+
+/**
+ * sendData's logic: resolves and validates each typed-queue message (invalid → rejected with
+ * the reason, never retried), groups the records by Kafka topic and publishes each group with
+ * one send (keys per DECISIONS [19]); topics go out in parallel. When a send fails, exactly the
+ * records of that send (and of the same topic's later sends, which are not attempted, so a
+ * key's order is kept) are reported failed; when the producer cannot connect, that is every record.
+ */
+export async function sendDataRecords(messages: TypedQueueMessage[], deps: SendDataDeps): Promise<BatchResult> {
+  const rejected: RejectedRecord[] = [];
+  const byTopic = new Map<string, Outgoing[]>();
+  let unwrapped = 0;
+  for (const m of messages) {
+    try {
+      const r = resolveRecord(m);
+      const topic = deps.topics[r.type];
+      if (!topic) {
+        throw new Error(`kafka.topics.${r.type} is not configured`);
+      }
+      const value = JSON.stringify(r.record);
+      const list = byTopic.get(topic) ?? [];
+      list.push({
+        messageId: m.messageId,
+        message: { key: r.key, value },
+        bytes: Buffer.byteLength(value) + r.key.length,
+      });
+      byTopic.set(topic, list);
+      unwrapped += r.unwrapped ? 1 : 0;
+    } catch (error) {
+      if (!(error instanceof RejectedRecordError)) {
+        throw error;
+      }
+      rejected.push({ id: m.messageId, reason: error.reason });
+    }
+  }
+  if (unwrapped > 0) {
+    deps.log.warn('SNS envelopes unwrapped; the subscription should use raw message delivery', { messages: unwrapped });
+  }
+  const failed: string[] = [];
+  let published = 0;
+  const maxBytes = deps.maxSendBytes ?? DEFAULT_MAX_SEND_BYTES;
+  await Promise.all(
+    [...byTopic].map(async ([topic, items]) => {
+      const chunks = chunkBySize(items, maxBytes);
+      for (let i = 0; i < chunks.length; i++) {
+        try {
+          await deps.publisher.send(
+            topic,
+            chunks[i].map((o) => o.message),
+          );
+          published += chunks[i].length;
+        } catch (error) {
+          const notSent = chunks.slice(i).flat();
+          deps.log.error('kafka send failed; its records will be retried', {
+            topic,
+            records: notSent.length,
+            error: formatError(error),
+          });
+          failed.push(...notSent.map((o) => o.messageId));
+          return;
+        }
+      }
+    }),
+  );
+  return {
+    failed,
+    rejected,
+    counts: { published, topics: byTopic.size, sendFailures: failed.length },
+  };
+}
