@@ -77,10 +77,8 @@ export const campaignCache = (log: Logger): CampaignCache =>
 /** The Kafka publisher; TLS client certificate from the `kafka-cert` secret outside `local`. */
 export const kafkaPublisher = (log: Logger): KafkaPublisher =>
   once('kafkaPublisher', () => {
-    const { kafka, aws, environment } = getConfig();
-    if (!kafka.ssl && environment !== 'local') {
-      throw new Error(`Kafka without TLS is allowed only in local runs (CONFIG_ENV=${environment})`);
-    }
+    // TLS outside local runs is enforced when the configuration is validated.
+    const { kafka, aws } = getConfig();
     return createKafkaPublisher({
       brokers: kafka.brokers,
       clientId: kafka.clientId,

@@ -55,6 +55,14 @@ describe('configuration', () => {
     );
   });
 
+  it('requires TLS for Kafka everywhere but local runs', () => {
+    const dir = scratchDir('environment: qa\nkafka:\n  ssl: false\n');
+    expect(() => loadConfig('qa', { dir, environment: {} })).toThrow(
+      /key "kafka.ssl" must be true outside local runs \(from qa.config.yml\)/,
+    );
+    expect(loadConfig('local', { environment: {} }).kafka.ssl).toBe(false);
+  });
+
   it('rejects an unknown CONFIG_ENV', () => {
     expect(() => loadConfig('staging')).toThrow(ConfigError);
   });

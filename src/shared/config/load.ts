@@ -154,7 +154,14 @@ export function validateConfig(values: unknown, merged: MergedConfig): Config {
     const problems = (validate.errors ?? []).map((e) => describe(e, merged));
     throw new ConfigError(`Invalid configuration for CONFIG_ENV=${merged.env}`, [...new Set(problems)]);
   }
-  return values as Config;
+  const config = values as Config;
+  // Security rule: Kafka carries fan data, so plaintext is allowed only against the local mock broker.
+  if (!config.kafka.ssl && config.environment !== 'local') {
+    throw new ConfigError(`Invalid configuration for CONFIG_ENV=${merged.env}`, [
+      `key "kafka.ssl" must be true outside local runs (from ${merged.origins['kafka.ssl'] ?? 'default.config.yml'})`,
+    ]);
+  }
+  return config;
 }
 
 /** Loads, interpolates and validates the configuration of `env` from YAML files. */

@@ -1,0 +1,57 @@
+import { RejectedRecordError } from '../../../shared/runtime';
+import { parseUserMessage } from './userMessage';
+
+const rejects = (body: unknown, reason: RegExp) => {
+  expect(() => parseUserMessage(body)).toThrow(RejectedRecordError);
+  expect(() => parseUserMessage(body)).toThrow(reason);
+};
+
+describe('parseUserMessage (DECISIONS.md [11])', () => {
+  it('takes the user from the detail of an EventBridge envelope', () => {
+    const envelope = {
+      version: '0',
+      id: 'e1',
+      'detail-type': 'UserUpdated',
+      source: 'tm.users',
+      detail: { globalUserId: 'g1', email: 'a@b.co' },
+    };
+    expect(parseUserMessage(envelope)).toEqual({ globalUserId: 'g1', email: 'a@b.co' });
+  });
+
+  it('accepts a bare user with camelCase fields, passing other attributes through', () => {
+    expect(parseUserMessage({ globalUserId: ' g1 ', firstName: 'Zoë', lastName: null, ticketmasterId: 't1' })).toEqual({
+      globalUserId: 'g1',
+      firstName: 'Zoë',
+      ticketmasterId: 't1',
+    });
+  });
+
+  it('accepts global_user_id as an alias and sends it as globalUserId', () => {
+    expect(parseUserMessage({ global_user_id: 'g2', email: ' x@y.z ' })).toEqual({
+      globalUserId: 'g2',
+      email: 'x@y.z',
+    });
+    expect(parseUserMessage({ global_user_id: 'g2', globalUserId: 'g2' })).toEqual({ globalUserId: 'g2' });
+  });
+
+  it('treats a blank email as no email', () => {
+    expect(parseUserMessage({ globalUserId: 'g1', email: '  ', firstName: 'A' })).toEqual({
+      globalUserId: 'g1',
+      firstName: 'A',
+    });
+  });
+
+  it('rejects messages without a usable user id', () => {
+    rejects([], /not a JSON object/);
+    rejects({ email: 'a@b.co' }, /no globalUserId/);
+    rejects({ globalUserId: '  ' }, /no globalUserId/);
+    rejects({ globalUserId: 42 }, /no globalUserId/);
+    rejects({ 'detail-type': 'x', detail: { email: 'a@b.co' } }, /no globalUserId/);
+  });
+
+  it('rejects conflicting ids and malformed emails, which User Service would refuse for the whole request', () => {
+    rejects({ globalUserId: 'g1', global_user_id: 'g2' }, /disagree/);
+    rejects({ globalUserId: 'g1', email: 'not-an-email' }, /malformed email/);
+    rejects({ globalUserId: 'g1', email: 7 }, /malformed email/);
+  });
+});

@@ -1,0 +1,150 @@
+import type {
+  SendMessageBatchCommandInput,
+  SendMessageBatchCommandOutput,
+  SendMessageBatchRequestEntry,
+} from '@aws-sdk/client-sqs';
+import type { BatchResult, ChangeRecord, Logger } from '../../../shared/runtime';
+import { formatError } from '../../../shared/runtime';
+import type { SaveEntriesMessage } from '../saveEntriesMessage';
+import { decideReplication } from './filter';
+
+/** SQS's limit on one message and on a whole SendMessageBatch request (bodies summed). */
+const SQS_MAX_BYTES = 1024 * 1024;
+
+/** How many SendMessageBatch requests are in flight at once. */
+const SEND_CONCURRENCY = 10;
+
+export type SendMessageBatch = (input: SendMessageBatchCommandInput) => Promise<SendMessageBatchCommandOutput>;
+
+export interface EnqueueDeps {
+  sendBatch: SendMessageBatch;
+  /** URL of the save-entries queue (config `aws.queues.saveEntries`). */
+  queueUrl: string;
+  /** Entries per SendMessageBatch (config `aws.sqsSendBatchSize`, at most 10). */
+  batchSize: number;
+  /** Bytes per message and per request; SQS's limit unless a test lowers it. */
+  maxBytes?: number;
+  log: Logger;
+}
+
+interface Outgoing {
+  sequenceNumber: string;
+  entry: SendMessageBatchRequestEntry;
+  bytes: number;
+}
+
+// SQS refuses U+FFFE / U+FFFF in a body; JSON.stringify leaves them raw, so escape them.
+const toBody = (message: SaveEntriesMessage): string =>
+  JSON.stringify(message).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
+
+/**
+ * The queue message of a change. A MODIFY too large for SQS goes without its old image, which
+ * saveEntries does not need for an upsert; anything still too large cannot be sent (undefined).
+ */
+function messageBody(change: ChangeRecord, maxBytes: number): string | undefined {
+  const { operation, newItem, oldItem } = change;
+  const full = toBody({ operation, ...(newItem ? { newItem } : {}), ...(oldItem ? { oldItem } : {}) });
+  if (Buffer.byteLength(full) <= maxBytes) {
+    return full;
+  }
+  if (operation === 'MODIFY' && newItem) {
+    const lean = toBody({ operation, newItem });
+    return Buffer.byteLength(lean) <= maxBytes ? lean : undefined;
+  }
+  return undefined;
+}
+
+/** Groups messages in order into requests of at most `batchSize` entries and `maxBytes` bytes. */
+function planBatches(outgoing: Outgoing[], batchSize: number, maxBytes: number): Outgoing[][] {
+  const batches: Outgoing[][] = [];
+  let current: Outgoing[] = [];
+  let bytes = 0;
+  for (const item of outgoing) {
+    if (current.length === batchSize || (current.length > 0 && bytes + item.bytes > maxBytes)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(item);
+    bytes += item.bytes;
+  }
+  if (current.length > 0) {
+    batches.push(current);
+  }
+  return batches;
+}
+
+/** Sends one request; returns the sequence numbers whose message SQS did not take. */
+async function send(batch: Outgoing[], deps: EnqueueDeps): Promise<string[]> {
+  const bySendId = new Map(batch.map((o) => [o.entry.Id, o.sequenceNumber]));
+  try {
+    const out = await deps.sendBatch({ QueueUrl: deps.queueUrl, Entries: batch.map((o) => o.entry) });
+    const failed = out.Failed ?? [];
+    if (failed.length > 0) {
+      deps.log.warn('save-entries queue refused some messages', {
+        failed: failed.map((f) => ({
+          sequenceNumber: bySendId.get(f.Id),
+          code: f.Code,
+          message: f.Message,
+          senderFault: f.SenderFault,
+        })),
+      });
+    }
+    // Anything not reported as successful counts as failed: a message is never assumed sent.
+    const sent = new Set((out.Successful ?? []).map((s) => s.Id));
+    return batch.filter((o) => !sent.has(o.entry.Id)).map((o) => o.sequenceNumber);
+  } catch (error) {
+    deps.log.error('SendMessageBatch to save-entries failed', { messages: batch.length, error: formatError(error) });
+    return batch.map((o) => o.sequenceNumber);
+  }
+}
+
+/**
+ * enqueueEntries (DOMAIN.md 4.3): turns the stream's registration changes that need
+ * replication into save-entries messages, sent with SendMessageBatch. Records whose message
+ * was not accepted are returned as failed (by sequence number) for the stream to retry.
+ */
+export async function enqueueEntries(changes: ChangeRecord[], deps: EnqueueDeps): Promise<BatchResult> {
+  const maxBytes = deps.maxBytes ?? SQS_MAX_BYTES;
+  const outgoing: Outgoing[] = [];
+  const tooLarge: string[] = [];
+  let skipped = 0;
+  for (const change of changes) {
+    const decision = decideReplication(change);
+    if (!decision.replicate) {
+      skipped++;
+      deps.log.debug('change skipped', {
+        sequenceNumber: change.sequenceNumber,
+        keys: change.keys,
+        reason: decision.reason,
+      });
+      continue;
+    }
+    const body = messageBody(change, maxBytes);
+    if (body === undefined) {
+      // Retrying cannot shrink it; after the stream's retries the batch goes to the DLQ for an operator.
+      deps.log.error('entry too large for one SQS message', {
+        sequenceNumber: change.sequenceNumber,
+        keys: change.keys,
+      });
+      tooLarge.push(change.sequenceNumber);
+      continue;
+    }
+    outgoing.push({
+      sequenceNumber: change.sequenceNumber,
+      entry: { Id: `r${outgoing.length}`, MessageBody: body },
+      bytes: Buffer.byteLength(body),
+    });
+  }
+  if (outgoing.length > 0 && !deps.queueUrl) {
+    throw new Error('save-entries queue URL is not configured (aws.queues.saveEntries / SAVE_ENTRIES_QUEUE_URL)');
+  }
+
+  const batches = planBatches(outgoing, deps.batchSize, maxBytes);
+  const notSent: string[] = [];
+  for (let i = 0; i < batches.length; i += SEND_CONCURRENCY) {
+    const results = await Promise.all(batches.slice(i, i + SEND_CONCURRENCY).map((batch) => send(batch, deps)));
+    notSent.push(...results.flat());
+  }
+  return { failed: [...tooLarge, ...notSent], counts: { skipped, queued: outgoing.length - notSent.length } };
+}

@@ -1,0 +1,137 @@
+/**
+ * Helpers for the registration and replication suites: real SQS queues on fauxqs turned into
+ * the SQSEvent Lambda would deliver, DynamoDB Local's stream turned into a KinesisStreamEvent,
+ * and the environment the workers' handlers read their configuration from.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import type { Message } from '@aws-sdk/client-sqs';
+import {
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+  SendMessageBatchCommand,
+} from '@aws-sdk/client-sqs';
+import type { KinesisStreamEvent, SQSEvent } from 'aws-lambda';
+import type { StreamReader } from '../../../tools/local/dynamoStream';
+import { LOCAL_AWS } from '../../harness/dynamodb';
+import { requireEnv, uniqueName } from '../../harness/env';
+import { localQueueUrl } from '../../harness/sqs';
+
+/** A throwaway service-JWT key pair: workers sign with the private key, the fakes verify with the public one. */
+export function serviceKeys() {
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  return { publicKey, privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() };
+}
+
+/** Points the configuration (`CONFIG_ENV=local`) at this suite's resources; call before the first handler call. */
+export function useLocalConfig(vars: Record<string, string>): void {
+  Object.assign(process.env, { CONFIG_ENV: 'local', LOG_LEVEL: 'error', ...vars });
+}
+
+/** An SQS client for fauxqs with the endpoint given explicitly (see test/harness/sqs.ts on queue URL hosts). */
+export const localSqsClient = (): SQSClient => new SQSClient({ ...LOCAL_AWS, endpoint: requireEnv('SQS_ENDPOINT') });
+
+/** A queue of this suite, with its URL on the emulator's own host. */
+export async function createQueue(sqs: SQSClient, prefix: string): Promise<string> {
+  const name = uniqueName(prefix);
+  await sqs.send(new CreateQueueCommand({ QueueName: name }));
+  return localQueueUrl(requireEnv('SQS_ENDPOINT'), name);
+}
+
+/** Receives (and deletes, as Lambda does after success) messages until `count` arrived or `timeoutMs` passed. */
+export async function receive(sqs: SQSClient, queueUrl: string, count: number, timeoutMs = 5000): Promise<Message[]> {
+  const got: Message[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (got.length < count && Date.now() < deadline) {
+    const out = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 1,
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
+    const messages = out.Messages ?? [];
+    got.push(...messages);
+    if (messages.length > 0) {
+      await sqs.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: messages.map((m, i) => ({ Id: `d${i}`, ReceiptHandle: m.ReceiptHandle })),
+        }),
+      );
+    }
+  }
+  return got;
+}
+
+/** Sends bodies to a queue in batches of 10 and receives them back, so events carry real message ids. */
+export async function roundTrip(sqs: SQSClient, queueUrl: string, bodies: unknown[]): Promise<Message[]> {
+  for (let i = 0; i < bodies.length; i += 10) {
+    const part = bodies.slice(i, i + 10);
+    await sqs.send(
+      new SendMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: part.map((body, j) => ({
+          Id: `m${j}`,
+          MessageBody: typeof body === 'string' ? body : JSON.stringify(body),
+        })),
+      }),
+    );
+  }
+  return receive(sqs, queueUrl, bodies.length);
+}
+
+/** The SQSEvent Lambda's event source mapping would deliver for these received messages. */
+export function toSqsEvent(messages: Message[], queueUrl: string): SQSEvent {
+  const queueName = queueUrl.split('/').pop();
+  return {
+    Records: messages.map((m) => ({
+      messageId: m.MessageId!,
+      receiptHandle: m.ReceiptHandle!,
+      body: m.Body!,
+      attributes: {
+        ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
+        SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
+        SenderId: m.Attributes?.SenderId ?? 'local',
+        ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+      },
+      messageAttributes: {},
+      md5OfBody: m.MD5OfBody ?? '',
+      eventSource: 'aws:sqs',
+      eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${queueName}`,
+      awsRegion: 'us-east-1',
+    })),
+  };
+}
+
+/** Reads the table's stream until at least `count` records arrived (they show up shortly after the write). */
+export async function streamEvent(reader: StreamReader, count: number, timeoutMs = 5000): Promise<KinesisStreamEvent> {
+  const records: Awaited<ReturnType<StreamReader['read']>> = [];
+  const deadline = Date.now() + timeoutMs;
+  while (records.length < count && Date.now() < deadline) {
+    records.push(...(await reader.read()));
+    if (records.length < count) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  if (records.length < count) {
+    throw new Error(`expected ${count} stream records, got ${records.length}`);
+  }
+  return { Records: records };
+}
+
+/** The ids a partial batch response asks Lambda to retry. */
+export const failures = (response: { batchItemFailures: { itemIdentifier: string }[] }): string[] =>
+  response.batchItemFailures.map((f) => f.itemIdentifier);
+
+/** Message ids of the records whose parsed body matches `predicate` (receive order is not guaranteed). */
+export const idsWhere = (event: SQSEvent, predicate: (body: Record<string, unknown>) => boolean): string[] =>
+  event.Records.filter((r) => {
+    try {
+      return predicate(JSON.parse(r.body));
+    } catch {
+      return false;
+    }
+  }).map((r) => r.messageId);
