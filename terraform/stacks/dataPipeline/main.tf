@@ -1,0 +1,75 @@
+# Data pipeline stack: data-queue -> processData -> data-sns -> five typed queues -> sendData -> Kafka.
+
+provider "aws" {
+  region = var.aws_region
+
+  default_tags {
+    tags = local.tags
+  }
+}
+
+module "tm_env" {
+  source = "../../modules/tm-env"
+
+  environment        = var.environment
+  config_env         = var.config_env
+  account_name       = var.account_name
+  account_id         = var.account_id
+  region             = var.aws_region
+  vpc_id             = var.vpc_id
+  private_subnet_ids = var.private_subnet_ids
+  security_group_ids = var.security_group_ids
+}
+
+module "account" {
+  source = "../../modules/account"
+
+  account_id   = module.tm_env.account_id
+  account_name = module.tm_env.account_name
+}
+
+module "naming" {
+  source = "../../modules/naming"
+
+  product_code   = var.product_code
+  product_name   = var.product_name
+  region         = module.tm_env.region
+  environment    = module.tm_env.environment
+  inventory_code = local.inventory_code
+  iac_repo       = var.iac_repo
+
+  name_tags = [
+    "process-data",
+    "send-data",
+    "data-queue",
+    "campaign-queue",
+    "market-queue",
+    "evt-mapping-queue",
+    "reg-markets-queue",
+    "registration-queue",
+    "data-sns",
+    "kafka-cert",
+    "dmnd-table-pipe",
+    "dmnd-table-pipe-dlq",
+  ]
+}
+
+locals {
+  inventory_code = "reg-data"
+
+  names     = module.naming.names
+  name_tags = module.naming.name_tags
+  tags      = merge(module.tm_env.tags, module.naming.tags)
+
+  config_env        = module.tm_env.config_env
+  lambda_vpc_config = module.tm_env.lambda_vpc_config
+
+  # data-sns fans records out by their `type` message attribute to one queue per type.
+  data_type_queues = {
+    campaign         = "campaign-queue"
+    market           = "market-queue"
+    eventMapping     = "evt-mapping-queue"
+    registeredMarket = "reg-markets-queue"
+    registration     = "registration-queue"
+  }
+}

@@ -1,0 +1,61 @@
+# sendData: the five typed queues fed by data-sns -> Kafka over mTLS with the kafka-cert
+# secret (seed: Data Pipeline stack; DECISIONS C [19]). One function, five mappings.
+module "sendData" {
+  source = "../../modules/nodejs-lambda"
+
+  function_name      = local.names["send-data"]
+  name_tag           = local.name_tags["send-data"]
+  description        = "Validates against JSON schemas and publishes to Kafka"
+  lambda_zip_path    = "${path.root}/../../../dist/${var.config_env}/sendData.zip"
+  timeout            = 30
+  memory_size        = 256
+  config_env         = local.config_env
+  vpc_config         = local.lambda_vpc_config
+  log_retention_days = var.log_retention_days
+
+  environment_variables = {
+    KAFKA_CERT_SECRET_ID = aws_secretsmanager_secret.kafka_cert.arn
+  }
+
+  policy_statements = [
+    {
+      sid       = "ConsumeDataTypeQueues"
+      actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+      resources = [for q in module.data_type_queues : q.queue_arn]
+    },
+    {
+      sid       = "ReadKafkaCert"
+      actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
+      resources = [aws_secretsmanager_secret.kafka_cert.arn]
+    },
+  ]
+}
+
+# One queue per data type, keyed by the `type` value data-sns filters on.
+module "data_type_queues" {
+  source   = "../../modules/queue-with-dlq"
+  for_each = local.data_type_queues
+
+  name                       = local.names[each.value]
+  name_tag                   = local.name_tags[each.value]
+  max_receive_count          = 3
+  visibility_timeout_seconds = module.sendData.timeout + var.two_second_buffer
+  consumer_timeout_seconds   = module.sendData.timeout
+  two_second_buffer          = var.two_second_buffer
+
+  publishers = [
+    {
+      service    = "sns.amazonaws.com"
+      source_arn = aws_sns_topic.data.arn
+    },
+  ]
+}
+
+resource "aws_lambda_event_source_mapping" "send_data" {
+  for_each = module.data_type_queues
+
+  function_name           = module.sendData.function_arn
+  event_source_arn        = each.value.queue_arn
+  batch_size              = 10
+  function_response_types = ["ReportBatchItemFailures"]
+}

@@ -1,0 +1,23 @@
+# dataPipeline / dev1 (tm-nonprod). Non-secret values only; lines marked PLACEHOLDER must be
+# replaced with the real ids before the first plan (the account check stops a plan with them).
+# kafka_cert is secret: export TF_VAR_kafka_cert (see terraform/README.md).
+
+environment  = "dev1"
+config_env   = "dev"
+account_name = "tm-nonprod"
+account_id   = "000000000000" # PLACEHOLDER: tm-nonprod account id
+aws_region   = "us-east-1"
+
+vpc_id             = "vpc-PLACEHOLDER"                              # PLACEHOLDER: dev1 VPC
+private_subnet_ids = ["subnet-PLACEHOLDERa", "subnet-PLACEHOLDERb"] # PLACEHOLDER: dev1 private subnets
+security_group_ids = ["sg-PLACEHOLDER"]                             # PLACEHOLDER: dev1 Lambda security group
+
+log_retention_days = 14
+two_second_buffer  = 2
+batching_window    = 1
+
+demand_table_stream_arn = "arn:aws:kinesis:us-east-1:000000000000:stream/prd3292-dev1-dmnd-table-stream" # PLACEHOLDER: account id
+
+# Execution roles of the seven CCPA workers (ccpa repository) that read kafka-cert.
+ccpa_role_arns              = [] # PLACEHOLDER: add the CCPA worker role ARNs
+secret_recovery_window_days = 0

@@ -1,0 +1,32 @@
+output "notification_state_machine_arn" {
+  description = "ARN of notification-step-fn."
+  value       = module.notification_step_fn.arn
+}
+
+output "function_arns" {
+  description = "ARN of every function of the stack, by worker name."
+  value = {
+    notificationGenerator = module.notificationGenerator.function_arn
+    getMarketsToNotify    = module.getMarketsToNotify.function_arn
+    planSends             = module.planSends.function_arn
+    triggerReminderEmail  = module.triggerReminderEmail.function_arn
+  }
+}
+
+output "function_names" {
+  description = "Name of every function of the stack, by worker name."
+  value = {
+    notificationGenerator = module.notificationGenerator.function_name
+    getMarketsToNotify    = module.getMarketsToNotify.function_name
+    planSends             = module.planSends.function_name
+    triggerReminderEmail  = module.triggerReminderEmail.function_name
+  }
+}
+
+output "rule_arns" {
+  description = "ARN of the stack's EventBridge rules, by name tag."
+  value = {
+    "notification-schedule" = aws_cloudwatch_event_rule.notification_schedule.arn
+    "notification-planning" = aws_cloudwatch_event_rule.notification_planning.arn
+  }
+}

@@ -1,0 +1,18 @@
+# notification / qa1 (tm-nonprod). Non-secret values only; lines marked PLACEHOLDER must be
+# replaced with the real ids before the first plan (the account check stops a plan with them).
+
+environment  = "qa1"
+config_env   = "qa"
+account_name = "tm-nonprod"
+account_id   = "000000000000" # PLACEHOLDER: tm-nonprod account id
+aws_region   = "us-east-1"
+
+vpc_id             = "vpc-PLACEHOLDER"                              # PLACEHOLDER: qa1 VPC
+private_subnet_ids = ["subnet-PLACEHOLDERa", "subnet-PLACEHOLDERb"] # PLACEHOLDER: qa1 private subnets
+security_group_ids = ["sg-PLACEHOLDER"]                             # PLACEHOLDER: qa1 Lambda security group
+
+log_retention_days = 14
+
+demand_table_name      = "prd3292-qa1-us-east-1-demand-table"
+service_jwt_secret_arn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:prd2011/qa1/service-jwt-PLACEHOLDER" # PLACEHOLDER: full ARN of the existing secret
+mongo_uri_secret_arn   = "arn:aws:secretsmanager:us-east-1:000000000000:secret:prd2011/qa1/mongo-uri-PLACEHOLDER"   # PLACEHOLDER: full ARN of the existing secret

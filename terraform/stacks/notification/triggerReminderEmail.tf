@@ -1,0 +1,33 @@
+# triggerReminderEmail: notification-step-fn task; asks Exports Service for the reminder
+# email exports that are due (DOMAIN 4.15).
+module "triggerReminderEmail" {
+  source = "../../modules/nodejs-lambda"
+
+  function_name      = local.names["trigger-reminder-email"]
+  name_tag           = local.name_tags["trigger-reminder-email"]
+  description        = "Triggers reminder email exports"
+  lambda_zip_path    = "${path.root}/../../../dist/${var.config_env}/triggerReminderEmail.zip"
+  timeout            = 30
+  memory_size        = 256
+  config_env         = local.config_env
+  vpc_config         = local.lambda_vpc_config
+  log_retention_days = var.log_retention_days
+
+  environment_variables = {
+    SERVICE_JWT_SECRET_ID = var.service_jwt_secret_arn
+    MONGO_URI_SECRET_ID   = var.mongo_uri_secret_arn
+  }
+
+  policy_statements = [
+    {
+      sid       = "ReadServiceJwtKey"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [var.service_jwt_secret_arn]
+    },
+    {
+      sid       = "ReadMongoUri"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [var.mongo_uri_secret_arn]
+    },
+  ]
+}

@@ -1,0 +1,41 @@
+output "check_eligibility_function_arn" {
+  description = "ARN of checkEligibility, for the AppSync API's Lambda data source."
+  value       = module.checkEligibility.function_arn
+}
+
+output "function_arns" {
+  description = "ARN of every function of the stack, by worker name."
+  value = {
+    checkEligibility = module.checkEligibility.function_arn
+    upsertUsers      = module.upsertUsers.function_arn
+  }
+}
+
+output "function_names" {
+  description = "Name of every function of the stack, by worker name."
+  value = {
+    checkEligibility = module.checkEligibility.function_name
+    upsertUsers      = module.upsertUsers.function_name
+  }
+}
+
+output "queue_urls" {
+  description = "URL of every queue of the stack, by name tag."
+  value = {
+    "user-info"     = module.user_info_queue.queue_url
+    "user-info-dlq" = module.user_info_queue.dlq_url
+  }
+}
+
+output "queue_arns" {
+  description = "ARN of every queue of the stack, by name tag."
+  value = {
+    "user-info"     = module.user_info_queue.queue_arn
+    "user-info-dlq" = module.user_info_queue.dlq_arn
+  }
+}
+
+output "user_info_rule_arn" {
+  description = "ARN of the user-info EventBridge rule."
+  value       = aws_cloudwatch_event_rule.user_info.arn
+}

@@ -1,0 +1,24 @@
+# registration / dev1 (tm-nonprod). Non-secret values only; lines marked PLACEHOLDER must be
+# replaced with the real ids before the first plan (the account check stops a plan with them).
+
+environment  = "dev1"
+config_env   = "dev"
+account_name = "tm-nonprod"
+account_id   = "000000000000" # PLACEHOLDER: tm-nonprod account id
+aws_region   = "us-east-1"
+
+vpc_id             = "vpc-PLACEHOLDER"                              # PLACEHOLDER: dev1 VPC
+private_subnet_ids = ["subnet-PLACEHOLDERa", "subnet-PLACEHOLDERb"] # PLACEHOLDER: dev1 private subnets
+security_group_ids = ["sg-PLACEHOLDER"]                             # PLACEHOLDER: dev1 Lambda security group
+
+log_retention_days = 14
+two_second_buffer  = 2
+
+demand_table_name      = "prd3292-dev1-us-east-1-demand-table"
+service_jwt_secret_arn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:prd2011/dev1/service-jwt-PLACEHOLDER" # PLACEHOLDER: full ARN of the existing secret
+mongo_uri_secret_arn   = "arn:aws:secretsmanager:us-east-1:000000000000:secret:prd2011/dev1/mongo-uri-PLACEHOLDER"   # PLACEHOLDER: full ARN of the existing secret
+
+# The seed does not give the user-info pattern; confirm source and detail type with the producer.
+user_info_event_bus_name = "default"
+user_info_event_sources  = ["verifiedfan.users"] # PLACEHOLDER: producer's event source
+user_info_detail_types   = ["userInfo"]          # PLACEHOLDER: producer's detail type

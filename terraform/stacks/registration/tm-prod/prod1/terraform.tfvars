@@ -1,0 +1,24 @@
+# registration / prod1 (tm-prod). Non-secret values only; lines marked PLACEHOLDER must be
+# replaced with the real ids before the first plan (the account check stops a plan with them).
+
+environment  = "prod1"
+config_env   = "prod"
+account_name = "tm-prod"
+account_id   = "111111111111" # PLACEHOLDER: tm-prod account id
+aws_region   = "us-east-1"
+
+vpc_id             = "vpc-PLACEHOLDER"                              # PLACEHOLDER: prod1 VPC
+private_subnet_ids = ["subnet-PLACEHOLDERa", "subnet-PLACEHOLDERb"] # PLACEHOLDER: prod1 private subnets
+security_group_ids = ["sg-PLACEHOLDER"]                             # PLACEHOLDER: prod1 Lambda security group
+
+log_retention_days = 90
+two_second_buffer  = 2
+
+demand_table_name      = "prd3292-prod1-us-east-1-demand-table"
+service_jwt_secret_arn = "arn:aws:secretsmanager:us-east-1:111111111111:secret:prd2011/prod1/service-jwt-PLACEHOLDER" # PLACEHOLDER: full ARN of the existing secret
+mongo_uri_secret_arn   = "arn:aws:secretsmanager:us-east-1:111111111111:secret:prd2011/prod1/mongo-uri-PLACEHOLDER"   # PLACEHOLDER: full ARN of the existing secret
+
+# The seed does not give the user-info pattern; confirm source and detail type with the producer.
+user_info_event_bus_name = "default"
+user_info_event_sources  = ["verifiedfan.users"] # PLACEHOLDER: producer's event source
+user_info_detail_types   = ["userInfo"]          # PLACEHOLDER: producer's detail type

@@ -1,0 +1,134 @@
+# Environment and naming
+
+variable "aws_region" {
+  description = "AWS region of the stack."
+  type        = string
+  default     = "us-east-1"
+}
+
+variable "account_id" {
+  description = "12-digit id of the AWS account of the environment (tm-nonprod or tm-prod); the plan stops when the credentials belong to another account."
+  type        = string
+}
+
+variable "account_name" {
+  description = "AWS account of the environment: tm-nonprod (qa1, dev1) or tm-prod (preprod1, prod1)."
+  type        = string
+}
+
+variable "environment" {
+  description = "Deployment environment: qa1, dev1, preprod1 or prod1 (the Environment tag and part of every name)."
+  type        = string
+}
+
+variable "config_env" {
+  description = "Configuration environment of the Lambda ZIPs (qa1->qa, dev1->dev, preprod1->preprod, prod1->prod); the ZIPs are read from dist/<config_env>/."
+  type        = string
+}
+
+variable "product_code" {
+  description = "Product code: first part of every name and the ProductCode tag."
+  type        = string
+  default     = "prd2011"
+}
+
+variable "product_name" {
+  description = "Short product name used in Name tags."
+  type        = string
+  default     = "vf"
+}
+
+variable "iac_repo" {
+  description = "URL of this repository (the iacRepo tag)."
+  type        = string
+  default     = "https://git.tmaws.io/verifiedfan/reg-workers"
+}
+
+variable "vpc_id" {
+  description = "VPC the Lambda functions run in."
+  type        = string
+}
+
+variable "private_subnet_ids" {
+  description = "Private subnets for the Lambda network interfaces."
+  type        = list(string)
+}
+
+variable "security_group_ids" {
+  description = "Security groups for the Lambda network interfaces."
+  type        = list(string)
+}
+
+variable "log_retention_days" {
+  description = "Retention of the stack's CloudWatch log groups, in days."
+  type        = number
+}
+
+# Stack
+
+variable "two_second_buffer" {
+  description = "Seconds a queue's visibility timeout exceeds its consumer's timeout (plus batching window) by."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.two_second_buffer >= 0
+    error_message = "two_second_buffer must not be negative."
+  }
+}
+
+variable "service_jwt_secret_arn" {
+  description = "ARN of the existing Secrets Manager secret with the key that signs service JWTs (SERVICE_JWT_SECRET_ID)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:", var.service_jwt_secret_arn))
+    error_message = "service_jwt_secret_arn must be a Secrets Manager secret ARN."
+  }
+}
+
+variable "mongo_uri_secret_arn" {
+  description = "ARN of the existing Secrets Manager secret with the MongoDB connection string (MONGO_URI_SECRET_ID)."
+  type        = string
+
+  validation {
+    condition     = can(regex("^arn:aws[a-z-]*:secretsmanager:", var.mongo_uri_secret_arn))
+    error_message = "mongo_uri_secret_arn must be a Secrets Manager secret ARN."
+  }
+}
+
+variable "demand_table_name" {
+  description = "Name of the demand table (owned by prd3292: prd3292-{environment}-us-east-1-demand-table); used for IAM. The code takes the name from config."
+  type        = string
+
+  validation {
+    condition     = can(regex("^prd3292-[a-z0-9]+-[a-z0-9-]+-demand-table$", var.demand_table_name))
+    error_message = "demand_table_name must look like prd3292-qa1-us-east-1-demand-table."
+  }
+}
+
+variable "user_info_event_bus_name" {
+  description = "Event bus the user-info events arrive on."
+  type        = string
+  default     = "default"
+}
+
+variable "user_info_event_sources" {
+  description = "Event sources (the events' source field) the user-info rule matches."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.user_info_event_sources) > 0
+    error_message = "List at least one event source."
+  }
+}
+
+variable "user_info_detail_types" {
+  description = "Detail types of the user-info events the rule matches."
+  type        = list(string)
+
+  validation {
+    condition     = length(var.user_info_detail_types) > 0
+    error_message = "List at least one detail type."
+  }
+}

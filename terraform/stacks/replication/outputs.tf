@@ -1,0 +1,39 @@
+output "function_arns" {
+  description = "ARN of every function of the stack, by worker name."
+  value = {
+    enqueueEntries = module.enqueueEntries.function_arn
+    saveEntries    = module.saveEntries.function_arn
+    retryScore     = module.retryScore.function_arn
+  }
+}
+
+output "function_names" {
+  description = "Name of every function of the stack, by worker name."
+  value = {
+    enqueueEntries = module.enqueueEntries.function_name
+    saveEntries    = module.saveEntries.function_name
+    retryScore     = module.retryScore.function_name
+  }
+}
+
+output "queue_urls" {
+  description = "URL of every queue of the stack, by name tag (retry-score is where Entry Service enqueues score retries)."
+  value = {
+    "save-entries"        = module.save_entries_queue.queue_url
+    "save-entries-dlq"    = module.save_entries_queue.dlq_url
+    "retry-score"         = module.retry_score_queue.queue_url
+    "retry-score-dlq"     = module.retry_score_queue.dlq_url
+    "enqueue-entries-dlq" = aws_sqs_queue.enqueue_entries_dlq.url
+  }
+}
+
+output "queue_arns" {
+  description = "ARN of every queue of the stack, by name tag."
+  value = {
+    "save-entries"        = module.save_entries_queue.queue_arn
+    "save-entries-dlq"    = module.save_entries_queue.dlq_arn
+    "retry-score"         = module.retry_score_queue.queue_arn
+    "retry-score-dlq"     = module.retry_score_queue.dlq_arn
+    "enqueue-entries-dlq" = aws_sqs_queue.enqueue_entries_dlq.arn
+  }
+}

@@ -1,0 +1,73 @@
+# Selection stack: selects fans per market (selection-step-fn), assigns and refreshes codes, marks codes assigned.
+
+provider "aws" {
+  region = var.aws_region
+
+  default_tags {
+    tags = local.tags
+  }
+}
+
+module "tm_env" {
+  source = "../../modules/tm-env"
+
+  environment        = var.environment
+  config_env         = var.config_env
+  account_name       = var.account_name
+  account_id         = var.account_id
+  region             = var.aws_region
+  vpc_id             = var.vpc_id
+  private_subnet_ids = var.private_subnet_ids
+  security_group_ids = var.security_group_ids
+}
+
+module "account" {
+  source = "../../modules/account"
+
+  account_id   = module.tm_env.account_id
+  account_name = module.tm_env.account_name
+}
+
+module "naming" {
+  source = "../../modules/naming"
+
+  product_code   = var.product_code
+  product_name   = var.product_name
+  region         = module.tm_env.region
+  environment    = module.tm_env.environment
+  inventory_code = local.inventory_code
+  iac_repo       = var.iac_repo
+
+  name_tags = [
+    "enqueue-market-selections",
+    "save-selections",
+    "refresh-selections",
+    "mark-assigned-codes",
+    "mark-assigned-codes-dlq",
+    "save-selection",
+    "refresh-selection",
+    "selection-step-fn",
+  ]
+}
+
+locals {
+  inventory_code = "reg-sel"
+
+  names     = module.naming.names
+  name_tags = module.naming.name_tags
+  tags      = merge(module.tm_env.tags, module.naming.tags)
+
+  config_env        = module.tm_env.config_env
+  lambda_vpc_config = module.tm_env.lambda_vpc_config
+
+  # The demand table belongs to prd3292; only its ARN is needed here, for IAM.
+  demand_table_arn = "arn:${module.account.partition}:dynamodb:${module.tm_env.region}:${module.account.account_id}:table/${var.demand_table_name}"
+
+  # saveSelections may report verdict counts to the vf-api verdict-reporter queue; its ARN is
+  # derived from the URL (https://sqs.<region>.amazonaws.com/<account>/<name>).
+  verdict_reporter_queue_arn = var.verdict_reporter_queue_url == "" ? "" : format(
+    "arn:%s:sqs:%s",
+    module.account.partition,
+    join(":", regex("^https://sqs\\.([a-z0-9-]+)\\.amazonaws\\.com/([0-9]{12})/([A-Za-z0-9_-]+)$", var.verdict_reporter_queue_url)),
+  )
+}

@@ -1,0 +1,62 @@
+# saveSelections: save-selection queue -> Entry Service code assignment, then one conditional
+# verdict update per fan on the demand table (seed: Selection stack; DECISIONS C [15]).
+module "saveSelections" {
+  source = "../../modules/nodejs-lambda"
+
+  function_name      = local.names["save-selections"]
+  name_tag           = local.name_tags["save-selections"]
+  description        = "Assigns codes via Entry Service, updates verdicts"
+  lambda_zip_path    = "${path.root}/../../../dist/${var.config_env}/saveSelections.zip"
+  timeout            = 30
+  memory_size        = 256
+  config_env         = local.config_env
+  vpc_config         = local.lambda_vpc_config
+  log_retention_days = var.log_retention_days
+
+  environment_variables = {
+    SERVICE_JWT_SECRET_ID      = var.service_jwt_secret_arn
+    VERDICT_REPORTER_QUEUE_URL = var.verdict_reporter_queue_url
+  }
+
+  policy_statements = [
+    {
+      sid       = "ConsumeSaveSelectionQueue"
+      actions   = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"]
+      resources = [module.save_selection_queue.queue_arn]
+    },
+    {
+      sid       = "WriteVerdicts"
+      actions   = ["dynamodb:UpdateItem"]
+      resources = [local.demand_table_arn]
+    },
+    {
+      # Left out (empty resources) when verdict_reporter_queue_url is empty.
+      sid       = "ReportVerdicts"
+      actions   = ["sqs:SendMessage"]
+      resources = compact([local.verdict_reporter_queue_arn])
+    },
+    {
+      sid       = "ReadServiceJwtKey"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [var.service_jwt_secret_arn]
+    },
+  ]
+}
+
+module "save_selection_queue" {
+  source = "../../modules/queue-with-dlq"
+
+  name                       = local.names["save-selection"]
+  name_tag                   = local.name_tags["save-selection"]
+  max_receive_count          = 3
+  visibility_timeout_seconds = module.saveSelections.timeout + var.two_second_buffer
+  consumer_timeout_seconds   = module.saveSelections.timeout
+  two_second_buffer          = var.two_second_buffer
+}
+
+resource "aws_lambda_event_source_mapping" "save_selections" {
+  function_name           = module.saveSelections.function_arn
+  event_source_arn        = module.save_selection_queue.queue_arn
+  batch_size              = 10
+  function_response_types = ["ReportBatchItemFailures"]
+}
