@@ -1,0 +1,34 @@
+/** Small helpers for integration tests. */
+import { randomBytes } from 'node:crypto';
+
+/** Names of the variables test/harness/globalSetup.ts publishes. */
+export type HarnessVariable =
+  | 'DYNAMODB_ENDPOINT'
+  | 'SQS_ENDPOINT'
+  | 'REDIS_URL'
+  | 'KAFKA_BROKERS'
+  | 'AWS_REGION'
+  | 'AWS_ENDPOINT_URL_DYNAMODB'
+  | 'AWS_ENDPOINT_URL_SQS'
+  | 'AWS_ENDPOINT_URL_SNS';
+
+/** Returns the variable's value, or throws saying the global setup did not provide it. */
+export function requireEnv(name: HarnessVariable | (string & {})): string {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(
+      `${name} is not set: the integration harness (test/harness/globalSetup.ts) did not run or did not publish it. ` +
+        'Run integration tests through `npx jest --selectProjects integration`, or set it to an existing instance.',
+    );
+  }
+  return value;
+}
+
+/**
+ * A name unique to this call, safe for DynamoDB tables, SQS queues, SNS topics and Kafka
+ * topics (letters, digits, '-'; at most 68 characters, room for a .fifo suffix), so test files never collide.
+ */
+export function uniqueName(prefix: string): string {
+  const clean = prefix.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 50);
+  return `${clean}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
+}
