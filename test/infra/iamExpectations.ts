@@ -100,7 +100,7 @@ export const IAM_EXPECTATIONS: Readonly<Record<string, readonly IamGrant[]>> = {
     { actions: ['lambda:InvokeFunction'], resources: ['function:getMarketsToNotify'] },
     // Reads existing reminder items, writes the missing ones (DECISIONS C [24]).
     { actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'], resources: ['table:demand-table'] },
-    READ_SERVICE_JWT,
+    // Campaigns, markets and winners come from MongoDB; it calls no HTTP service, so no JWT key.
     READ_MONGO_URI,
   ],
   getMarketsToNotify: [READ_MONGO_URI],

@@ -30,7 +30,6 @@ const ENVIRONMENT: Readonly<Record<string, Readonly<Record<string, string>>>> = 
   processData: { DATA_TOPIC_ARN: 'topic:data-sns' },
   sendData: { KAFKA_CERT_SECRET_ID: 'secret:kafka-cert' },
   notificationGenerator: {
-    ...SERVICE_JWT,
     ...MONGO_URI,
     GET_MARKETS_TO_NOTIFY_FUNCTION_NAME: 'function:getMarketsToNotify',
   },

@@ -15,7 +15,6 @@ module "notificationGenerator" {
   log_retention_days = var.log_retention_days
 
   environment_variables = {
-    SERVICE_JWT_SECRET_ID               = var.service_jwt_secret_arn
     MONGO_URI_SECRET_ID                 = var.mongo_uri_secret_arn
     GET_MARKETS_TO_NOTIFY_FUNCTION_NAME = module.getMarketsToNotify.function_name
   }
@@ -30,11 +29,6 @@ module "notificationGenerator" {
       sid       = "WriteReminderRecords"
       actions   = ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"]
       resources = [local.demand_table_arn]
-    },
-    {
-      sid       = "ReadServiceJwtKey"
-      actions   = ["secretsmanager:GetSecretValue"]
-      resources = [var.service_jwt_secret_arn]
     },
     {
       sid       = "ReadMongoUri"
