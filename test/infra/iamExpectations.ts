@@ -62,8 +62,8 @@ export const IAM_EXPECTATIONS: Readonly<Record<string, readonly IamGrant[]>> = {
   enqueueMarketSelections: [{ actions: ['sqs:SendMessage'], resources: ['queue:save-selection'] }, READ_SERVICE_JWT],
   saveSelections: [
     { actions: SQS_CONSUME, resources: ['queue:save-selection'] },
-    // One conditional verdict update per fan (DECISIONS C [15]).
-    { actions: ['dynamodb:UpdateItem'], resources: ['table:demand-table'] },
+    // Reads the winners' entries first, then one conditional verdict update per fan (DECISIONS C [15]).
+    { actions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], resources: ['table:demand-table'] },
     // Only granted when verdict_reporter_queue_url is set.
     { actions: ['sqs:SendMessage'], resources: ['queue:verdict-reporter'] },
     READ_SERVICE_JWT,

@@ -25,8 +25,8 @@ module "saveSelections" {
       resources = [module.save_selection_queue.queue_arn]
     },
     {
-      sid       = "WriteVerdicts"
-      actions   = ["dynamodb:UpdateItem"]
+      sid       = "ReadEntriesWriteVerdicts"
+      actions   = ["dynamodb:BatchGetItem", "dynamodb:UpdateItem"]
       resources = [local.demand_table_arn]
     },
     {

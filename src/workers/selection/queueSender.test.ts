@@ -1,0 +1,87 @@
+import type { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { createQueueSender, mapLimit, toBatches } from './queueSender';
+
+type Reply = { Failed?: { Id: string; SenderFault: boolean; Code: string; Message?: string }[] } | Error;
+
+/** An SQS client double: records each SendMessageBatch and answers from `replies` in turn (default: all sent). */
+function client(replies: Reply[] = []) {
+  const calls: { ids: string[]; bodies: string[] }[] = [];
+  return {
+    calls,
+    send: async (command: SendMessageBatchCommand) => {
+      const entries = command.input.Entries ?? [];
+      calls.push({ ids: entries.map((e) => e.Id!), bodies: entries.map((e) => e.MessageBody!) });
+      const reply = replies.shift() ?? {};
+      if (reply instanceof Error) {
+        throw reply;
+      }
+      return reply;
+    },
+  };
+}
+
+const noSleep = async () => undefined;
+
+describe('queue sender', () => {
+  it('batches by entry count and by bytes, and sets oversized messages apart', () => {
+    expect(toBatches(Array(23).fill('x'), 10).batches.map((b) => b.length)).toEqual([10, 10, 3]);
+    expect(toBatches(['aaaa', 'bbbb', 'cccc', 'dddddddddddd'], 10, 10)).toEqual({
+      batches: [[0, 1], [2]],
+      oversized: [3],
+    });
+  });
+
+  it('sends JSON bodies in batches of ten', async () => {
+    const sqs = client();
+    const sender = createQueueSender({ client: sqs as never, queueUrl: 'q', maxEntries: 10, sleep: noSleep });
+    const outcome = await sender.send(Array.from({ length: 25 }, (_, i) => ({ i })));
+    expect(outcome).toEqual({ sent: 25, failed: [] });
+    expect(sqs.calls.map((c) => c.ids.length)).toEqual([10, 10, 5]);
+    expect(JSON.parse(sqs.calls[2].bodies[4])).toEqual({ i: 24 });
+  });
+
+  it('retries entries that failed on the service side, not those the sender got wrong', async () => {
+    const sqs = client([
+      {
+        Failed: [
+          { Id: '1', SenderFault: false, Code: 'InternalError' },
+          { Id: '2', SenderFault: true, Code: 'InvalidMessageContents' },
+        ],
+      },
+      {},
+    ]);
+    const sender = createQueueSender({ client: sqs as never, queueUrl: 'q', maxEntries: 10, sleep: noSleep });
+    const outcome = await sender.send([{ a: 0 }, { a: 1 }, { a: 2 }]);
+    expect(sqs.calls.map((c) => c.ids)).toEqual([['0', '1', '2'], ['1']]);
+    expect(outcome).toEqual({ sent: 2, failed: [2], firstError: 'InvalidMessageContents:' });
+  });
+
+  it('reports every message of a batch whose request keeps failing', async () => {
+    const sqs = client([new Error('socket hang up'), new Error('socket hang up'), new Error('socket hang up')]);
+    const sender = createQueueSender({
+      client: sqs as never,
+      queueUrl: 'q',
+      maxEntries: 2,
+      attempts: 3,
+      concurrency: 1,
+      sleep: noSleep,
+    });
+    const outcome = await sender.send([1, 2, 3]);
+    expect(outcome).toEqual({ sent: 1, failed: [0, 1], firstError: 'socket hang up' });
+    expect(sqs.calls).toHaveLength(4);
+  });
+
+  it('maps with bounded concurrency, keeping order', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const out = await mapLimit([5, 1, 3, 2], 2, async (n) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, n));
+      inFlight--;
+      return n * 10;
+    });
+    expect(out).toEqual([50, 10, 30, 20]);
+    expect(most).toBe(2);
+  });
+});

@@ -1,0 +1,32 @@
+import { getConfig } from '../../../shared/config';
+import { sqsClient } from '../../../shared/aws/clients';
+import { sqsBatchHandler } from '../../../shared/runtime/sqs';
+import { demandTable, entryService } from '../../../shared/wiring';
+import { parseSaveSelectionMessage } from '../messages';
+import { createQueueSender } from '../queueSender';
+import { saveSelections } from './saveSelections';
+import { createVerdictStore } from './verdicts';
+
+const WORKER = 'saveSelections';
+
+/** SQS save-selection consumer: assigns codes in Entry Service and writes verdicts. */
+export const handler = sqsBatchHandler({
+  worker: WORKER,
+  parse: parseSaveSelectionMessage,
+  process: (messages, ctx) => {
+    const { aws, selection } = getConfig();
+    return saveSelections(messages, {
+      entries: entryService(WORKER, ctx.log),
+      verdicts: createVerdictStore(demandTable()),
+      verdictReporter: aws.queues.verdictReporter
+        ? createQueueSender({
+            client: sqsClient(),
+            queueUrl: aws.queues.verdictReporter,
+            maxEntries: aws.sqsSendBatchSize,
+          })
+        : undefined,
+      chunkSize: selection.codeAssignmentChunkSize,
+      log: ctx.log,
+    });
+  },
+});

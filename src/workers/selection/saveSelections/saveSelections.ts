@@ -1,0 +1,256 @@
+/**
+ * saveSelections (DOMAIN.md 4.7, DECISIONS.md [15]): code assignment in Entry Service first,
+ * then the verdict on the demand table; refreshes only re-send the assignment.
+ */
+import type { BatchResult } from '../../../shared/runtime/batch';
+import type { Logger } from '../../../shared/runtime/logger';
+import type { SqsMessage } from '../../../shared/runtime/sqs';
+import type { CodeAssignment, EntryService } from '../../../shared/services/entries';
+import { ServiceError } from '../../../shared/services/http';
+import type { SaveSelectionMessage } from '../messages';
+import { SELECTION, selectionKey } from '../messages';
+import type { QueueSender } from '../queueSender';
+import { mapLimit } from '../queueSender';
+import type { VerdictOutcome, VerdictStore } from './verdicts';
+
+export interface SaveSelectionsDeps {
+  entries: Pick<EntryService, 'assignCodes'>;
+  verdicts: VerdictStore;
+  /** The vf-api verdict-reporter queue; absent when config leaves it empty. */
+  verdictReporter?: QueueSender;
+  /** Assignments per Entry Service call (config `selection.codeAssignmentChunkSize`). */
+  chunkSize: number;
+  log: Logger;
+  now?: () => Date;
+}
+
+/** One fan in one market, and every delivery in the batch that asked for it. */
+interface Delivery {
+  message: SaveSelectionMessage;
+  messageIds: string[];
+}
+
+type Outcome = Exclude<VerdictOutcome, 'noEntry'> | 'refreshed' | 'failed';
+
+const VERDICT_WRITES_IN_FLIGHT = 10;
+
+/**
+ * Collapses deliveries of one fan and market into one. A selection wins over a refresh (only it
+ * writes the verdict); the dates of the newest delivery are used, so a later refresh's presale
+ * time is not lost.
+ */
+export function dedupe(messages: readonly SqsMessage<SaveSelectionMessage>[]): Delivery[] {
+  const byKey = new Map<string, Delivery & { newest: SaveSelectionMessage }>();
+  for (const { messageId, body } of messages) {
+    const found = byKey.get(selectionKey(body));
+    if (!found) {
+      byKey.set(selectionKey(body), { message: body, messageIds: [messageId], newest: body });
+      continue;
+    }
+    found.messageIds.push(messageId);
+    if (Date.parse(body.date.created) >= Date.parse(found.newest.date.created)) {
+      found.newest = body;
+    }
+    if (body.type === SELECTION && found.message.type !== SELECTION) {
+      found.message = body;
+    }
+  }
+  return [...byKey.values()].map(({ message, messageIds, newest }) => ({
+    message: { ...message, date: newest.date },
+    messageIds,
+  }));
+}
+
+/** Chunks of at most `size` with each user id at most once, as Entry Service requires per call. */
+export function assignmentChunks(deliveries: readonly Delivery[], size: number): Delivery[][] {
+  const chunks: { items: Delivery[]; users: Set<string> }[] = [];
+  for (const delivery of deliveries) {
+    const { userId } = delivery.message;
+    let chunk = chunks.find((c) => c.items.length < size && !c.users.has(userId));
+    if (!chunk) {
+      chunk = { items: [], users: new Set() };
+      chunks.push(chunk);
+    }
+    chunk.items.push(delivery);
+    chunk.users.add(userId);
+  }
+  return chunks.map((c) => c.items);
+}
+
+const groupBy = <T>(items: readonly T[], key: (item: T) => string): Map<string, T[]> => {
+  const groups = new Map<string, T[]>();
+  items.forEach((item) => groups.set(key(item), [...(groups.get(key(item)) ?? []), item]));
+  return groups;
+};
+
+/** Processes one batch of the save-selection queue; returns the message ids to retry. */
+export async function saveSelections(
+  messages: readonly SqsMessage<SaveSelectionMessage>[],
+  deps: SaveSelectionsDeps,
+): Promise<BatchResult> {
+  const deliveries = dedupe(messages);
+  const now = (deps.now?.() ?? new Date()).toISOString();
+  const assignment = (m: SaveSelectionMessage): CodeAssignment => ({
+    userId: m.userId,
+    code: m.code,
+    marketId: m.marketId,
+    date: { start: m.date.start ?? now, created: m.date.created },
+  });
+
+  const outcomes = new Map<Delivery, Outcome>();
+  for (const [campaignId, group] of groupBy(deliveries, (d) => d.message.campaignId)) {
+    const toAssign = await screenSelections(campaignId, group, outcomes, deps);
+    for (const chunk of assignmentChunks(toAssign, deps.chunkSize)) {
+      (await assignChunk(campaignId, chunk, assignment, deps)).forEach((d) => outcomes.set(d, 'failed'));
+    }
+  }
+  const assigned = deliveries.filter((d) => !outcomes.has(d));
+  const written = await mapLimit(assigned, VERDICT_WRITES_IN_FLIGHT, (d) =>
+    d.message.type === SELECTION ? writeVerdict(d.message, deps) : Promise.resolve<Outcome>('refreshed'),
+  );
+  assigned.forEach((d, i) => outcomes.set(d, written[i]));
+
+  const results = deliveries.map((d) => outcomes.get(d) ?? 'failed');
+  await reportVerdicts(deliveries, results, now, deps);
+  const tally = (outcome: Outcome) => results.filter((o) => o === outcome).length;
+  return {
+    failed: deliveries.flatMap((d, i) => (results[i] === 'failed' ? d.messageIds : [])),
+    counts: {
+      deduped: messages.length - deliveries.length,
+      codeAssignments: deliveries.filter((d) => d.message.type === SELECTION).length,
+      selectionRefreshes: deliveries.filter((d) => d.message.type !== SELECTION).length,
+      savedVerdicts: tally('saved'),
+      alreadySaved: tally('alreadySaved'),
+      notSaved: tally('failed'),
+    },
+  };
+}
+
+/**
+ * Reads the winners' entries before anything is assigned: a fan whose entry already holds the
+ * market (a repeated or duplicate selection) is done, and a fan without an entry must not get a
+ * code in Entry Service. Returns the deliveries that still need their assignment sent.
+ */
+async function screenSelections(
+  campaignId: string,
+  group: Delivery[],
+  outcomes: Map<Delivery, Outcome>,
+  deps: SaveSelectionsDeps,
+): Promise<Delivery[]> {
+  const selections = group.filter((d) => d.message.type === SELECTION);
+  if (selections.length === 0) {
+    return group;
+  }
+  let markets: Map<string, Set<string>>;
+  try {
+    markets = await deps.verdicts.assignedMarkets(campaignId, [
+      ...new Set(selections.map((d) => d.message.globalUserId)),
+    ]);
+  } catch (error) {
+    deps.log.error('winners’ entries could not be read', { campaignId, fans: selections.length, error });
+    selections.forEach((d) => outcomes.set(d, 'failed'));
+    return group.filter((d) => d.message.type !== SELECTION);
+  }
+  return group.filter((d) => {
+    const { type, globalUserId, marketId } = d.message;
+    if (type !== SELECTION) {
+      return true;
+    }
+    const entryMarkets = markets.get(globalUserId);
+    if (!entryMarkets) {
+      // Retried, then left in the DLQ for someone to look at.
+      deps.log.error('winner has no registration entry in the demand table', { campaignId, globalUserId, marketId });
+      outcomes.set(d, 'failed');
+      return false;
+    }
+    if (entryMarkets.has(marketId)) {
+      outcomes.set(d, 'alreadySaved');
+      return false;
+    }
+    return true;
+  });
+}
+
+/**
+ * One Entry Service call; returns the deliveries it did not assign. When Entry Service refuses
+ * a whole chunk as invalid (400), each fan is tried alone so one bad message cannot keep
+ * failing the others of its batch.
+ */
+async function assignChunk(
+  campaignId: string,
+  chunk: Delivery[],
+  assignment: (m: SaveSelectionMessage) => CodeAssignment,
+  deps: SaveSelectionsDeps,
+): Promise<Delivery[]> {
+  try {
+    const { failed } = await deps.entries.assignCodes(
+      campaignId,
+      chunk.map((d) => assignment(d.message)),
+    );
+    const failedUsers = new Set(failed);
+    const notAssigned = chunk.filter((d) => failedUsers.has(d.message.userId));
+    if (notAssigned.length > 0) {
+      deps.log.warn('Entry Service did not assign some codes', { campaignId, userIds: [...failedUsers] });
+    }
+    return notAssigned;
+  } catch (error) {
+    if (error instanceof ServiceError && error.status === 400 && chunk.length > 1) {
+      const alone = await Promise.all(chunk.map((d) => assignChunk(campaignId, [d], assignment, deps)));
+      return alone.flat();
+    }
+    deps.log.error('code assignment failed', { campaignId, fans: chunk.length, error });
+    return chunk;
+  }
+}
+
+async function writeVerdict(message: SaveSelectionMessage, deps: SaveSelectionsDeps): Promise<Outcome> {
+  const { campaignId, globalUserId, marketId, code } = message;
+  try {
+    const outcome = await deps.verdicts.markSelected({ campaignId, globalUserId, marketId, code });
+    if (outcome === 'noEntry') {
+      deps.log.error('winner’s entry disappeared before the verdict was written', {
+        campaignId,
+        globalUserId,
+        marketId,
+      });
+      return 'failed';
+    }
+    return outcome;
+  } catch (error) {
+    deps.log.error('verdict not saved', { campaignId, globalUserId, marketId, error });
+    return 'failed';
+  }
+}
+
+/**
+ * Sends one counts message per campaign and market to the verdict-reporter queue, when
+ * configured. Reporting is informational: a failed send is logged, and the fans' selections,
+ * which did succeed, are not retried for it.
+ */
+async function reportVerdicts(
+  deliveries: Delivery[],
+  outcomes: Outcome[],
+  date: string,
+  deps: SaveSelectionsDeps,
+): Promise<void> {
+  if (!deps.verdictReporter || deliveries.length === 0) {
+    return;
+  }
+  const indexes = deliveries.map((_, i) => i);
+  const groups = groupBy(indexes, (i) =>
+    JSON.stringify([deliveries[i].message.campaignId, deliveries[i].message.marketId]),
+  );
+  const reports = [...groups.values()].map((group) => {
+    const count = { saved: 0, alreadySaved: 0, refreshed: 0, failed: 0 };
+    group.forEach((i) => count[outcomes[i]]++);
+    const { campaignId, marketId } = deliveries[group[0]].message;
+    return { type: 'selectionVerdicts', campaignId, marketId, count, date };
+  });
+  const outcome = await deps.verdictReporter.send(reports);
+  if (outcome.failed.length > 0) {
+    deps.log.error('verdict counts not reported', {
+      reports: outcome.failed.map((i) => reports[i]),
+      reason: outcome.firstError,
+    });
+  }
+}

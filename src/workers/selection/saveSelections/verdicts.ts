@@ -1,0 +1,80 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DemandTable } from '../../../shared/aws/demandTable';
+import { isConditionFailed } from '../../../shared/aws/demandTable';
+import { entryKey } from '../../../shared/aws/keys';
+
+/** String set on the entry naming the markets whose verdict has been written (docs/selection.md). */
+export const ASSIGNED_MARKETS = 'assignedMarkets';
+
+/**
+ * - `saved`: the verdict and code were written now;
+ * - `alreadySaved`: the market was already in the entry's set (a repeated message);
+ * - `noEntry`: the fan has no registration entry in the demand table.
+ */
+export type VerdictOutcome = 'saved' | 'alreadySaved' | 'noEntry';
+
+export interface Verdict {
+  campaignId: string;
+  globalUserId: string;
+  marketId: string;
+  code: string;
+}
+
+export interface VerdictStore {
+  /** Markets each fan's entry already holds a verdict for, by globalUserId; fans without an entry are absent. */
+  assignedMarkets(campaignId: string, globalUserIds: readonly string[]): Promise<Map<string, Set<string>>>;
+  /** Writes a winner's verdict and code with one conditional update. */
+  markSelected(verdict: Verdict): Promise<VerdictOutcome>;
+}
+
+/**
+ * The demand-table side of saveSelections (DECISIONS.md [15]). One UpdateItem sets `verdict`,
+ * appends the code and adds the market to `assignedMarkets`, on condition that the entry exists
+ * and the market is not in the set yet, so a repeated message changes nothing. `date.updated`
+ * is left alone: it orders the fan's own edits for replication, and this is not one.
+ */
+export function createVerdictStore(table: Pick<DemandTable, 'client' | 'tableName' | 'batchGet'>): VerdictStore {
+  return {
+    async assignedMarkets(campaignId, globalUserIds) {
+      const keys = new Map(globalUserIds.map((g) => [entryKey(campaignId, g).SK, g]));
+      const items = await table.batchGet(globalUserIds.map((g) => entryKey(campaignId, g)));
+      return new Map(
+        items.flatMap((item) => {
+          const globalUserId = keys.get(item.SK);
+          const markets = item[ASSIGNED_MARKETS];
+          return globalUserId ? [[globalUserId, new Set(markets instanceof Set ? (markets as Set<string>) : [])]] : [];
+        }),
+      );
+    },
+
+    async markSelected({ campaignId, globalUserId, marketId, code }) {
+      try {
+        await table.client.send(
+          new UpdateCommand({
+            TableName: table.tableName,
+            Key: entryKey(campaignId, globalUserId),
+            UpdateExpression:
+              'SET verdict = :true, codes = list_append(if_not_exists(codes, :none), :code) ADD #assigned :markets',
+            ConditionExpression: 'attribute_exists(PK) AND NOT contains(#assigned, :market)',
+            ExpressionAttributeNames: { '#assigned': ASSIGNED_MARKETS },
+            ExpressionAttributeValues: {
+              ':true': true,
+              ':none': [],
+              ':code': [{ id: code, marketId }],
+              ':markets': new Set([marketId]),
+              ':market': marketId,
+            },
+            // Tells "already saved" (the item comes back) from "no entry" (nothing comes back).
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return 'saved';
+      } catch (error) {
+        if (isConditionFailed(error)) {
+          return (error as { Item?: unknown }).Item ? 'alreadySaved' : 'noEntry';
+        }
+        throw error;
+      }
+    },
+  };
+}
