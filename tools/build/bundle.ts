@@ -5,6 +5,8 @@ import type { MergedConfig } from '../../src/shared/config/load';
 
 /** Global the configuration module reads the baked configuration from (src/shared/config/index.ts). */
 export const CONFIG_GLOBAL = '__REG_WORKERS_CONFIG__';
+/** Constant `true` in bundles, so the branch that reads YAML files (and the YAML parser) is dropped. */
+export const BAKED_FLAG = '__REG_WORKERS_CONFIG_BAKED__';
 
 export interface BundleRequest {
   /** Repository root; paths in the bundle and its source map are relative to it. */
@@ -65,7 +67,7 @@ export function bundleOptions(request: BundleRequest): BuildOptions {
     legalComments: 'none',
     charset: 'utf8',
     sourcemap: request.sourcemap ? 'external' : false,
-    define: { [CONFIG_GLOBAL]: JSON.stringify(request.config) },
+    define: { [CONFIG_GLOBAL]: JSON.stringify(request.config), [BAKED_FLAG]: 'true' },
     metafile: true,
     logLevel: 'silent',
   };

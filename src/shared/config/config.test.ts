@@ -1,8 +1,7 @@
 import { mkdtempSync, writeFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CONFIG_ENVS, ConfigError, loadConfig } from './index';
-import { DEFAULT_CONFIG_DIR, deepMerge, interpolate } from './load';
+import { CONFIG_ENVS, ConfigError, DEFAULT_CONFIG_DIR, deepMerge, interpolate, loadConfig } from './load';
 
 /** A scratch config dir holding the real default file plus one environment file we write. */
 function scratchDir(envYaml: string, env = 'qa'): string {

@@ -1,16 +1,19 @@
 import type { Config } from './schema';
-import type { MergedConfig } from './load';
-import { interpolate, loadConfig, validateConfig } from './load';
+import type { MergedConfig } from './core';
+import type * as Files from './load';
+import { interpolate, validateConfig } from './core';
 
 export type { Config } from './schema';
-export { ConfigError, loadConfig, loadMergedConfig, CONFIG_ENVS, CONFIG_ENV_BY_TF_ENV } from './load';
-export type { ConfigEnv } from './load';
+export { ConfigError, CONFIG_ENVS, CONFIG_ENV_BY_TF_ENV } from './core';
+export type { ConfigEnv } from './core';
 
 /**
  * The build bakes the environment's merged (uninterpolated) configuration into each bundle as
  * this global (esbuild `define`); outside a bundle the YAML files are read instead.
  */
 declare const __REG_WORKERS_CONFIG__: MergedConfig | undefined;
+/** `true` in a bundle (esbuild `define`), so the bundler drops the YAML branch below as dead code. */
+declare const __REG_WORKERS_CONFIG_BAKED__: boolean | undefined;
 
 let cached: Config | undefined;
 
@@ -19,10 +22,15 @@ export function getConfig(): Config {
   if (cached) {
     return cached;
   }
-  const baked = typeof __REG_WORKERS_CONFIG__ === 'undefined' ? undefined : __REG_WORKERS_CONFIG__;
-  cached = baked
-    ? validateConfig(interpolate(baked.values, process.env), baked)
-    : loadConfig(process.env.CONFIG_ENV ?? 'local');
+  if (typeof __REG_WORKERS_CONFIG_BAKED__ !== 'undefined' && __REG_WORKERS_CONFIG_BAKED__) {
+    const baked = __REG_WORKERS_CONFIG__ as MergedConfig;
+    cached = validateConfig(interpolate(baked.values, process.env), baked);
+  } else {
+    // Only outside a bundle: the build defines the global, so this branch and the YAML reader are dropped.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { loadConfig } = require('./load') as typeof Files;
+    cached = loadConfig(process.env.CONFIG_ENV ?? 'local');
+  }
   return cached;
 }
 

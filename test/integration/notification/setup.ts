@@ -12,7 +12,7 @@ import type { DemandTable, Item } from '../../../src/shared/aws/demandTable';
 import { createDemandTable as demandTableRepository } from '../../../src/shared/aws/demandTable';
 import { resetConfigCache } from '../../../src/shared/config';
 import { closeSharedMongoClient } from '../../../src/shared/mongo/client';
-import { resetWiring } from '../../../src/shared/wiring';
+import { resetWiring } from '../../../src/shared/wiring/memo';
 import { createMarketStore } from '../../../src/workers/notification/common/store';
 import type { MarketStore } from '../../../src/workers/notification/common/store';
 import { createDemandTable } from '../../harness/dynamodb';

@@ -20,7 +20,7 @@ import { resetConfigCache } from '../../../src/shared/config';
 import type { BatchItemFailuresResponse } from '../../../src/shared/runtime/batch';
 import type { ServiceName } from '../../../src/shared/services';
 import { createServiceClient, createTokenProvider } from '../../../src/shared/services';
-import { resetWiring } from '../../../src/shared/wiring';
+import { resetWiring } from '../../../src/shared/wiring/memo';
 import { LOCAL_AWS, createDemandTable, localDynamoDbClient } from '../../harness/dynamodb';
 import { requireEnv, uniqueName } from '../../harness/env';
 import type { ServiceFakes } from '../../harness/fakes';

@@ -1,7 +1,7 @@
 /** sendData: the five typed queues → schema validation → Kafka (keys per DECISIONS [19]). */
 import type { Message } from 'kafkajs';
 import { getConfig } from '../../../shared/config';
-import { kafkaPublisher } from '../../../shared/wiring';
+import { kafkaPublisher } from '../../../shared/wiring/kafka';
 import { createSendDataHandler } from './handler';
 
 export const handler = createSendDataHandler((ctx) => {

@@ -1,7 +1,7 @@
 /** Collaborators of the notification workers, built from configuration (see src/shared/wiring.ts). */
 import type { Collection, Document } from 'mongodb';
 import { getConfig } from '../../../shared/config';
-import { mongoDb } from '../../../shared/wiring';
+import { mongoDb } from '../../../shared/wiring/mongo';
 import type { MarketStore } from './store';
 import { createMarketStore } from './store';
 

@@ -1,7 +1,7 @@
 import { getConfig } from '../../../shared/config';
 import { lambdaClient } from '../../../shared/aws/clients';
 import { scheduleHandler } from '../../../shared/runtime';
-import { demandTable } from '../../../shared/wiring';
+import { demandTable } from '../../../shared/wiring/aws';
 import { marketStore, scoringCollection } from '../common/wiring';
 import { generateNotifications } from './generator';
 import type { MarketsInvoker } from './invoker';

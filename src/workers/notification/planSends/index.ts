@@ -1,6 +1,6 @@
 import { getConfig } from '../../../shared/config';
 import { invokeHandler } from '../../../shared/runtime';
-import { entryService } from '../../../shared/wiring';
+import { entryService } from '../../../shared/wiring/services';
 import { marketStore } from '../common/wiring';
 import { parsePlanSendsInput, planSends } from './planSends';
 

@@ -1,6 +1,6 @@
 import { getConfig } from '../../../shared/config';
 import { invokeHandler } from '../../../shared/runtime';
-import { exportsService } from '../../../shared/wiring';
+import { exportsService } from '../../../shared/wiring/services';
 import { marketStore } from '../common/wiring';
 import { triggerReminderEmails } from './triggerReminderEmail';
 

@@ -1,7 +1,8 @@
 import { getConfig } from '../../../shared/config';
 import type { Logger } from '../../../shared/runtime';
 import { appSyncHandler } from '../../../shared/runtime';
-import { campaignCache, demandTable } from '../../../shared/wiring';
+import { campaignCache } from '../../../shared/wiring/campaigns';
+import { demandTable } from '../../../shared/wiring/aws';
 import type { EligibilityDeps } from './checkEligibility';
 import { checkEligibility } from './checkEligibility';
 import type { IdvVerifier } from './idvToken';

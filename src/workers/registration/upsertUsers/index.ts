@@ -1,5 +1,5 @@
 import { sqsBatchHandler } from '../../../shared/runtime';
-import { userService } from '../../../shared/wiring';
+import { userService } from '../../../shared/wiring/services';
 import { upsertUsers } from './upsertUsers';
 import { parseUserMessage } from './userMessage';
 

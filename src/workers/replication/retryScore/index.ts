@@ -1,6 +1,6 @@
 import { getConfig } from '../../../shared/config';
 import { sqsBatchHandler } from '../../../shared/runtime';
-import { entryService } from '../../../shared/wiring';
+import { entryService } from '../../../shared/wiring/services';
 import { parseRetryScoreMessage, retryScores } from './retryScore';
 
 const WORKER = 'retryScore';

@@ -1,6 +1,7 @@
 import { getConfig } from '../../../shared/config';
 import { sqsBatchHandler } from '../../../shared/runtime';
-import { demandTable, entryService } from '../../../shared/wiring';
+import { demandTable } from '../../../shared/wiring/aws';
+import { entryService } from '../../../shared/wiring/services';
 import { parseSaveEntryMessage } from './message';
 import { saveEntries } from './saveEntries';
 

@@ -1,7 +1,7 @@
 import { getConfig } from '../../../shared/config';
 import { sqsClient } from '../../../shared/aws/clients';
 import { invokeHandler } from '../../../shared/runtime/direct';
-import { campaignService, codeService, entryService } from '../../../shared/wiring';
+import { campaignService, codeService, entryService } from '../../../shared/wiring/services';
 import { createQueueSender, requireQueueUrl } from '../queueSender';
 import { enqueueMarketSelections } from './enqueue';
 import { parseSelectionRequest } from './input';

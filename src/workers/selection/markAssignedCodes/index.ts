@@ -1,5 +1,5 @@
 import { streamBatchHandler } from '../../../shared/runtime/stream';
-import { codeService } from '../../../shared/wiring';
+import { codeService } from '../../../shared/wiring/services';
 import type { EntryImage } from './markAssignedCodes';
 import { markAssignedCodes } from './markAssignedCodes';
 

@@ -1,7 +1,8 @@
 import { getConfig } from '../../../shared/config';
 import { sqsClient } from '../../../shared/aws/clients';
 import { sqsBatchHandler } from '../../../shared/runtime/sqs';
-import { demandTable, entryService } from '../../../shared/wiring';
+import { demandTable } from '../../../shared/wiring/aws';
+import { entryService } from '../../../shared/wiring/services';
 import { parseSaveSelectionMessage } from '../messages';
 import { createQueueSender } from '../queueSender';
 import { saveSelections } from './saveSelections';
