@@ -1,0 +1,58 @@
+/**
+ * End to end: the local runtime wires the real workers from the real stacks and the scenario
+ * takes a campaign of two markets and 120 fans through registration, replication, the data
+ * pipeline to Kafka, selection and code assignment, and reminder planning and generation. The
+ * scenario checks its own invariants; this test requires every one of them to hold.
+ */
+import { rmSync } from 'node:fs';
+import type { LocalRuntime } from '../../tools/local/runtime';
+import { startRuntime, uniqueEnvironment } from '../../tools/local/runtime';
+import type { ScenarioResult } from '../../tools/local/scenario';
+import { runScenario } from '../../tools/local/scenario';
+import { stageTable } from '../../tools/local/main';
+import { REPO_ROOT, tempDir } from '../integration/local/helpers';
+
+let rt: LocalRuntime;
+const lines: string[] = [];
+const workDir = tempDir('e2e-runtime-');
+
+beforeAll(async () => {
+  rt = await startRuntime({
+    root: REPO_ROOT,
+    environment: uniqueEnvironment('e'),
+    workDir,
+    log: (line) => lines.push(line),
+  });
+}, 300_000);
+
+afterAll(async () => {
+  await rt?.stop();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('the whole system on one machine', () => {
+  let result: ScenarioResult;
+
+  it('runs every worker from its Terraform wiring', () => {
+    const notReady = [...rt.handlers.values()].filter((h) => h.status !== 'ready');
+    expect(notReady).toEqual([]);
+    expect(rt.model.functions).toHaveLength(15);
+  });
+
+  it('takes a campaign from registration to reminders with every invariant holding', async () => {
+    result = await runScenario(rt, { fans: 120, markets: 2, faults: false, log: (line) => lines.push(line), settleTimeoutMs: 240_000 });
+    const failed = result.invariants.filter((i) => !i.ok).map((i) => `${i.name}: ${i.detail}`);
+    expect({ failed, log: failed.length ? [...lines, stageTable(result.stages)].join('\n') : '' }).toEqual({ failed: [], log: '' });
+    expect(result.invariants.length).toBeGreaterThanOrEqual(15);
+  }, 600_000);
+
+  it('reports every stage of the pipeline, nothing failed or dead-lettered', () => {
+    const byStage = Object.fromEntries(result.stages.map((s) => [s.stage, s]));
+    expect(byStage.checkEligibility).toMatchObject({ in: 120, processed: 117, rejected: 3 });
+    expect(byStage.saveEntries.processed).toBe(117);
+    for (const stage of result.stages) {
+      expect({ stage: stage.stage, failed: stage.failed, deadLettered: stage.deadLettered }).toEqual({ stage: stage.stage, failed: 0, deadLettered: 0 });
+      expect({ stage: stage.stage, ran: stage.in > 0 }).toEqual({ stage: stage.stage, ran: true });
+    }
+  });
+});

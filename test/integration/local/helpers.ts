@@ -1,0 +1,36 @@
+/** Helpers of the local runtime's integration tests. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { KinesisStreamEvent, SQSEvent } from 'aws-lambda';
+import type { InvocationRecord } from '../../../tools/local/lambda/host';
+
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+export const FIXTURES = path.join(__dirname, 'fixtures');
+
+/** Handler entry of a fixture worker, relative to the repository root (what the runtime's `entryOf` returns). */
+export const fixtureWorker = (worker: string): string => path.relative(REPO_ROOT, path.join(FIXTURES, 'workers', `${worker}.js`));
+
+export const tempDir = (prefix: string): string => mkdtempSync(path.join(tmpdir(), prefix));
+
+/** Polls `condition` until it holds; fails with `what` after `timeoutMs`. Never a fixed sleep. */
+export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Parsed bodies of the SQS records an invocation received. */
+export const sqsBodies = (record: InvocationRecord): Record<string, unknown>[] =>
+  ((record.event as SQSEvent | undefined)?.Records ?? []).map((r) => JSON.parse(r.body) as Record<string, unknown>);
+
+/** The new images (attribute-value form) of the Kinesis records an invocation received, with their sequence numbers. */
+export const streamImages = (record: InvocationRecord): { sequenceNumber: string; image: Record<string, { S?: string }> }[] =>
+  ((record.event as KinesisStreamEvent | undefined)?.Records ?? []).map((r) => ({
+    sequenceNumber: r.kinesis.sequenceNumber,
+    image: (JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString('utf8')) as { dynamodb: { NewImage: Record<string, { S?: string }> } }).dynamodb.NewImage,
+  }));

@@ -1,0 +1,134 @@
+/**
+ * The local stand-ins of everything around the workers, started with the test harness's own
+ * starters (importing test/harness from tools is deliberate: one way to start each component):
+ * DynamoDB Local, fauxqs (SQS + SNS), redis-server, the Kafka mock cluster in kcat, the
+ * in-process MongoDB wire server, the HTTP service fakes and the Secrets Manager emulator.
+ * An endpoint variable that is already set (DYNAMODB_ENDPOINT, SQS_ENDPOINT, REDIS_URL,
+ * KAFKA_BROKERS, MONGODB_URI) is used instead of starting that component, as in the tests.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
+import { startDynamoDb } from '../../test/harness/dynamodb';
+import { buildCertificate, startServiceFakes } from '../../test/harness/fakes';
+import type { ServiceFakes } from '../../test/harness/fakes';
+import { startKafkaMock } from '../../test/harness/kafka';
+import { startMongoServer } from '../../test/harness/mongo';
+import type { LocalMongo } from '../../test/harness/mongo';
+import { spawnOwned, waitUntilReady } from '../../test/harness/processes';
+import { startRedis } from '../../test/harness/redis';
+import { startSqsSns } from '../../test/harness/sqs';
+import { startSecretsManager } from './secretsManager';
+import type { LocalSecretsManager } from './secretsManager';
+
+/** A Kafka broker; `pause`/`resume` exist when this run owns the broker process (fault injection). */
+export interface LocalKafka {
+  brokers: string[];
+  /** Freezes the broker process (SIGSTOP): it stops answering, as an unreachable broker would. */
+  pause?: () => void;
+  resume?: () => void;
+  stop(): Promise<void>;
+}
+
+export interface Components {
+  dynamoDbEndpoint: string;
+  sqsEndpoint: string;
+  redisUrl: string;
+  kafka: LocalKafka;
+  mongo: LocalMongo;
+  fakes: ServiceFakes;
+  secrets: LocalSecretsManager;
+  /** The key pair of the service JWTs: the private key is the service-jwt secret, the fakes verify with the public key. */
+  jwtKeys: { privateKeyPem: string; publicKey: KeyObject };
+  /** The kafka-cert secret value for this run: a self-signed client certificate, JSON { cert, key }. */
+  kafkaCert: string;
+  stop(): Promise<void>;
+}
+
+const BROKER_LINE = /Mock cluster enabled.*replaced with (\S+:\d+)/;
+
+/** A Kafka mock cluster owned by this process, so it can be paused for a broker outage. */
+async function startOwnedKafka(): Promise<LocalKafka> {
+  const owned = spawnOwned('kcat', ['-b', 'x:1', '-C', '-t', 'keepalive', '-X', 'test.mock.num.brokers=1', '-q']);
+  let broker = '';
+  await waitUntilReady({
+    component: 'Kafka mock cluster (kcat)',
+    owned,
+    installHint: 'apt-get install kcat',
+    timeoutMs: 10000,
+    intervalMs: 20,
+    probe: async () => {
+      broker = BROKER_LINE.exec(owned.outputTail())?.[1] ?? '';
+      return broker !== '';
+    },
+  });
+  const signal = (name: NodeJS.Signals) => () => {
+    owned.child.kill(name);
+  };
+  return {
+    brokers: [broker],
+    pause: signal('SIGSTOP'),
+    resume: signal('SIGCONT'),
+    stop: async () => {
+      owned.child.kill('SIGCONT');
+      await owned.stop();
+    },
+  };
+}
+
+function selfSignedKafkaCert(): string {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const now = Date.now();
+  const cert = buildCertificate({
+    commonName: 'reg-workers.local',
+    publicKey,
+    signingKey: privateKey,
+    notBefore: new Date(now - 60_000),
+    notAfter: new Date(now + 365 * 86_400_000),
+  });
+  return JSON.stringify({ cert: cert.pem, key: privateKey.export({ type: 'pkcs8', format: 'pem' }) });
+}
+
+/** Starts every component (in parallel where they are independent); stops what started if one fails. */
+export async function startComponents(options: { ownKafka?: boolean } = {}): Promise<Components> {
+  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const stops: (() => Promise<void>)[] = [];
+  const track = <T extends { stop(): Promise<void> }>(started: T): T => {
+    stops.push(() => started.stop());
+    return started;
+  };
+  const stopAll = async () => {
+    await Promise.allSettled(stops.reverse().map((stop) => stop()));
+  };
+  const started = await Promise.allSettled([
+    startDynamoDb().then(track),
+    startSqsSns().then(track),
+    startRedis().then(track),
+    (options.ownKafka ? startOwnedKafka() : startKafkaMock()).then(track),
+    startMongoServer().then(track),
+    startServiceFakes({ publicKey }).then(track),
+    startSecretsManager().then(track),
+  ]);
+  const failures = started.flatMap((s) => (s.status === 'rejected' ? [String((s.reason as Error)?.message ?? s.reason)] : []));
+  if (failures.length > 0) {
+    await stopAll();
+    throw new Error(`${failures.length} local component(s) could not start:\n\n${failures.join('\n\n')}`);
+  }
+  const value = <T>(i: number) => (started[i] as PromiseFulfilledResult<T>).value;
+  try {
+    return {
+      dynamoDbEndpoint: value<{ endpoint: string }>(0).endpoint,
+      sqsEndpoint: value<{ endpoint: string }>(1).endpoint,
+      redisUrl: value<{ url: string }>(2).url,
+      kafka: value<LocalKafka>(3),
+      mongo: value<LocalMongo>(4),
+      fakes: value<ServiceFakes>(5),
+      secrets: value<LocalSecretsManager>(6),
+      jwtKeys: { privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicKey },
+      kafkaCert: selfSignedKafkaCert(),
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

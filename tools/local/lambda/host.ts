@@ -1,0 +1,395 @@
+/**
+ * Runs Lambda functions in-process. Each function gets execution environments: worker threads
+ * with the function's own environment variables (from its Terraform `environment` block plus
+ * the local endpoints), its memory size as the heap limit, and the shared local clock. An
+ * environment handles one invocation at a time and is reused, so module-level state (clients,
+ * caches) lives as long as it would in Lambda; a timed-out or crashed environment is discarded.
+ */
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import type { WriteStream } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { Worker } from 'node:worker_threads';
+import type { LocalClock } from '../clock';
+import { CLOCK_PATCH } from '../clock';
+import type { HandlerCode } from './bundles';
+
+export interface FunctionSpec {
+  name: string;
+  arn: string;
+  worker: string;
+  timeoutSeconds: number;
+  memoryMb: number;
+  /** `index.handler`: the export `handler` of the bundle. */
+  handler: string;
+  environment: Record<string, string>;
+  code: HandlerCode;
+}
+
+export interface InvokeError {
+  errorType: string;
+  errorMessage: string;
+  trace?: string[];
+}
+
+export type InvokeOutcome = ({ ok: true; payload: unknown } | { ok: false; error: InvokeError }) & {
+  requestId: string;
+  durationMs: number;
+};
+
+/** What happened per function, for summaries and tests. */
+export interface FunctionStats {
+  invocations: number;
+  errors: number;
+  timeouts: number;
+  firstStartedAt?: number;
+  lastEndedAt?: number;
+  /** Sums of the counts in the workers' `invocation finished` summary lines. */
+  summary: Record<string, number>;
+}
+
+export interface InvocationRecord {
+  functionName: string;
+  /** Who invoked: `sqs:<queue>`, `stream:<mapping>`, `states:<machine>`, `events:<rule>`, `lambda-api`, ... */
+  source: string;
+  event: unknown;
+  outcome: InvokeOutcome;
+}
+
+export interface HostOptions {
+  clock: LocalClock;
+  /** Variables every function sees (local endpoints, region, credentials); the function's own win. */
+  baseEnvironment: Record<string, string>;
+  logDir: string;
+  /** Execution environments per function (Lambda's concurrency, locally). */
+  maxEnvironments?: number;
+  /** Keep every invocation's event and outcome in `invocations` (tests). */
+  recordInvocations?: boolean;
+}
+
+const BOOTSTRAP = `${CLOCK_PATCH}
+const { parentPort, workerData } = require('node:worker_threads');
+process.setSourceMapsEnabled(true);
+let handler, initError;
+function load() {
+  if (handler || initError) return;
+  try {
+    const mod = require(workerData.file);
+    handler = mod[workerData.exportName];
+    if (typeof handler !== 'function') {
+      throw Object.assign(new Error(workerData.file + ' does not export ' + workerData.exportName), { name: 'Runtime.HandlerNotFound' });
+    }
+  } catch (e) {
+    initError = e;
+  }
+}
+const describe = (e) => ({
+  errorType: (e && e.name) || 'Error',
+  errorMessage: (e && e.message) || String(e),
+  trace: String((e && e.stack) || '').split('\\n'),
+});
+parentPort.on('message', async (msg) => {
+  load();
+  if (initError) {
+    parentPort.postMessage({ id: msg.id, ok: false, error: describe(initError) });
+    return;
+  }
+  const started = performance.now();
+  const context = {
+    functionName: workerData.functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: workerData.arn,
+    memoryLimitInMB: String(workerData.memoryMb),
+    awsRequestId: msg.requestId,
+    logGroupName: '/aws/lambda/' + workerData.functionName,
+    logStreamName: 'local/' + workerData.environmentId,
+    callbackWaitsForEmptyEventLoop: true,
+    getRemainingTimeInMillis: () => Math.max(0, Math.round(msg.timeoutMs - (performance.now() - started))),
+  };
+  try {
+    const event = JSON.parse(msg.event);
+    const result = handler.length >= 3
+      ? await new Promise((resolve, reject) => {
+          const r = handler(event, context, (err, value) => (err ? reject(err) : resolve(value)));
+          if (r && typeof r.then === 'function') r.then(resolve, reject);
+        })
+      : await handler(event, context);
+    parentPort.postMessage({ id: msg.id, ok: true, payload: result === undefined ? 'null' : JSON.stringify(result) });
+  } catch (e) {
+    parentPort.postMessage({ id: msg.id, ok: false, error: describe(e) });
+  }
+});
+`;
+
+interface Environment {
+  id: string;
+  worker: Worker;
+  busy: boolean;
+  dead: boolean;
+  pending?: { id: string; resolve: (outcome: { ok: boolean; payload?: string; error?: InvokeError }) => void };
+}
+
+interface FunctionState {
+  spec: FunctionSpec;
+  environments: Environment[];
+  waiters: { resolve: (env: Environment) => void; reject: (error: Error) => void }[];
+  stats: FunctionStats;
+  log: WriteStream;
+}
+
+/** Hosts the functions of a local run. */
+export class FunctionHost {
+  private readonly functions = new Map<string, FunctionState>();
+  private readonly byArn = new Map<string, FunctionState>();
+  private inFlightCount = 0;
+  private stopped = false;
+  readonly invocations: InvocationRecord[] = [];
+
+  constructor(private readonly options: HostOptions) {
+    mkdirSync(options.logDir, { recursive: true });
+  }
+
+  register(spec: FunctionSpec): void {
+    const state: FunctionState = {
+      spec,
+      environments: [],
+      waiters: [],
+      stats: { invocations: 0, errors: 0, timeouts: 0, summary: {} },
+      log: createWriteStream(path.join(this.options.logDir, `${spec.worker}.log`), { flags: 'a' }),
+    };
+    this.functions.set(spec.name, state);
+    this.byArn.set(spec.arn, state);
+  }
+
+  /** The function named by a name, an ARN or a partial ARN (`function:NAME`, with or without a qualifier). */
+  find(ref: string): FunctionSpec | undefined {
+    return this.state(ref)?.spec;
+  }
+
+  private state(ref: string): FunctionState | undefined {
+    const bare = ref.replace(/:(\$LATEST|\d+)$/, '');
+    return this.functions.get(bare) ?? this.byArn.get(bare) ?? this.functions.get(bare.split(':').pop() ?? '');
+  }
+
+  specs(): FunctionSpec[] {
+    return [...this.functions.values()].map((f) => f.spec);
+  }
+
+  stats(name: string): FunctionStats {
+    const state = this.state(name);
+    if (!state) {
+      throw new Error(`No function ${name}`);
+    }
+    return state.stats;
+  }
+
+  /** Invocations running right now (the clock only jumps when this is 0). */
+  inFlight(): number {
+    return this.inFlightCount;
+  }
+
+  /** Invokes a function synchronously (RequestResponse); never throws for function errors. */
+  async invoke(ref: string, event: unknown, source: string): Promise<InvokeOutcome> {
+    const state = this.state(ref);
+    if (!state) {
+      throw Object.assign(new Error(`Function not found: ${ref}`), { name: 'ResourceNotFoundException' });
+    }
+    const { spec, stats } = state;
+    const requestId = randomUUID();
+    const started = performance.now();
+    this.inFlightCount++;
+    stats.invocations++;
+    stats.firstStartedAt ??= Date.now();
+    let outcome: InvokeOutcome;
+    try {
+      if (spec.code.status !== 'ready') {
+        outcome = {
+          ok: false,
+          error: { errorType: 'Runtime.ImportModuleError', errorMessage: `${spec.worker} has no handler: ${spec.code.reason}` },
+          requestId,
+          durationMs: 0,
+        };
+      } else {
+        outcome = { ...(await this.run(state, event, requestId)), requestId, durationMs: performance.now() - started };
+      }
+    } finally {
+      this.inFlightCount--;
+    }
+    stats.lastEndedAt = Date.now();
+    if (!outcome.ok) {
+      stats.errors++;
+      stats.timeouts += outcome.error.errorType === 'Sandbox.Timedout' ? 1 : 0;
+    }
+    state.log.write(
+      `REPORT RequestId: ${requestId} Source: ${source} Duration: ${outcome.durationMs.toFixed(1)} ms${outcome.ok ? '' : ` Error: ${outcome.error.errorType}: ${outcome.error.errorMessage}`}\n`,
+    );
+    const record: InvocationRecord = { functionName: spec.name, source, event: this.options.recordInvocations ? event : undefined, outcome };
+    if (this.options.recordInvocations) {
+      this.invocations.push(record);
+    }
+    return outcome;
+  }
+
+  private async run(state: FunctionState, event: unknown, requestId: string): Promise<{ ok: true; payload: unknown } | { ok: false; error: InvokeError }> {
+    const env = await this.acquire(state);
+    const timeoutMs = state.spec.timeoutSeconds * 1000;
+    state.log.write(`START RequestId: ${requestId} Version: $LATEST\n`);
+    const id = randomUUID();
+    let timer: NodeJS.Timeout | undefined;
+    const result = await new Promise<{ ok: boolean; payload?: string; error?: InvokeError }>((resolve) => {
+      env.pending = { id, resolve };
+      timer = setTimeout(() => {
+        // Lambda stops the sandbox of a timed-out invocation; its state does not survive.
+        this.discard(state, env, { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${state.spec.timeoutSeconds.toFixed(2)} seconds` });
+      }, timeoutMs);
+      env.worker.postMessage({ id, requestId, timeoutMs, event: JSON.stringify(event ?? null) });
+    });
+    clearTimeout(timer);
+    env.pending = undefined;
+    this.release(state, env);
+    if (result.ok) {
+      return { ok: true, payload: JSON.parse(result.payload ?? 'null') };
+    }
+    return { ok: false, error: result.error! };
+  }
+
+  private acquire(state: FunctionState): Promise<Environment> {
+    if (this.stopped) {
+      return Promise.reject(new Error('the local runtime is stopping'));
+    }
+    const idle = state.environments.find((e) => !e.busy && !e.dead);
+    if (idle) {
+      idle.busy = true;
+      return Promise.resolve(idle);
+    }
+    if (state.environments.length < (this.options.maxEnvironments ?? 2)) {
+      const env = this.spawn(state);
+      env.busy = true;
+      return Promise.resolve(env);
+    }
+    return new Promise((resolve, reject) => state.waiters.push({ resolve, reject }));
+  }
+
+  private release(state: FunctionState, env: Environment): void {
+    if (env.dead) {
+      const next = state.waiters.shift();
+      if (next) {
+        const fresh = this.spawn(state);
+        fresh.busy = true;
+        next.resolve(fresh);
+      }
+      return;
+    }
+    const next = state.waiters.shift();
+    if (next) {
+      next.resolve(env);
+    } else {
+      env.busy = false;
+    }
+  }
+
+  private spawn(state: FunctionState): Environment {
+    const { spec } = state;
+    if (spec.code.status !== 'ready') {
+      throw new Error(`${spec.worker} has no handler`);
+    }
+    const id = randomUUID().slice(0, 8);
+    const [, exportName] = spec.handler.split('.');
+    const worker = new Worker(BOOTSTRAP, {
+      eval: true,
+      stdout: true,
+      stderr: true,
+      env: {
+        ...this.options.baseEnvironment,
+        ...spec.environment,
+        AWS_LAMBDA_FUNCTION_NAME: spec.name,
+        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
+        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${spec.name}`,
+        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+        _HANDLER: spec.handler,
+        LAMBDA_TASK_ROOT: path.dirname(spec.code.file),
+      },
+      resourceLimits: { maxOldGenerationSizeMb: spec.memoryMb },
+      workerData: {
+        file: spec.code.file,
+        exportName: exportName ?? 'handler',
+        functionName: spec.name,
+        arn: spec.arn,
+        memoryMb: spec.memoryMb,
+        environmentId: id,
+        clock: this.options.clock.buffer,
+      },
+    });
+    const env: Environment = { id, worker, busy: false, dead: false };
+    worker.on('message', (msg: { id: string; ok: boolean; payload?: string; error?: InvokeError }) => {
+      if (env.pending?.id === msg.id) {
+        env.pending.resolve(msg);
+      }
+    });
+    worker.on('error', (error) => {
+      this.discard(state, env, { errorType: 'Runtime.ExitError', errorMessage: `RequestId: the runtime exited: ${error.message}` });
+    });
+    worker.on('exit', () => {
+      this.discard(state, env, { errorType: 'Runtime.ExitError', errorMessage: 'the runtime exited' });
+    });
+    for (const stream of [worker.stdout, worker.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => this.onLogLine(state, line));
+    }
+    state.environments.push(env);
+    return env;
+  }
+
+  private discard(state: FunctionState, env: Environment, error: InvokeError): void {
+    if (env.dead) {
+      return;
+    }
+    env.dead = true;
+    state.environments = state.environments.filter((e) => e !== env);
+    env.pending?.resolve({ ok: false, error });
+    void env.worker.terminate();
+  }
+
+  private onLogLine(state: FunctionState, line: string): void {
+    state.log.write(`${line}\n`);
+    if (!line.startsWith('{') || !line.includes('invocation finished')) {
+      return;
+    }
+    try {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      if (entry.message !== 'invocation finished') {
+        return;
+      }
+      const data = (entry.data ?? {}) as Record<string, unknown>;
+      for (const [key, value] of Object.entries(data)) {
+        if (typeof value === 'number' && key !== 'durationMs') {
+          state.stats.summary[key] = (state.stats.summary[key] ?? 0) + value;
+        }
+      }
+    } catch {
+      // Not a summary line after all.
+    }
+  }
+
+  /** Stops every execution environment. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const all = [...this.functions.values()];
+    for (const state of all) {
+      for (const waiter of state.waiters.splice(0)) {
+        waiter.reject(new Error('the local runtime is stopping'));
+      }
+    }
+    await Promise.all(
+      all.flatMap((state) =>
+        state.environments.map((env) => {
+          env.dead = true;
+          env.pending?.resolve({ ok: false, error: { errorType: 'Runtime.Stopped', errorMessage: 'the local runtime stopped' } });
+          return env.worker.terminate();
+        }),
+      ),
+    );
+    await Promise.all(all.map((state) => new Promise<void>((resolve) => state.log.end(resolve))));
+  }
+}

@@ -1,0 +1,210 @@
+/**
+ * `npm start`: the whole system on this machine. Starts the local components, wires the worker
+ * handlers from the stacks' Terraform, runs the scenario, prints a summary, and exits 0 only
+ * when every invariant holds. `--keep-running` keeps the system up afterwards for poking.
+ */
+import path from 'node:path';
+import { CliError, ROOT, parseCli, usageError } from '../build/toolCli';
+import type { LocalRuntime, StageStats } from './runtime';
+import { startRuntime } from './runtime';
+import type { ScenarioResult } from './scenario';
+import { runScenario } from './scenario';
+
+const TOOL = 'npm start --';
+
+const HELP = `Run reg-workers locally: the 15 workers wired as the Terraform stacks wire them, on local
+stand-ins of DynamoDB (+ stream), SQS/SNS, Step Functions, EventBridge, Lambda, Secrets Manager,
+Redis, Kafka, MongoDB and the HTTP services; then a scenario and a summary.
+
+usage: npm start [-- [--fans N] [--markets N] [--faults] [--keep-running] [--no-scenario]
+                    [--clock-speed N] [--environment NAME]]
+
+  --fans N            fans who register (default 2000)
+  --markets N         markets of the campaign (default 3)
+  --faults            inject service failures and a Kafka broker outage; the run must recover
+  --keep-running      stay up after the scenario (Ctrl-C stops everything)
+  --no-scenario       start the system and stay up, without the scenario
+  --clock-speed N     local seconds per real second while the system is idle (default 1);
+                      schedules (rate(5 minutes), ...) and reminder times follow the local clock
+  --environment NAME  Terraform environment name used in resource names (default local)
+  -h, --help          show this help
+
+Docs: docs/local-runtime.md. Logs of each function: .local/run/<environment>/logs/<worker>.log`;
+
+function positiveInt(value: string | undefined, flag: string, fallback: number): number {
+  if (value === undefined) {
+    return fallback;
+  }
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) {
+    throw usageError(`${flag} must be a positive integer, got ${JSON.stringify(value)}`, TOOL);
+  }
+  return n;
+}
+
+/** A fixed-width text table. */
+export function table(rows: string[][], numeric: ReadonlySet<number>): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  const line = (r: string[]) => r.map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
+  return [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+/** The per-stage summary table. */
+export function stageTable(stages: StageStats[]): string {
+  return table(
+    [
+      ['stage', 'trigger', 'in', 'processed', 'rejected', 'failed', 'dead-lettered', 'time'],
+      ...stages.map((s) => [
+        s.stage,
+        s.trigger,
+        String(s.in),
+        String(s.processed),
+        String(s.rejected),
+        String(s.failed),
+        String(s.deadLettered),
+        s.timeMs ? `${(s.timeMs / 1000).toFixed(1)} s` : '-',
+      ]),
+    ],
+    new Set([2, 3, 4, 5, 6, 7]),
+  );
+}
+
+function printEndpoints(rt: LocalRuntime, environment: string): void {
+  const e = rt.exports;
+  console.log(`
+Endpoints
+  Lambda / Step Functions / EventBridge  ${e.AWS_ENDPOINT_URL_LAMBDA}
+  DynamoDB Local                         ${e.AWS_ENDPOINT_URL_DYNAMODB}   (table ${e.DEMAND_TABLE_NAME})
+  SQS + SNS (fauxqs)                     ${e.AWS_ENDPOINT_URL_SQS}
+  Secrets Manager                        ${e.AWS_ENDPOINT_URL_SECRETS_MANAGER}
+  Redis                                  ${e.REDIS_URL}
+  Kafka                                  ${e.KAFKA_BROKERS}
+  MongoDB                                ${e.MONGODB_URI}
+  Entry / User / Campaign / Code / Exports services
+                                         ${e.ENTRY_SERVICE_URL} ${e.USER_SERVICE_URL} ${e.CAMPAIGN_SERVICE_URL} ${e.CODE_SERVICE_URL} ${e.EXPORTS_SERVICE_URL}
+  Function logs                          ${path.join('.local', 'run', environment, 'logs')}/
+
+Environment for tools and SDK clients (copy into another shell):
+${Object.entries(e)
+  .map(([k, v]) => `  export ${k}='${v}'`)
+  .join('\n')}`);
+}
+
+function printKeepRunningHelp(rt: LocalRuntime): void {
+  const f = rt.functionOf('checkEligibility');
+  const q = rt.queue('data-queue');
+  console.log(`
+Running. Try, from another shell:
+  curl -s -X POST ${rt.gateway.endpoint}/2015-03-31/functions/${f.name}/invocations -d '{"arguments":{"input":{"slug":"none"}}}'
+  curl -s ${rt.gateway.endpoint}/2015-03-31/functions/ | head -c 400
+  aws --endpoint-url ${rt.components.sqsEndpoint} sqs send-message --queue-url ${q.url} --message-body '{"type":"campaign","data":{"id":"c1"}}'
+Ctrl-C stops everything.`);
+}
+
+function printResult(result: ScenarioResult): void {
+  console.log(`\nSummary (campaign ${result.campaignId})\n\n${stageTable(result.stages)}\n`);
+  console.log(table([['phase', 'time'], ...result.phases.map((p) => [p.name, `${(p.ms / 1000).toFixed(1)} s`])], new Set([1])));
+  console.log('\nInvariants');
+  for (const i of result.invariants) {
+    console.log(`  ${i.ok ? '✓' : '✗'} ${i.name}: ${i.detail}`);
+  }
+  console.log(result.ok ? '\nAll invariants hold.' : '\nSome invariants do not hold (✗ above).');
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseCli(
+    argv,
+    {
+      fans: { type: 'string' },
+      markets: { type: 'string' },
+      faults: { type: 'boolean' },
+      'keep-running': { type: 'boolean' },
+      'no-scenario': { type: 'boolean' },
+      'clock-speed': { type: 'string' },
+      environment: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    TOOL,
+    false,
+  );
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const fans = positiveInt(values.fans, '--fans', 2000);
+  const markets = positiveInt(values.markets, '--markets', 3);
+  const clockSpeed = positiveInt(values['clock-speed'], '--clock-speed', 1);
+  const environment = values.environment ?? 'local';
+  if (!/^[a-z][a-z0-9]{0,11}$/.test(environment)) {
+    throw usageError('--environment must be 1-12 lower-case letters and digits, starting with a letter', TOOL);
+  }
+  const scenario = !values['no-scenario'];
+  const tty = Boolean(process.stdout.isTTY);
+  let lastStatus = 0;
+  const status = (line: string) => {
+    if (tty) {
+      process.stdout.write(`\r\x1b[K${line}`);
+    } else if (line && Date.now() - lastStatus > 5000) {
+      lastStatus = Date.now();
+      console.log(line);
+    }
+  };
+  const log = (line: string) => {
+    status('');
+    console.log(line);
+  };
+
+  console.log(`reg-workers local runtime (${scenario ? `scenario: ${fans} fans, ${markets} markets${values.faults ? ', with faults' : ''}` : 'no scenario'})\n`);
+  let stopping = false;
+  let runtime: LocalRuntime | undefined;
+  // A persistent listener: the harness's process hooks re-raise the signal (and end the process
+  // at once) only when nobody else listens, so this keeps the stop graceful. A second Ctrl-C ends it.
+  const interrupted = new Promise<'interrupted'>((resolve) => {
+    const onSignal = () => {
+      if (stopping) {
+        process.exit(130);
+      }
+      stopping = true;
+      resolve('interrupted');
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+  try {
+    // Once stopping, the components are going away under the pollers: their errors are expected.
+    const runtimeLog = (line: string) => (stopping ? undefined : log(`  ${line}`));
+    const started = startRuntime({ root: ROOT, environment, clockSpeed, ownKafka: values.faults, log: runtimeLog });
+    const first = await Promise.race([started, interrupted]);
+    if (first === 'interrupted') {
+      console.log('\nStopping...');
+      await (await started.catch(() => undefined))?.stop();
+      return 130;
+    }
+    runtime = first;
+    const notReady = [...runtime.handlers.values()].filter((h) => h.status !== 'ready');
+    if (notReady.length > 0 && scenario) {
+      throw new CliError(`cannot run the scenario: ${notReady.map((h) => `${h.worker} (${h.status})`).join(', ')} not runnable`);
+    }
+    printEndpoints(runtime, environment);
+    let code = 0;
+    if (scenario) {
+      console.log('');
+      const outcome = await Promise.race([runScenario(runtime, { fans, markets, faults: values.faults ?? false, log, status }), interrupted]);
+      if (outcome === 'interrupted') {
+        console.log('\nStopping...');
+        return 130;
+      }
+      printResult(outcome);
+      code = outcome.ok ? 0 : 1;
+    }
+    if (values['keep-running'] || !scenario) {
+      printKeepRunningHelp(runtime);
+      await interrupted;
+      console.log('\nStopping...');
+    }
+    return code;
+  } finally {
+    stopping = true;
+    await runtime?.stop();
+  }
+}

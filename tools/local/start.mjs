@@ -1,0 +1,6 @@
+#!/usr/bin/env node
+// `npm start`: the local runtime (see tools/local/main.ts and docs/local-runtime.md), run through
+// tools/run.mjs like every tool, so its TypeScript runs on the pinned Node 22.
+import { runTool } from '../run.mjs';
+
+await runTool('tools/local/main.ts', process.argv.slice(2));
