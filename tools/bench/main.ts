@@ -5,7 +5,7 @@
  * a module that throws is reported as an error row and makes the exit code non-zero.
  */
 import { build } from 'esbuild';
-import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchModule, BenchRow } from '../../bench/types';
@@ -21,6 +21,24 @@ interface ModuleReport {
   seconds: number;
   rows: BenchRow[];
   error?: string;
+  /** When this module last ran (a partial run keeps the other modules' earlier results). */
+  ranAt?: string;
+}
+
+/** The modules' earlier results from the committed report, so `npm run bench -- <module>` updates only that module. */
+function previousReports(file: string): ModuleReport[] {
+  if (!existsSync(file)) {
+    return [];
+  }
+  try {
+    const previous = JSON.parse(readFileSync(file, 'utf8')) as {
+      machine?: { date?: string };
+      reports?: ModuleReport[];
+    };
+    return (previous.reports ?? []).map((r) => ({ ...r, ranAt: r.ranAt ?? previous.machine?.date }));
+  } catch {
+    return [];
+  }
 }
 
 async function loadModule(file: string): Promise<BenchModule> {
@@ -60,7 +78,7 @@ function markdown(info: ReturnType<typeof machine>, reports: ModuleReport[]): st
     '',
   ];
   for (const r of reports) {
-    lines.push(`## ${r.module} (${r.seconds.toFixed(1)} s)`, '');
+    lines.push(`## ${r.module} (${r.seconds.toFixed(1)} s${r.ranAt ? `, run ${r.ranAt}` : ''})`, '');
     if (r.error) {
       lines.push(`**Error:** ${r.error}`, '');
       continue;
@@ -114,12 +132,18 @@ async function main(): Promise<void> {
       try {
         const mod = await loadModule(path.join(root, 'bench', file));
         const rows = await mod.run({ env, progress: (m) => console.log(`  ${name}: ${m}`) });
-        reports.push({ module: name, seconds: (Date.now() - t0) / 1000, rows });
+        reports.push({ module: name, seconds: (Date.now() - t0) / 1000, rows, ranAt: new Date().toISOString() });
         for (const row of rows) {
           console.log(`  ${row.name}: ${fmt(row.value)} ${row.unit}${row.target ? ` (target ${row.target})` : ''}`);
         }
       } catch (error) {
-        reports.push({ module: name, seconds: (Date.now() - t0) / 1000, rows: [], error: (error as Error).message });
+        reports.push({
+          module: name,
+          seconds: (Date.now() - t0) / 1000,
+          rows: [],
+          error: (error as Error).message,
+          ranAt: new Date().toISOString(),
+        });
         console.error(`  ${name} failed: ${(error as Error).stack}`);
       }
     }
@@ -127,9 +151,14 @@ async function main(): Promise<void> {
     await Promise.all([dynamo.stop(), sqs.stop(), redis.stop(), kafka.stop()]);
   }
   const info = machine();
+  const jsonFile = path.join(root, 'docs', 'benchmarks.json');
+  const ran = new Set(reports.map((r) => r.module));
+  const merged = [...previousReports(jsonFile).filter((r) => !ran.has(r.module)), ...reports].sort((a, b) =>
+    a.module.localeCompare(b.module),
+  );
   mkdirSync(path.join(root, 'docs'), { recursive: true });
-  writeFileSync(path.join(root, 'docs', 'benchmarks.json'), JSON.stringify({ machine: info, reports }, null, 2));
-  writeFileSync(path.join(root, 'docs', 'benchmarks.md'), markdown(info, reports));
+  writeFileSync(jsonFile, JSON.stringify({ machine: info, reports: merged }, null, 2));
+  writeFileSync(path.join(root, 'docs', 'benchmarks.md'), markdown(info, merged));
   console.log(`\nreport: docs/benchmarks.md, docs/benchmarks.json (${((Date.now() - started) / 1000).toFixed(0)} s)`);
   process.exit(reports.some((r) => r.error) ? 1 : 0);
 }

@@ -37,8 +37,30 @@ function readYaml(file: string): Plain {
   return parsed;
 }
 
+/**
+ * Directory of the YAML files: `CONFIG_DIR` when set, else the nearest `configs/` holding
+ * default.config.yml above this module (or the working directory) — so the same code finds the
+ * repository's configs from its source folder and from a tool compiled into another folder.
+ */
+function findConfigDir(): string {
+  if (process.env.CONFIG_DIR) {
+    return path.resolve(process.env.CONFIG_DIR);
+  }
+  for (const start of [__dirname, process.cwd()]) {
+    for (let dir = start; ; dir = path.dirname(dir)) {
+      if (existsSync(path.join(dir, 'configs', 'default.config.yml'))) {
+        return path.join(dir, 'configs');
+      }
+      if (path.dirname(dir) === dir) {
+        break;
+      }
+    }
+  }
+  return path.resolve(__dirname, '../../../configs');
+}
+
 /** Default directory of the YAML files (the repository's `configs/`). */
-export const DEFAULT_CONFIG_DIR = path.resolve(__dirname, '../../../configs');
+export const DEFAULT_CONFIG_DIR = findConfigDir();
 
 /** Reads `default.config.yml` and `<env>.config.yml` from `dir` and deep-merges them. */
 export function loadMergedConfig(env: string, dir = DEFAULT_CONFIG_DIR): MergedConfig {
