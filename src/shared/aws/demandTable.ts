@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { InviteType, TableKey } from './keys';
 import { entryKey, inviteKey, keyOf } from './keys';
+import { chunk } from '../util/chunk';
 
 export type Item = TableKey & Record<string, unknown>;
 
@@ -27,14 +28,6 @@ export interface BatchWriteResult {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const backoff = (attempt: number, { baseDelayMs = 50, maxDelayMs = 2000 }: RetryOptions) =>
   Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** attempt);
-
-function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) {
-    out.push(items.slice(i, i + size));
-  }
-  return out;
-}
 
 /** True when `error` is DynamoDB's failed-condition error (a normal outcome of a conditional write). */
 export const isConditionFailed = (error: unknown): boolean =>

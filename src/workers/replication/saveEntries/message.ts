@@ -1,6 +1,7 @@
 import type { TableKey } from '../../../shared/aws/keys';
 import type { ChangeOperation } from '../../../shared/runtime';
 import { RejectedRecordError } from '../../../shared/runtime';
+import { sanitise } from '../../dataPipeline/processData/plainData';
 
 /** A save-entries message, checked and reduced to what replication needs. */
 export interface SaveEntryRecord {
@@ -23,13 +24,17 @@ const isObject = (value: unknown): value is Record<string, unknown> =>
 const nonEmpty = (value: unknown): string | undefined =>
   typeof value === 'string' && value !== '' ? value : undefined;
 
-/** Reads a save-entries message body; anything replication cannot act on is rejected with the reason. */
+/**
+ * Reads a save-entries message body; anything replication cannot act on is rejected with the
+ * reason. The entry is forwarded without prototype-reaching keys, and one nested deeper than
+ * DynamoDB allows (32 levels) is rejected rather than failing its Entry Service request.
+ */
 export function parseSaveEntryMessage(body: unknown): SaveEntryRecord {
   if (!isObject(body) || !OPERATIONS.includes(String(body.operation))) {
     throw new RejectedRecordError('not a save-entries message (operation must be INSERT, MODIFY or REMOVE)');
   }
   const operation = body.operation as ChangeOperation;
-  const entry = operation === 'REMOVE' ? body.oldItem : body.newItem;
+  const entry = sanitise(operation === 'REMOVE' ? body.oldItem : body.newItem);
   if (!isObject(entry)) {
     throw new RejectedRecordError(`${operation} message has no ${operation === 'REMOVE' ? 'oldItem' : 'newItem'}`);
   }

@@ -1,5 +1,6 @@
 import type { CodeService, CodeType } from '../../../shared/services/codes';
 import type { Logger } from '../../../shared/runtime/logger';
+import { chunk } from '../../../shared/util/chunk';
 
 export interface ReserveLimits {
   /** Fewest codes an invocation reserves (config `selection.minimumCodeReserveCount`). */
@@ -26,9 +27,6 @@ export function codeTypeFor(market: { event?: { ticketer?: string } }): CodeType
   return ticketer === 'TM' || ticketer === 'TICKETMASTER' ? 'tm' : 'external';
 }
 
-const chunks = <T>(items: readonly T[], size: number): T[][] =>
-  Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
-
 /**
  * Returns codes to the pool. A failed release is logged, not thrown: the selection itself
  * succeeded, and Code Service lets unassigned reservations lapse after 24 hours anyway.
@@ -42,7 +40,7 @@ export async function releaseCodes(
 ): Promise<{ released: number; notReleased: number }> {
   let released = 0;
   let notReleased = 0;
-  for (const part of chunks(list, maxPerCall)) {
+  for (const part of chunk(list, maxPerCall)) {
     try {
       await codes.releaseCodes(campaignId, part);
       released += part.length;
