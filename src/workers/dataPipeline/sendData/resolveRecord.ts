@@ -1,6 +1,7 @@
 import type { DataType, TypedDataRecord } from '../../../shared/dataPipeline';
 import { DATA_TYPES, kafkaMessageKey, normaliseDataType, validateDataRecord } from '../../../shared/dataPipeline';
 import { RejectedRecordError, parseJsonBounded } from '../../../shared/runtime/errors';
+import { sanitise } from '../processData/plainData';
 
 /** One message of a typed queue: its SQS id, parsed JSON body and string message attributes. */
 export interface TypedQueueMessage {
@@ -30,7 +31,9 @@ function unwrapEnvelope(body: unknown): { type: unknown; record: unknown } | und
 /**
  * The record of one typed-queue message. With raw delivery (the Terraform setting) the body is
  * the record and the type is the `type` message attribute; a body that is an SNS envelope and
- * has no such attribute is unwrapped instead. The record must satisfy its type's schema.
+ * has no such attribute is unwrapped instead. The record must satisfy its type's schema, after
+ * prototype-reaching keys are dropped from the open objects and nesting is bounded (a record too
+ * deep to serialise would otherwise fail every record of the batch).
  * Throws RejectedRecordError naming the problem (with ajv's error text for schema failures).
  */
 export function resolveRecord(message: TypedQueueMessage): ResolvedRecord {
@@ -54,7 +57,7 @@ export function resolveRecord(message: TypedQueueMessage): ResolvedRecord {
   if (!type) {
     throw new RejectedRecordError(`unknown type ${JSON.stringify(typeName)}; expected one of ${DATA_TYPES.join(', ')}`);
   }
-  const result = validateDataRecord(type, record);
+  const result = validateDataRecord(type, sanitise(record));
   if (!result.valid) {
     throw new RejectedRecordError(`schema validation failed: ${result.errors}`);
   }

@@ -1,5 +1,6 @@
 import type { UserUpsert } from '../../../shared/services/users';
 import { RejectedRecordError } from '../../../shared/runtime';
+import { sanitise } from '../../dataPipeline/processData/plainData';
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -14,14 +15,17 @@ const idOf = (value: unknown): string | undefined =>
 /**
  * Reads one user-info message (DECISIONS.md [11]): an EventBridge envelope or a bare user,
  * camelCase, `global_user_id` accepted for `globalUserId`. Other attributes pass through to
- * User Service as sent (null ones dropped). A message User Service would refuse for the whole
- * request (no id, a malformed email) is rejected here, so it cannot fail its batch-mates.
+ * User Service as sent (null ones dropped), without prototype-reaching keys (`__proto__`,
+ * `constructor`, `prototype`), which a naive merge downstream would follow. A message that would
+ * fail the whole request (no id, a malformed email, nesting too deep to serialise) is rejected
+ * here, so it cannot fail its batch-mates.
  */
 export function parseUserMessage(body: unknown): UserUpsert {
   if (!isObject(body)) {
     throw new RejectedRecordError('message is not a JSON object');
   }
-  const user = isEnvelope(body) ? (body.detail as Record<string, unknown>) : body;
+  const clean = sanitise(body) as Record<string, unknown>;
+  const user = isEnvelope(clean) ? (clean.detail as Record<string, unknown>) : clean;
   const { global_user_id: alias, globalUserId: camel, ...rest } = user;
   const camelId = idOf(camel);
   const aliasId = idOf(alias);
