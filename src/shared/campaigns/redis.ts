@@ -13,7 +13,10 @@ export interface RedisOptions {
  * the (re)connection at most `commandTimeoutMs` and is retried once. Callers fall back on failure.
  */
 export function sharedRedis(options: RedisOptions): Redis {
-  shared ??= new Redis(options.url, {
+  if (shared) {
+    return shared;
+  }
+  shared = new Redis(options.url, {
     connectTimeout: options.connectTimeoutMs,
     commandTimeout: options.commandTimeoutMs,
     maxRetriesPerRequest: 1,
