@@ -90,7 +90,6 @@ export class StreamConsumer {
   private loopDone: Promise<void> | undefined;
   private buffer: KinesisStreamRecord[] = [];
   private busy = false;
-  private caughtUp = 0;
 
   constructor(private readonly options: StreamConsumerOptions) {}
 
@@ -101,15 +100,6 @@ export class StreamConsumer {
   /** Whether records are waiting or a batch is being delivered. */
   isBusy(): boolean {
     return this.busy || this.buffer.length > 0;
-  }
-
-  /**
-   * How many reads have found the stream drained (nothing new, nothing buffered). Records
-   * written but not yet read make no consumer busy, so "idle" also needs one drained read
-   * that started after the quiet period began.
-   */
-  caughtUpCount(): number {
-    return this.caughtUp;
   }
 
   async stop(): Promise<void> {
@@ -129,11 +119,7 @@ export class StreamConsumer {
     let oldestBufferedAt = 0;
     while (!this.stopped) {
       try {
-        const records = await this.options.source.read();
-        if (records.length === 0 && this.buffer.length === 0) {
-          this.caughtUp++;
-        }
-        for (const record of records) {
+        for (const record of await this.options.source.read()) {
           if (passesFilters(config.filters, filterView(record))) {
             if (this.buffer.length === 0) {
               oldestBufferedAt = Date.now();
