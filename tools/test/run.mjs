@@ -65,14 +65,19 @@ function jest(name, args, reportName) {
   return ok;
 }
 
-// The end-to-end run drives the whole system on the shared local components (its Kafka topics
-// included) and is timing-sensitive under CPU contention, so it runs alone, after the rest.
+// The local-runtime suites (the end-to-end scenario and the fixture-stack runtime tests) drive
+// pollers on the shared local components (Kafka topics included) and wait on conditions that
+// stretch under CPU contention, so they run on their own, after the rest.
 const jestOk =
   jestArgs.length > 0
     ? jest('jest', jestArgs, 'jest-results.json')
     : [
-        jest('jest', ['--testPathIgnorePatterns', '/test/e2e/'], 'jest-results.json'),
-        jest('jest (end to end)', ['--selectProjects', 'integration', '--', 'test/e2e'], 'jest-e2e-results.json'),
+        jest('jest', ['--testPathIgnorePatterns', '/test/e2e/', '/test/integration/local/'], 'jest-results.json'),
+        jest(
+          'jest (local runtime and end to end)',
+          ['--selectProjects', 'integration', '--', 'test/e2e', 'test/integration/local'],
+          'jest-e2e-results.json',
+        ),
       ].every(Boolean);
 console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(totals.failed === 0 && jestOk ? 0 : 1);
