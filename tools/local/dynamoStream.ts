@@ -207,18 +207,29 @@ export async function openStreamReader(options: StreamReaderOptions): Promise<St
 
   const drain = async (shardId: string, state: ShardState): Promise<DynamoDbStreamRecord[]> => {
     const records: DynamoDbStreamRecord[] = [];
+    let repositioned = false;
     while (state.iterator) {
       let page: { Records?: DynamoDbStreamRecord[]; NextShardIterator?: string };
       try {
         page = await call(endpoint, 'DynamoDBStreams_20120810.GetRecords', { ShardIterator: state.iterator, Limit: 1000 });
       } catch (error) {
-        if ((error as Error).name !== 'ExpiredIteratorException') {
-          throw error;
+        const name = (error as Error).name;
+        if (name === 'ExpiredIteratorException') {
+          state.iterator = state.lastSequence
+            ? await iteratorFor(shardId, 'AFTER_SEQUENCE_NUMBER', state.lastSequence)
+            : await iteratorFor(shardId, from === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON');
+          continue;
         }
-        state.iterator = state.lastSequence
-          ? await iteratorFor(shardId, 'AFTER_SEQUENCE_NUMBER', state.lastSequence)
-          : await iteratorFor(shardId, from === 'LATEST' ? 'LATEST' : 'TRIM_HORIZON');
-        continue;
+        // The iterator lies before the oldest record of the shard, so every record the shard
+        // holds comes after it: read from TRIM_HORIZON. DynamoDB Local answers this for a LATEST
+        // iterator taken while the stream was empty once other tables were written meanwhile
+        // (its sequence numbers are shared by all tables). Once per read, so it cannot spin.
+        if (name === 'TrimmedDataAccessException' && !repositioned) {
+          repositioned = true;
+          state.iterator = await iteratorFor(shardId, 'TRIM_HORIZON');
+          continue;
+        }
+        throw error;
       }
       const got = page.Records ?? [];
       records.push(...got);
