@@ -476,7 +476,10 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
         for (;;) {
           if (await isIdle()) {
             quietSince ??= Date.now();
-            if (Date.now() - quietSince >= quietMs) {
+            // A slow stream read (a loaded machine) must not pass for quiet: each consumer must
+            // have read its stream dry with a read that began after the quiet period did.
+            const drained = streams.every((s) => s.consumer.drainedSince() >= quietSince!);
+            if (drained && Date.now() - quietSince >= quietMs) {
               return;
             }
           } else {

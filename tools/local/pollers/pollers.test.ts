@@ -1,6 +1,9 @@
 import type { InvokeOutcome } from '../lambda/host';
 import { applyInputTemplate } from './pipe';
 import { failedItemIds } from './sqs';
+import type { DeliveryResult } from './stream';
+import { StreamConsumer } from './stream';
+import type { KinesisStreamRecord } from '../dynamoStream';
 
 const ok = (payload: unknown): InvokeOutcome => ({ ok: true, payload, requestId: 'r', durationMs: 1 });
 
@@ -34,5 +37,40 @@ describe('pipe input templates', () => {
       data: { type: { S: 'registration' } },
     });
     expect(applyInputTemplate('{"name": "<$.eventName>"}', event)).toBe('{"name": "aws:kinesis:record"}');
+  });
+});
+
+describe('stream consumer drained reads', () => {
+  const record = (n: number) =>
+    ({ kinesis: { sequenceNumber: String(n), data: Buffer.from('{}').toString('base64'), approximateArrivalTimestamp: 0 }, eventID: `s:${n}` }) as KinesisStreamRecord;
+
+  it('marks the stream drained only by a read that found nothing left, begun after the records were delivered', async () => {
+    // An in-memory source: the consumer's batching logic is what is under test here; the
+    // DynamoDB Local stream itself is exercised by test/integration/local/runtime.test.ts.
+    const pending = [[record(1), record(2)]];
+    let release!: () => void;
+    const delivered = new Promise<void>((resolve) => (release = resolve));
+    let deliveredAt = 0;
+    const consumer = new StreamConsumer({
+      config: { name: 'test', batchSize: 10, maximumBatchingWindowSeconds: 0, filters: [], bisectOnError: false, maximumRetryAttempts: 0 },
+      source: { read: async () => pending.shift() ?? [], close: () => undefined },
+      deliver: async (): Promise<DeliveryResult> => {
+        await delivered;
+        deliveredAt = Date.now();
+        return { kind: 'ok' };
+      },
+      onExhausted: async () => undefined,
+      pollIntervalMs: 10,
+    });
+    consumer.start();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(consumer.isBusy()).toBe(true);
+    expect(consumer.drainedSince()).toBe(0);
+    release();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await consumer.stop();
+    expect(consumer.isBusy()).toBe(false);
+    expect(consumer.stats.records).toBe(2);
+    expect(consumer.drainedSince()).toBeGreaterThanOrEqual(deliveredAt);
   });
 });

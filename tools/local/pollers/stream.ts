@@ -90,6 +90,7 @@ export class StreamConsumer {
   private loopDone: Promise<void> | undefined;
   private buffer: KinesisStreamRecord[] = [];
   private busy = false;
+  private drainedAt = 0;
 
   constructor(private readonly options: StreamConsumerOptions) {}
 
@@ -100,6 +101,15 @@ export class StreamConsumer {
   /** Whether records are waiting or a batch is being delivered. */
   isBusy(): boolean {
     return this.busy || this.buffer.length > 0;
+  }
+
+  /**
+   * When the latest read that found the stream drained (nothing new, nothing buffered) began,
+   * in epoch ms. Records written but not read yet make no consumer busy, so "idle" also needs
+   * a drained read that began after the quiet period did.
+   */
+  drainedSince(): number {
+    return this.drainedAt;
   }
 
   async stop(): Promise<void> {
@@ -119,7 +129,12 @@ export class StreamConsumer {
     let oldestBufferedAt = 0;
     while (!this.stopped) {
       try {
-        for (const record of await this.options.source.read()) {
+        const readStartedAt = Date.now();
+        const records = await this.options.source.read();
+        if (records.length === 0 && this.buffer.length === 0) {
+          this.drainedAt = readStartedAt;
+        }
+        for (const record of records) {
           if (passesFilters(config.filters, filterView(record))) {
             if (this.buffer.length === 0) {
               oldestBufferedAt = Date.now();
