@@ -6,6 +6,7 @@ import { settleBatch } from './batch';
 import { RejectedRecordError, parseJsonBounded } from './errors';
 import type { AdapterOptions, WorkerContext } from './invocation';
 import { runInvocation } from './invocation';
+import { FORBIDDEN_KEYS } from '../util/sanitise';
 
 export type ChangeOperation = 'INSERT' | 'MODIFY' | 'REMOVE';
 
@@ -45,8 +46,6 @@ export function toPlain(value: unknown): unknown {
   }
   return value;
 }
-
-const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Drops map keys that would reach an object's prototype once unmarshalled (`__proto__` and friends). */
 function withoutForbiddenKeys(image: Image): Image {

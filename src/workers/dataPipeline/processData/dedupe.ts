@@ -1,6 +1,6 @@
 import type { DataType, Dedupe } from '../../../shared/dataPipeline';
 import { dedupeId } from '../../../shared/dataPipeline';
-import { isPlainObject } from './plainData';
+import { isPlainObject } from '../../../shared/util/sanitise';
 import type { SourceRecord } from './sourceRecord';
 
 /** An ISO timestamp from an ISO string or epoch (seconds or milliseconds); undefined when unusable. */

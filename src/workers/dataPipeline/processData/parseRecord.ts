@@ -1,7 +1,8 @@
 import { DATA_TYPES, normaliseDataType } from '../../../shared/dataPipeline';
 import { RejectedRecordError } from '../../../shared/runtime/errors';
-import type { PlainObject } from './plainData';
-import { isAttributeValueMap, isPlainObject, sanitise, unmarshallData } from './plainData';
+import type { PlainObject } from '../../../shared/util/sanitise';
+import { isPlainObject, sanitise } from '../../../shared/util/sanitise';
+import { isAttributeValueMap, unmarshallData } from './plainData';
 import type { SourceRecord } from './sourceRecord';
 
 const OPERATIONS = new Set(['INSERT', 'MODIFY', 'REMOVE']);

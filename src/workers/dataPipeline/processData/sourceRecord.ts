@@ -1,5 +1,5 @@
 import type { DataType } from '../../../shared/dataPipeline';
-import type { PlainObject } from './plainData';
+import type { PlainObject } from '../../../shared/util/sanitise';
 
 /** A data-queue record after input checks: canonical type, plain (unmarshalled, sanitised) data. */
 export interface SourceRecord {

@@ -1,7 +1,7 @@
 import type { DataType, TypedDataRecord } from '../../../shared/dataPipeline';
 import { DATA_TYPES, kafkaMessageKey, normaliseDataType, validateDataRecord } from '../../../shared/dataPipeline';
 import { RejectedRecordError, parseJsonBounded } from '../../../shared/runtime/errors';
-import { sanitise } from '../processData/plainData';
+import { sanitise } from '../../../shared/util/sanitise';
 
 /** One message of a typed queue: its SQS id, parsed JSON body and string message attributes. */
 export interface TypedQueueMessage {

@@ -1,6 +1,6 @@
 import type { UserUpsert } from '../../../shared/services/users';
 import { RejectedRecordError } from '../../../shared/runtime';
-import { sanitise } from '../../dataPipeline/processData/plainData';
+import { sanitise } from '../../../shared/util/sanitise';
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value);

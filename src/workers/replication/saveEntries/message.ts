@@ -1,7 +1,7 @@
 import type { TableKey } from '../../../shared/aws/keys';
 import type { ChangeOperation } from '../../../shared/runtime';
 import { RejectedRecordError } from '../../../shared/runtime';
-import { sanitise } from '../../dataPipeline/processData/plainData';
+import { sanitise } from '../../../shared/util/sanitise';
 
 /** A save-entries message, checked and reduced to what replication needs. */
 export interface SaveEntryRecord {

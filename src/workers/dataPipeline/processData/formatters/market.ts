@@ -1,7 +1,7 @@
 import type { MarketRecord } from '../../../../shared/dataPipeline';
 import { RejectedRecordError } from '../../../../shared/runtime/errors';
-import type { PlainObject } from '../plainData';
-import { isPlainObject } from '../plainData';
+import type { PlainObject } from '../../../../shared/util/sanitise';
+import { isPlainObject } from '../../../../shared/util/sanitise';
 import type { Shaper } from './shape';
 import { compact, idOf } from './shape';
 

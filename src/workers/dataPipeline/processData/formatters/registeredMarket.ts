@@ -1,6 +1,6 @@
 import type { RegisteredMarketRecord } from '../../../../shared/dataPipeline';
 import { RejectedRecordError } from '../../../../shared/runtime/errors';
-import type { PlainObject } from '../plainData';
+import type { PlainObject } from '../../../../shared/util/sanitise';
 import type { Shaper } from './shape';
 import { compact, idOf } from './shape';
 

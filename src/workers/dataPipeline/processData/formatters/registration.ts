@@ -1,8 +1,8 @@
 import type { RegisteredMarketRecord, RegistrationRecord } from '../../../../shared/dataPipeline';
 import { canonicalJson } from '../../../../shared/dataPipeline';
 import { RejectedRecordError } from '../../../../shared/runtime/errors';
-import type { PlainObject } from '../plainData';
-import { isPlainObject } from '../plainData';
+import type { PlainObject } from '../../../../shared/util/sanitise';
+import { isPlainObject } from '../../../../shared/util/sanitise';
 import type { Shaper } from './shape';
 import { compact, idOf, objectAt } from './shape';
 

@@ -1,5 +1,5 @@
-import type { PlainObject } from '../plainData';
-import { isPlainObject } from '../plainData';
+import type { PlainObject } from '../../../../shared/util/sanitise';
+import { isPlainObject } from '../../../../shared/util/sanitise';
 
 type Maybe<T> = T | null | undefined;
 
