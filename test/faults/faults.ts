@@ -27,13 +27,7 @@ import { createUserService } from '../../src/shared/services/users';
 import type { UserService } from '../../src/shared/services/users';
 import type { LocalSecretsManager } from '../../tools/local/secretsManager';
 import { startSecretsManager } from '../../tools/local/secretsManager';
-import type {
-  EntryServiceFake,
-  FakeControls,
-  FakeScoringRecord,
-  ServiceFakes,
-  UserServiceFake,
-} from '../harness/fakes';
+import type { FakeControls, ServiceFakes } from '../harness/fakes';
 import { startServiceFakes } from '../harness/fakes';
 import { freePort } from '../harness/processes';
 
@@ -147,58 +141,28 @@ export async function startServiceWorld(log: Logger): Promise<ServiceWorld> {
   };
 }
 
-/**
- * A path pattern that can be switched off: the fakes' `failNext` takes a RegExp, and this one
- * stops matching once the fault is cleared, so a rule with an unbounded count ends cleanly
- * without `reset()` (which would also wipe the fake's state).
- */
-class SwitchedPattern extends RegExp {
-  on = true;
-  override test(text: string): boolean {
-    return this.on && super.test(text);
-  }
-}
-
 /** Injects an HTTP failure on a fake; returns the function that ends it (waiting for slow answers to land). */
 function injectHttp(fake: FakeControls, failure: Exclude<HttpFailure, 'connection refused'>, path: RegExp) {
   if (failure === 'timeout') {
     fake.setLatency(SLOW_MS);
-    return async () => {
-      fake.setLatency(0);
+  } else if (failure === 'connection dropped') {
+    fake.dropConnections(20);
+  } else {
+    fake.failNext({
+      status: failure === '429' ? 429 : 503,
+      count: Number.POSITIVE_INFINITY,
+      path,
+      ...(failure === '429' ? { headers: { 'retry-after': '0' } } : {}),
+    });
+  }
+  return async () => {
+    fake.clearFailures();
+    if (failure === 'timeout') {
       // Requests that timed out on the client are still being answered (and applied) by the
       // fake; let them land, as a slow service would, before anyone looks at its state.
       await sleep(SLOW_MS + 50);
-    };
-  }
-  if (failure === 'connection dropped') {
-    fake.dropConnections(20);
-    return () => drainDrops(fake);
-  }
-  const pattern = new SwitchedPattern(path.source, path.flags);
-  fake.failNext({
-    status: failure === '429' ? 429 : 503,
-    count: Number.POSITIVE_INFINITY,
-    path: pattern,
-    ...(failure === '429' ? { headers: { 'retry-after': '0' } } : {}),
-  });
-  return async () => {
-    pattern.on = false;
-  };
-}
-
-/** Uses up a fake's pending connection drops (there is no control to cancel them). */
-async function drainDrops(fake: FakeControls): Promise<void> {
-  for (;;) {
-    const state = (await (await fetch(`${fake.url}/_fake/state`)).json()) as { pendingDrops: number };
-    if (state.pendingDrops === 0) {
-      return;
     }
-    await Promise.all(
-      Array.from({ length: Math.min(state.pendingDrops, 50) }, () =>
-        fetch(`${fake.url}/_fault-matrix-drain`).catch(() => undefined),
-      ),
-    );
-  }
+  };
 }
 
 /** The URL of a port nothing listens on (connection refused). */
@@ -389,28 +353,6 @@ export async function tcpProxy(listenPort: number, target: string): Promise<{ st
         server.close(() => resolve());
       }),
   };
-}
-
-/**
- * Ends `failUsers` on the Entry or User Service fake. The fakes offer no control for that short
- * of `reset()`, which also forgets their data, so the data is kept across the reset.
- */
-export async function clearFailingUsers(fake: EntryServiceFake | UserServiceFake): Promise<void> {
-  const maps: Map<string, unknown>[] = 'users' in fake ? [fake.users] : [fake.entries, fake.stats, fake.refreshed];
-  const saved = maps.map((m) => new Map(m));
-  const scoring =
-    'seedScoring' in fake
-      ? (
-          (await (await fetch(`${fake.url}/_fake/state`)).json()) as {
-            state: { scoring: Record<string, FakeScoringRecord[]> };
-          }
-        ).state.scoring
-      : {};
-  fake.reset();
-  maps.forEach((m, i) => saved[i].forEach((value, key) => m.set(key, value)));
-  if ('seedScoring' in fake) {
-    Object.entries(scoring).forEach(([campaignId, records]) => fake.seedScoring(campaignId, records));
-  }
 }
 
 /**

@@ -29,7 +29,7 @@ import { localTable } from './aws';
 import type { CellTest, Effects } from './cells';
 import { batchCell, normalize, runSuite } from './cells';
 import type { HttpFailure, ServiceWorld, Services } from './faults';
-import { clearFailingUsers, dynamoThrottled, failCalls, mongoReachable, startServiceWorld } from './faults';
+import { dynamoThrottled, failCalls, mongoReachable, startServiceWorld } from './faults';
 
 const log = memoryLogger('faults');
 let world: ServiceWorld;
@@ -248,7 +248,7 @@ function upsertUsersCells(): Record<string, CellTest> {
       cellWith(
         async (ids) => {
           fake().failUsers([ids[1]]);
-          return { clear: () => clearFailingUsers(fake()) };
+          return { clear: () => fake().clearFailures() };
         },
         ['u2'],
       ),

@@ -23,7 +23,6 @@ import type { BatchRun, CellTest, Effects } from './cells';
 import { batchCell, normalize, runSuite } from './cells';
 import type { HttpFailure, ServiceWorld, Services } from './faults';
 import {
-  clearFailingUsers,
   closedPortUrl,
   dynamoThrottled,
   failBatchEntries,
@@ -204,7 +203,7 @@ function saveEntriesScenario() {
     'saveEntries × Entry Service × partial failure response (`failed` ids)': () =>
       cellWith(async () => {
         fake().failUsers(['f2']);
-        return { clear: () => clearFailingUsers(fake()) };
+        return { clear: () => fake().clearFailures() };
       }, ['f2']),
     'saveEntries × DynamoDB × throttling (staleness read of one entry)': () =>
       cellWith(async () => ({ clear: failCalls(db.client, 'GetItemCommand', dynamoThrottled, keyIs('f2')) }), ['f2']),
@@ -278,7 +277,7 @@ function retryScoreScenario() {
     'retryScore × Entry Service × partial failure response (`failed` ids)': () =>
       cellWith(async () => {
         fake().failUsers(['f3']);
-        return { clear: () => clearFailingUsers(fake()) };
+        return { clear: () => fake().clearFailures() };
       }, ['f3']),
     'retryScore × Secrets Manager (service JWT key) × unavailable at cold start': () =>
       cellWith(async () => world.secretsOutage(), FANS),

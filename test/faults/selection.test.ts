@@ -34,7 +34,6 @@ import type { BatchRun, CellTest, Effects } from './cells';
 import { batchCell, normalize, runSuite } from './cells';
 import type { HttpFailure, ServiceWorld, Services } from './faults';
 import {
-  clearFailingUsers,
   closedPortUrl,
   dynamoThrottled,
   failBatchEntries,
@@ -198,7 +197,7 @@ function saveSelectionsCells(): Record<string, CellTest> {
     'saveSelections × Entry Service × partial failure response (`failed` ids)': () =>
       cellWith(async () => {
         world.fakes.entries.failUsers([userIdOf(2)]);
-        return { clear: () => clearFailingUsers(world.fakes.entries) };
+        return { clear: () => world.fakes.entries.clearFailures() };
       }, ['f2']),
     // One key left unprocessed through every BatchGet retry fails the read, so every selection of the batch.
     'saveSelections × DynamoDB × UnprocessedKeys (entry pre-read)': () =>

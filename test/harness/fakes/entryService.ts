@@ -305,11 +305,11 @@ export function createEntryServiceFake(options: { publicKey?: string | KeyObject
       failingUsers: [...failing],
       refreshed: Object.fromEntries(refreshed),
     }),
+    clearFailures: () => failing.clear(),
     resetState: () => {
       entries.clear();
       scoring.clear();
       stats.clear();
-      failing.clear();
       refreshed.clear();
     },
     actions: {

@@ -73,6 +73,8 @@ export interface FakeDefinition {
   state(): unknown;
   /** Clears fake-specific state. */
   resetState(): void;
+  /** Ends fake-specific failures (such as `failUsers`) and keeps the state. */
+  clearFailures?(): void;
   /** Fake-specific control actions, exposed as `POST /_fake/<name>` with a JSON body. */
   actions?: Record<string, (body: unknown) => unknown>;
 }
@@ -88,6 +90,8 @@ export interface FakeControls {
   failNext(rule: FailureRule): void;
   setLatency(ms: number): void;
   dropConnections(count: number): void;
+  /** Ends injected failures (fake-specific ones too), latency and pending drops; keeps state and requests. */
+  clearFailures(): void;
   /** Clears state, requests, failures, latency and drops. */
   reset(): void;
 }
@@ -213,11 +217,15 @@ export function createFakeServer(def: FakeDefinition): FakeControls {
     dropConnections(count) {
       drops += Math.max(0, count);
     },
-    reset() {
-      requests.length = 0;
+    clearFailures() {
       failures = [];
       latencyMs = 0;
       drops = 0;
+      def.clearFailures?.();
+    },
+    reset() {
+      controls.clearFailures();
+      requests.length = 0;
       def.resetState();
     },
     async start() {
@@ -307,6 +315,9 @@ export function createFakeServer(def: FakeDefinition): FakeControls {
         return { status: 204 };
       case 'drop':
         controls.dropConnections(Number(b.count ?? 1));
+        return { status: 204 };
+      case 'clear-failures':
+        controls.clearFailures();
         return { status: 204 };
       case 'reset':
         controls.reset();

@@ -50,9 +50,9 @@ export function createUserServiceFake(options: { publicKey?: string | KeyObject 
     publicKey: options.publicKey,
     routes: [{ method: 'POST', pattern: '/users/upsert', handle: upsert }],
     state: () => ({ users: Object.fromEntries(users), failingUsers: [...failing] }),
+    clearFailures: () => failing.clear(),
     resetState: () => {
       users.clear();
-      failing.clear();
     },
     actions: {
       failUsers: (body) => {

@@ -77,6 +77,24 @@ describe('fake controls over HTTP', () => {
     });
   });
 
+  it('clear-failures ends injected failures, latency, drops and failUsers but keeps data and requests', async () => {
+    const { urls, entries } = fakes();
+    const save = (userId: string) =>
+      raw(`${urls.entries}/v2/entries`, { method: 'POST', body: JSON.stringify({ entries: [{ campaignId: 'c9', userId }] }) });
+    expect((await save('u1')).status).toBe(200);
+    await control(urls.entries, 'fail', { status: 503, count: 5 });
+    await control(urls.entries, 'drop', { count: 2 });
+    await control(urls.entries, 'latency', { ms: 5 });
+    await control(urls.entries, 'failUsers', { userIds: ['u2'] });
+    await control(urls.entries, 'clear-failures', {});
+    expect((await control(urls.entries, 'state')).body).toMatchObject({ latencyMs: 0, pendingDrops: 0, pendingFailures: [], state: { failingUsers: [] } });
+    const saved = await save('u2');
+    expect(saved.status).toBe(200);
+    expect(saved.text).not.toContain('u2"');
+    expect(Object.keys(((await control(urls.entries, 'state')).body!.state as { entries: object }).entries).sort()).toEqual(['c9:u1', 'c9:u2']);
+    expect(entries.requests).toHaveLength(2);
+  });
+
   it('seed campaigns, scoring and codes, and move exports', async () => {
     const { urls } = fakes();
     await control(urls.campaigns, 'seed', { campaigns: [{ id: 'c9', markets: [{ id: 'm1' }] }] });
