@@ -6,23 +6,18 @@ const transform = {
   ],
 };
 
-// jose ships only as ES modules; let swc compile it to CommonJS like our own code.
-const transformIgnorePatterns = ['/node_modules/(?!(jose)/)'];
-
 module.exports = {
   projects: [
     {
       displayName: 'unit',
       testEnvironment: 'node',
       transform,
-      transformIgnorePatterns,
       testMatch: ['<rootDir>/src/**/*.test.ts', '<rootDir>/tools/**/*.test.ts'],
     },
     {
       displayName: 'integration',
       testEnvironment: 'node',
       transform,
-      transformIgnorePatterns,
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       globalSetup: '<rootDir>/test/harness/globalSetup.ts',
       globalTeardown: '<rootDir>/test/harness/globalTeardown.ts',
