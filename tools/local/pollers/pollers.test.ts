@@ -62,12 +62,22 @@ describe('stream consumer drained reads', () => {
       onExhausted: async () => undefined,
       pollIntervalMs: 10,
     });
+    const until = async (condition: () => boolean) => {
+      for (let waited = 0; !condition(); waited += 5) {
+        if (waited > 5000) {
+          throw new Error('condition not reached in 5 s');
+        }
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    };
     consumer.start();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(() => consumer.stats.batches === 1);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    // While the batch is being delivered nothing counts as drained.
     expect(consumer.isBusy()).toBe(true);
     expect(consumer.drainedSince()).toBe(0);
     release();
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(() => consumer.drainedSince() > 0);
     await consumer.stop();
     expect(consumer.isBusy()).toBe(false);
     expect(consumer.stats.records).toBe(2);
