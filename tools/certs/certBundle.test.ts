@@ -1,9 +1,11 @@
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { verdict } from './alertExpiry';
 import { certificateStatus, parseBundle, readVariable } from './certBundle';
-import { durationSeconds, selfSignedBundle } from './generate';
+import { durationSeconds } from './generate';
+import { selfSignedBundle } from './x509';
 
 const DAY = 86_400_000;
 const NOW = new Date('2025-06-01T12:00:00Z');
@@ -18,6 +20,14 @@ describe('self-signed bundles and their status', () => {
     expect(status.daysLeft).toBe(30);
     expect(status.expired).toBe(false);
     expect(certificateStatus(bundle, new Date(NOW.getTime() + 11.5 * DAY)).daysLeft).toBe(19);
+  });
+
+  it('is an end-entity TLS client certificate for its common name', () => {
+    const cert = new X509Certificate(bundleFor(30).cert);
+    expect(cert.ca).toBe(false);
+    expect(cert.keyUsage).toEqual(['1.3.6.1.5.5.7.3.2']);
+    expect(cert.subjectAltName).toBe('DNS:reg-workers.test');
+    expect(cert.checkIssued(cert)).toBe(true);
   });
 
   it('counts whole days since expiry for an expired certificate', () => {

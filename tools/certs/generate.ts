@@ -3,7 +3,6 @@
  * issues a Kafka client certificate from Vault PKI (or, with --self-signed, makes a local pair)
  * and prints the `kafka-cert` bundle JSON `{ cert, key, ca? }`.
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { CONFIG_ENVS, ConfigError, loadConfig } from '../../src/shared/config/load';
 import type { Config } from '../../src/shared/config/schema';
@@ -12,7 +11,7 @@ import type { CertBundle, CertEnv } from './certBundle';
 import { CERT_VARIABLES, TF_ENVS_OF, certificateStatus, formatDate } from './certBundle';
 import type { VaultAuth } from './vault';
 import { issueCertificate, login } from './vault';
-import { selfSignedCertificate } from './x509';
+import { selfSignedBundle } from './x509';
 
 const TOOL = 'npm run certs:generate --';
 
@@ -83,20 +82,6 @@ function loadEnvConfig(env: string): Config {
     }
     throw error;
   }
-}
-
-/** A self-signed RSA 2048 pair valid from a minute ago for `days` days. */
-export function selfSignedBundle(commonName: string, days: number, now = new Date()): CertBundle {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const cert = selfSignedCertificate({
-    commonName,
-    publicKey,
-    privateKey,
-    notBefore: new Date(now.getTime() - 60_000),
-    notAfter: new Date(now.getTime() + days * 86_400_000),
-    altNames: [commonName],
-  });
-  return { cert, key: String(privateKey.export({ type: 'pkcs8', format: 'pem' })) };
 }
 
 export async function main(argv: string[]): Promise<number> {

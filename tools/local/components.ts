@@ -9,7 +9,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 import { startDynamoDb } from '../../test/harness/dynamodb';
-import { buildCertificate, startServiceFakes } from '../../test/harness/fakes';
+import { startServiceFakes } from '../../test/harness/fakes';
 import type { ServiceFakes } from '../../test/harness/fakes';
 import { startKafkaMock } from '../../test/harness/kafka';
 import { startMongoServer } from '../../test/harness/mongo';
@@ -17,6 +17,7 @@ import type { LocalMongo } from '../../test/harness/mongo';
 import { spawnOwned, waitUntilReady } from '../../test/harness/processes';
 import { startRedis } from '../../test/harness/redis';
 import { startSqsSns } from '../../test/harness/sqs';
+import { selfSignedBundle } from '../certs/x509';
 import { startSecretsManager } from './secretsManager';
 import type { LocalSecretsManager } from './secretsManager';
 
@@ -75,19 +76,6 @@ async function startOwnedKafka(): Promise<LocalKafka> {
   };
 }
 
-function selfSignedKafkaCert(): string {
-  const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const now = Date.now();
-  const cert = buildCertificate({
-    commonName: 'reg-workers.local',
-    publicKey,
-    signingKey: privateKey,
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + 365 * 86_400_000),
-  });
-  return JSON.stringify({ cert: cert.pem, key: privateKey.export({ type: 'pkcs8', format: 'pem' }) });
-}
-
 /** Starts every component (in parallel where they are independent); stops what started if one fails. */
 export async function startComponents(options: { ownKafka?: boolean } = {}): Promise<Components> {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -124,7 +112,7 @@ export async function startComponents(options: { ownKafka?: boolean } = {}): Pro
       fakes: value<ServiceFakes>(5),
       secrets: value<LocalSecretsManager>(6),
       jwtKeys: { privateKeyPem: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), publicKey },
-      kafkaCert: selfSignedKafkaCert(),
+      kafkaCert: JSON.stringify(selfSignedBundle('reg-workers.local', 365)),
       stop: stopAll,
     };
   } catch (error) {

@@ -27,7 +27,6 @@ export * from './codeService';
 export * from './exportsService';
 export * from './slack';
 export * from './vault';
-export { buildCertificate } from './x509';
 
 export interface ServiceFakes {
   entries: EntryServiceFake;
