@@ -20,6 +20,13 @@ import { spawnOwned, waitUntilReady, type StartOptions } from './processes';
 export interface KafkaMock {
   /** e.g. ['127.0.0.1:41234'] */
   brokers: string[];
+  /**
+   * Freezes the broker process (SIGSTOP): it stops answering, as an unreachable broker would.
+   * Present only when this process started the broker (not with `KAFKA_BROKERS`).
+   */
+  pause?: () => void;
+  /** Lets a paused broker answer again (SIGCONT). */
+  resume?: () => void;
   stop(): Promise<void>;
 }
 
@@ -54,14 +61,26 @@ export async function startKafkaMock(options: StartOptions = {}): Promise<KafkaM
       return broker !== '' && (await answersApiVersions(broker));
     },
   });
-  return { brokers: [broker], stop: () => owned.stop() };
+  const signal = (name: NodeJS.Signals) => () => {
+    owned.child.kill(name);
+  };
+  return {
+    brokers: [broker],
+    pause: signal('SIGSTOP'),
+    resume: signal('SIGCONT'),
+    stop: async () => {
+      // A stopped process would not act on SIGTERM until continued.
+      owned.child.kill('SIGCONT');
+      await owned.stop();
+    },
+  };
 }
 
 /**
  * Sends a Kafka ApiVersions (v0) request and checks for an error-free answer. Raw, because a
  * kafkajs client leaves timers behind that would hold jest's parent process open.
  */
-function answersApiVersions(broker: string): Promise<boolean> {
+export function answersApiVersions(broker: string): Promise<boolean> {
   const [host, port] = [broker.slice(0, broker.lastIndexOf(':')), Number(broker.slice(broker.lastIndexOf(':') + 1))];
   const clientId = Buffer.from('harness');
   // size, api_key 18 (ApiVersions), api_version 0, correlation_id 1, client_id (int16 length + bytes)

@@ -12,29 +12,21 @@ import { startDynamoDb } from '../../test/harness/dynamodb';
 import { startServiceFakes } from '../../test/harness/fakes';
 import type { ServiceFakes } from '../../test/harness/fakes';
 import { startKafkaMock } from '../../test/harness/kafka';
+import type { KafkaMock } from '../../test/harness/kafka';
 import { startMongoServer } from '../../test/harness/mongo';
 import type { LocalMongo } from '../../test/harness/mongo';
-import { spawnOwned, waitUntilReady } from '../../test/harness/processes';
 import { startRedis } from '../../test/harness/redis';
 import { startSqsSns } from '../../test/harness/sqs';
 import { selfSignedBundle } from '../certs/x509';
 import { startSecretsManager } from './secretsManager';
 import type { LocalSecretsManager } from './secretsManager';
 
-/** A Kafka broker; `pause`/`resume` exist when this run owns the broker process (fault injection). */
-export interface LocalKafka {
-  brokers: string[];
-  /** Freezes the broker process (SIGSTOP): it stops answering, as an unreachable broker would. */
-  pause?: () => void;
-  resume?: () => void;
-  stop(): Promise<void>;
-}
-
 export interface Components {
   dynamoDbEndpoint: string;
   sqsEndpoint: string;
   redisUrl: string;
-  kafka: LocalKafka;
+  /** `pause`/`resume` exist when this run owns the broker process (fault injection). */
+  kafka: KafkaMock;
   mongo: LocalMongo;
   fakes: ServiceFakes;
   secrets: LocalSecretsManager;
@@ -43,37 +35,6 @@ export interface Components {
   /** The kafka-cert secret value for this run: a self-signed client certificate, JSON { cert, key }. */
   kafkaCert: string;
   stop(): Promise<void>;
-}
-
-const BROKER_LINE = /Mock cluster enabled.*replaced with (\S+:\d+)/;
-
-/** A Kafka mock cluster owned by this process, so it can be paused for a broker outage. */
-async function startOwnedKafka(): Promise<LocalKafka> {
-  const owned = spawnOwned('kcat', ['-b', 'x:1', '-C', '-t', 'keepalive', '-X', 'test.mock.num.brokers=1', '-q']);
-  let broker = '';
-  await waitUntilReady({
-    component: 'Kafka mock cluster (kcat)',
-    owned,
-    installHint: 'apt-get install kcat',
-    timeoutMs: 10000,
-    intervalMs: 20,
-    probe: async () => {
-      broker = BROKER_LINE.exec(owned.outputTail())?.[1] ?? '';
-      return broker !== '';
-    },
-  });
-  const signal = (name: NodeJS.Signals) => () => {
-    owned.child.kill(name);
-  };
-  return {
-    brokers: [broker],
-    pause: signal('SIGSTOP'),
-    resume: signal('SIGCONT'),
-    stop: async () => {
-      owned.child.kill('SIGCONT');
-      await owned.stop();
-    },
-  };
 }
 
 /** Starts every component (in parallel where they are independent); stops what started if one fails. */
@@ -91,7 +52,7 @@ export async function startComponents(options: { ownKafka?: boolean } = {}): Pro
     startDynamoDb().then(track),
     startSqsSns().then(track),
     startRedis().then(track),
-    (options.ownKafka ? startOwnedKafka() : startKafkaMock()).then(track),
+    startKafkaMock({ useExisting: !options.ownKafka }).then(track),
     startMongoServer().then(track),
     startServiceFakes({ publicKey }).then(track),
     startSecretsManager().then(track),
@@ -107,7 +68,7 @@ export async function startComponents(options: { ownKafka?: boolean } = {}): Pro
       dynamoDbEndpoint: value<{ endpoint: string }>(0).endpoint,
       sqsEndpoint: value<{ endpoint: string }>(1).endpoint,
       redisUrl: value<{ url: string }>(2).url,
-      kafka: value<LocalKafka>(3),
+      kafka: value<KafkaMock>(3),
       mongo: value<LocalMongo>(4),
       fakes: value<ServiceFakes>(5),
       secrets: value<LocalSecretsManager>(6),

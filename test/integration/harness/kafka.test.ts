@@ -1,6 +1,6 @@
 import { CompressionTypes } from 'kafkajs';
 import { requireEnv, uniqueName } from '../../harness/env';
-import { consumeAll, kafkaClient } from '../../harness/kafka';
+import { answersApiVersions, consumeAll, kafkaClient, startKafkaMock } from '../../harness/kafka';
 
 // The project's testTimeout (60 s) is not applied to this project by jest; set it here.
 jest.setTimeout(30000);
@@ -37,5 +37,18 @@ describe('Kafka mock cluster (kcat / librdkafka)', () => {
   it('returns what arrived when fewer messages than expected come before the timeout', async () => {
     const messages = await consumeAll(brokers, uniqueName('harness-empty'), { expected: 1, timeoutMs: 4000 });
     expect(messages).toEqual([]);
+  });
+
+  it('an owned broker can be paused (no answer, as when unreachable) and resumed', async () => {
+    const own = await startKafkaMock({ useExisting: false });
+    try {
+      const [broker] = own.brokers;
+      own.pause!();
+      await expect(answersApiVersions(broker)).rejects.toThrow(/timed out/);
+      own.resume!();
+      await expect(answersApiVersions(broker)).resolves.toBe(true);
+    } finally {
+      await own.stop();
+    }
   });
 });
