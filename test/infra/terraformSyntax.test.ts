@@ -171,6 +171,26 @@ describe('variables, locals and outputs', () => {
     expect(unused).toEqual([]);
   });
 
+  // Each stack is its own root module (own state, own apply), and Terraform cannot import
+  // variable declarations, so the inputs every stack takes are declared in each variables.tf.
+  // This keeps those copies from drifting apart (terraform/README.md, "Choices").
+  it('a variable declared by several stacks is declared the same way in each', () => {
+    const stacks = Object.values(dirs).filter((tf) => tf.rel.startsWith('stacks/') && tf.rel.split('/').length === 2);
+    expect(stacks).toHaveLength(STACKS.length);
+    const declarations = new Map<string, Map<string, string[]>>();
+    for (const tf of stacks) {
+      for (const [name, variable] of Object.entries(tf.variables)) {
+        const byBody = declarations.get(name) ?? new Map<string, string[]>();
+        const key = JSON.stringify(variable);
+        byBody.set(key, [...(byBody.get(key) ?? []), tf.rel]);
+        declarations.set(name, byBody);
+      }
+    }
+    const drifted = [...declarations].filter(([, byBody]) => byBody.size > 1).map(([name, byBody]) => `${name}: ${[...byBody.values()].map((s) => s.join(', ')).join(' vs ')}`);
+    expect(drifted).toEqual([]);
+    expect(declarations.get('environment')?.values().next().value).toHaveLength(STACKS.length);
+  });
+
   it('every output has a description', () => {
     for (const tf of Object.values(dirs)) {
       for (const [name, output] of Object.entries(tf.outputs)) {
