@@ -14,6 +14,9 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Message } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { toSqsRecord } from '../../tools/local/pollers/sqs';
 import { onFreePort, spawnOwned, waitUntilReady, type StartOptions } from './processes';
 
 export interface SqsSnsEmulator {
@@ -67,4 +70,13 @@ function fauxqsCli(): string {
 /** A queue URL on the emulator's own host (resolvable, unlike fauxqs' `sqs.<region>.localhost`). */
 export function localQueueUrl(endpoint: string, queueName: string): string {
   return `${endpoint.replace(/\/$/, '')}/${LOCAL_ACCOUNT_ID}/${queueName}`;
+}
+
+/**
+ * The SQS event Lambda's event source mapping builds from messages received from the queue at
+ * `queueUrl` (the local runtime's own record builder, so tests and `npm start` agree).
+ */
+export function sqsEventOf(messages: Message[], queueUrl: string): SQSEvent {
+  const arn = `arn:aws:sqs:us-east-1:${LOCAL_ACCOUNT_ID}:${queueUrl.split('/').pop()}`;
+  return { Records: messages.map((m) => toSqsRecord(m, { arn }, 'us-east-1')) };
 }

@@ -22,8 +22,8 @@ import {
   receiveAll,
   sendToQueue,
   startTcpProxy,
-  toSqsEvent,
 } from './helpers';
+import { sqsEventOf } from '../../harness/sqs';
 
 const reasons = (log: ReturnType<typeof memoryLogger>) =>
   log.lines.filter((l) => l.message === 'record rejected').map((l) => (l.data as { reason: string }).reason);
@@ -241,7 +241,7 @@ describe('data pipeline failure semantics', () => {
         { type: 'registration', data: registrationEntry('c-dup', 'g-dup', ['m1']) },
       ]);
       const received = await receiveAll(sqs, infra.dataQueue, 1);
-      const event = toSqsEvent(received, infra.dataQueue);
+      const event = sqsEventOf(received, infra.dataQueue.url);
       const handler = processData();
       expect((await handler(event)).batchItemFailures).toEqual([]);
       expect((await handler(event)).batchItemFailures).toEqual([]);

@@ -21,7 +21,7 @@ import { DATA_TYPES } from '../../../src/shared/dataPipeline';
 import type { BatchItemFailuresResponse } from '../../../src/shared/runtime/batch';
 import { uniqueName } from '../../harness/env';
 import { kafkaClient } from '../../harness/kafka';
-import { localQueueUrl } from '../../harness/sqs';
+import { localQueueUrl, sqsEventOf } from '../../harness/sqs';
 
 const region = 'us-east-1';
 // Throwaway credentials the emulator accepts; valid nowhere else.
@@ -151,33 +151,6 @@ export async function receiveAll(
   return messages;
 }
 
-/** The SQS event Lambda would build from received messages. */
-export function toSqsEvent(messages: SqsSdkMessage[], queue: Queue): SQSEvent {
-  return {
-    Records: messages.map((m) => ({
-      messageId: m.MessageId!,
-      receiptHandle: m.ReceiptHandle!,
-      body: m.Body ?? '',
-      attributes: {
-        ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
-        SentTimestamp: m.Attributes?.SentTimestamp ?? '0',
-        SenderId: m.Attributes?.SenderId ?? 'local',
-        ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? '0',
-      },
-      messageAttributes: Object.fromEntries(
-        Object.entries(m.MessageAttributes ?? {}).map(([name, a]) => [
-          name,
-          { stringValue: a.StringValue, dataType: a.DataType ?? 'String', stringListValues: [], binaryListValues: [] },
-        ]),
-      ),
-      md5OfBody: m.MD5OfBody ?? '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: queue.arn,
-      awsRegion: region,
-    })),
-  };
-}
-
 /** Deletes the messages the handler did not report as failures (what the event source mapping does). */
 export async function deleteSettled(
   sqs: SQSClient,
@@ -206,7 +179,7 @@ export async function deliver(
   options: { visibilityTimeout?: number } = {},
 ): Promise<{ messages: SqsSdkMessage[]; response: BatchItemFailuresResponse }> {
   const messages = await receiveAll(sqs, queue, expected, options);
-  const response = await handler(toSqsEvent(messages, queue));
+  const response = await handler(sqsEventOf(messages, queue.url));
   await deleteSettled(sqs, queue, messages, response);
   return { messages, response };
 }

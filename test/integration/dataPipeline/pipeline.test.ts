@@ -20,7 +20,8 @@ import {
 import { requireEnv } from '../../harness/env';
 import { consumeAll } from '../../harness/kafka';
 import type { DataPipelineInfra } from './helpers';
-import { awsClients, createDataPipelineInfra, deliver, receiveAll, sendToQueue, toSqsEvent } from './helpers';
+import { awsClients, createDataPipelineInfra, deliver, receiveAll, sendToQueue } from './helpers';
+import { sqsEventOf } from '../../harness/sqs';
 
 // Kafka consumer groups on the mock take ~3 s to join (jest's project-level testTimeout is not applied).
 jest.setTimeout(60_000);
@@ -114,7 +115,7 @@ describe('data pipeline end to end (fauxqs + Kafka mock)', () => {
     // sendData, fed per queue like its five event source mappings.
     for (const type of DATA_TYPES) {
       const queue = infra.typedQueues[type];
-      const response = await sendData()(toSqsEvent(typed[type], queue));
+      const response = await sendData()(sqsEventOf(typed[type], queue.url));
       expect(response.batchItemFailures).toEqual([]);
     }
     expect(sendDataLog.lines.filter((l) => l.message === 'record rejected')).toEqual([]);

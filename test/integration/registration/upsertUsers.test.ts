@@ -13,9 +13,9 @@ import {
   localSqsClient,
   roundTrip,
   serviceKeys,
-  toSqsEvent,
   useLocalConfig,
 } from '../replication/helpers';
+import { sqsEventOf } from '../../harness/sqs';
 
 const sqs = localSqsClient();
 const keys = serviceKeys();
@@ -36,7 +36,7 @@ const envelope = (detail: object) => ({
 });
 
 const deliver = async (bodies: unknown[]): Promise<SQSEvent> =>
-  toSqsEvent(await roundTrip(sqs, queueUrl, bodies), queueUrl);
+  sqsEventOf(await roundTrip(sqs, queueUrl, bodies), queueUrl);
 
 beforeAll(async () => {
   queueUrl = await createQueue(sqs, 'user-info');

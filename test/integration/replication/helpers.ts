@@ -1,6 +1,6 @@
 /**
- * Helpers for the registration and replication suites: real SQS queues on fauxqs turned into
- * the SQSEvent Lambda would deliver, DynamoDB Local's stream turned into a KinesisStreamEvent,
+ * Helpers for the registration and replication suites: real SQS queues on fauxqs (turned into
+ * SQS events by the harness's `sqsEventOf`), DynamoDB Local's stream turned into a KinesisStreamEvent,
  * and the environment the workers' handlers read their configuration from.
  */
 import { generateKeyPairSync } from 'node:crypto';
@@ -81,29 +81,6 @@ export async function roundTrip(sqs: SQSClient, queueUrl: string, bodies: unknow
     );
   }
   return receive(sqs, queueUrl, bodies.length);
-}
-
-/** The SQSEvent Lambda's event source mapping would deliver for these received messages. */
-export function toSqsEvent(messages: Message[], queueUrl: string): SQSEvent {
-  const queueName = queueUrl.split('/').pop();
-  return {
-    Records: messages.map((m) => ({
-      messageId: m.MessageId!,
-      receiptHandle: m.ReceiptHandle!,
-      body: m.Body!,
-      attributes: {
-        ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
-        SentTimestamp: m.Attributes?.SentTimestamp ?? String(Date.now()),
-        SenderId: m.Attributes?.SenderId ?? 'local',
-        ApproximateFirstReceiveTimestamp: m.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
-      },
-      messageAttributes: {},
-      md5OfBody: m.MD5OfBody ?? '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${queueName}`,
-      awsRegion: 'us-east-1',
-    })),
-  };
 }
 
 /** Reads the table's stream until at least `count` records arrived (they show up shortly after the write). */

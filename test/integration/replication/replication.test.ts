@@ -36,9 +36,9 @@ import {
   receive,
   serviceKeys,
   streamEvent,
-  toSqsEvent,
   useLocalConfig,
 } from './helpers';
+import { sqsEventOf } from '../../harness/sqs';
 
 const endpoint = requireEnv('DYNAMODB_ENDPOINT');
 const tableName = uniqueName('replication');
@@ -109,7 +109,7 @@ describe('replication of demand-table entries to Entry Service', () => {
     firstDelivery = await enqueue(1, 1);
     expect(JSON.parse(firstDelivery[0].Body!)).toEqual({ operation: 'INSERT', newItem: entry('c1', 'fan-1') });
 
-    expect(failures(await saveEntries(toSqsEvent(firstDelivery, queueUrl)))).toEqual([]);
+    expect(failures(await saveEntries(sqsEventOf(firstDelivery, queueUrl)))).toEqual([]);
     const { PK: _pk, SK: _sk, type: _type, needsReplication: _flag, ...attributes } = entry('c1', 'fan-1');
     expect(replicated('c1', 'fan-1')).toEqual({ ...attributes, userId: 'fan-1' });
     expect((await current('c1', 'fan-1'))?.needsReplication).toBe(false);
@@ -125,7 +125,7 @@ describe('replication of demand-table entries to Entry Service', () => {
 
   it('is harmless to deliver the same message again: Entry Service and the table keep their state', async () => {
     const before = { entry: structuredClone(replicated('c1', 'fan-1')), item: await current('c1', 'fan-1') };
-    expect(failures(await saveEntries(toSqsEvent(firstDelivery, queueUrl)))).toEqual([]);
+    expect(failures(await saveEntries(sqsEventOf(firstDelivery, queueUrl)))).toEqual([]);
     expect(replicated('c1', 'fan-1')).toEqual(before.entry);
     expect(await current('c1', 'fan-1')).toEqual(before.item);
     expect(await reader.read()).toEqual([]);
@@ -143,7 +143,7 @@ describe('replication of demand-table entries to Entry Service', () => {
       }),
     );
     const messages = await enqueue(1, 1);
-    expect(failures(await saveEntries(toSqsEvent(messages, queueUrl)))).toEqual([]);
+    expect(failures(await saveEntries(sqsEventOf(messages, queueUrl)))).toEqual([]);
     expect(replicated('c1', 'fan-1')).toMatchObject({ fields: edited, date: { updated: T2, fanModified: T2 } });
     await enqueue(1, 0); // the clear
 
@@ -162,7 +162,7 @@ describe('replication of demand-table entries to Entry Service', () => {
 
   it('rejects a stale message without retrying it or calling Entry Service', async () => {
     const requestsBefore = fakes.entries.requests.length;
-    const response = await saveEntries(toSqsEvent(firstDelivery, queueUrl)); // date.updated T1; the table holds T3
+    const response = await saveEntries(sqsEventOf(firstDelivery, queueUrl)); // date.updated T1; the table holds T3
     expect(failures(response)).toEqual([]);
     expect(fakes.entries.requests.length).toBe(requestsBefore);
     expect(replicated('c1', 'fan-1')).toMatchObject({ date: { updated: T2 } });
@@ -172,7 +172,7 @@ describe('replication of demand-table entries to Entry Service', () => {
     await doc.send(new DeleteCommand({ TableName: tableName, Key: entryKey('c1', 'fan-1') }));
     const messages = await enqueue(1, 1);
     expect(JSON.parse(messages[0].Body!)).toMatchObject({ operation: 'REMOVE', oldItem: { globalUserId: 'fan-1' } });
-    expect(failures(await saveEntries(toSqsEvent(messages, queueUrl)))).toEqual([]);
+    expect(failures(await saveEntries(sqsEventOf(messages, queueUrl)))).toEqual([]);
     expect(replicated('c1', 'fan-1')).toBeUndefined();
   });
 
@@ -181,7 +181,7 @@ describe('replication of demand-table entries to Entry Service', () => {
     await write(entry('c2', 'fan-3'));
     const messages = await enqueue(2, 2);
     fakes.entries.failUsers(['fan-3']);
-    const response = await saveEntries(toSqsEvent(messages, queueUrl));
+    const response = await saveEntries(sqsEventOf(messages, queueUrl));
     const failedMessage = messages.find(
       (m) => (JSON.parse(m.Body!) as SaveEntriesMessage).newItem?.globalUserId === 'fan-3',
     )!;
@@ -192,7 +192,7 @@ describe('replication of demand-table entries to Entry Service', () => {
     await enqueue(1, 0); // fan-2's clear
 
     fakes.entries.reset(); // the service recovers (its data is gone too; only fan-3 matters here)
-    expect(failures(await saveEntries(toSqsEvent([failedMessage], queueUrl)))).toEqual([]);
+    expect(failures(await saveEntries(sqsEventOf([failedMessage], queueUrl)))).toEqual([]);
     expect(replicated('c2', 'fan-3')).toMatchObject({ globalUserId: 'fan-3' });
     expect((await current('c2', 'fan-3'))?.needsReplication).toBe(false);
     await enqueue(1, 0);
@@ -246,7 +246,7 @@ describe('replication of demand-table entries to Entry Service', () => {
     unreachable.destroy();
 
     // The retry, with the table reachable again, goes through.
-    expect(failures(await saveEntries(toSqsEvent(messages, queueUrl)))).toEqual([]);
+    expect(failures(await saveEntries(sqsEventOf(messages, queueUrl)))).toEqual([]);
     expect(replicated('c3', 'fan-4')).toMatchObject({ globalUserId: 'fan-4' });
     await enqueue(1, 0);
   });

@@ -13,9 +13,9 @@ import {
   localSqsClient,
   roundTrip,
   serviceKeys,
-  toSqsEvent,
   useLocalConfig,
 } from './helpers';
+import { sqsEventOf } from '../../harness/sqs';
 
 const sqs = localSqsClient();
 const keys = serviceKeys();
@@ -30,7 +30,7 @@ function holdEntries(...refs: [string, string][]) {
 }
 
 async function deliver(bodies: unknown[]): Promise<SQSEvent> {
-  return toSqsEvent(await roundTrip(sqs, queueUrl, bodies), queueUrl);
+  return sqsEventOf(await roundTrip(sqs, queueUrl, bodies), queueUrl);
 }
 
 beforeAll(async () => {

@@ -5,7 +5,6 @@
  * Lambda's SQS event source mapping.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import type { Message } from '@aws-sdk/client-sqs';
 import {
   CreateQueueCommand,
   DeleteMessageBatchCommand,
@@ -25,7 +24,7 @@ import { LOCAL_AWS, createDemandTable, localDynamoDbClient } from '../../harness
 import { requireEnv, uniqueName } from '../../harness/env';
 import type { ServiceFakes } from '../../harness/fakes';
 import { startServiceFakes } from '../../harness/fakes';
-import { localQueueUrl } from '../../harness/sqs';
+import { localQueueUrl, sqsEventOf } from '../../harness/sqs';
 
 const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const privateKeyPem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -132,28 +131,6 @@ export function useSelectionWorld(
   };
 }
 
-/** The SQS event Lambda builds from received messages. */
-export function toSqsEvent(messages: Message[], queueUrl: string): SQSEvent {
-  return {
-    Records: messages.map((m) => ({
-      messageId: m.MessageId!,
-      receiptHandle: m.ReceiptHandle!,
-      body: m.Body ?? '',
-      attributes: {
-        ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1',
-        SentTimestamp: m.Attributes?.SentTimestamp ?? '0',
-        SenderId: 'local',
-        ApproximateFirstReceiveTimestamp: '0',
-      },
-      messageAttributes: {},
-      md5OfBody: m.MD5OfBody ?? '',
-      eventSource: 'aws:sqs',
-      eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${queueUrl.split('/').pop()}`,
-      awsRegion: 'us-east-1',
-    })),
-  };
-}
-
 /** Messages visible plus in flight. */
 export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
   const { Attributes = {} } = await sqs.send(
@@ -198,7 +175,7 @@ export async function drainQueue(
         continue;
       }
       batches++;
-      const { batchItemFailures } = await handler(toSqsEvent(Messages, queueUrl));
+      const { batchItemFailures } = await handler(sqsEventOf(Messages, queueUrl));
       failures += batchItemFailures.length;
       const failed = new Set(batchItemFailures.map((f) => f.itemIdentifier));
       const done = Messages.filter((m) => !failed.has(m.MessageId!));

@@ -55,7 +55,7 @@ export function failedItemIds(outcome: InvokeOutcome, ids: readonly string[], re
 }
 
 /** A received message as Lambda's SQS event record. */
-export function toSqsRecord(message: Message, queue: Queue, region: string): SQSRecord {
+export function toSqsRecord(message: Message, queue: Pick<Queue, 'arn'>, region: string): SQSRecord {
   const attrs = message.Attributes ?? {};
   return {
     messageId: message.MessageId ?? '',
