@@ -15,7 +15,7 @@ import { closeSharedMongoClient } from '../../src/shared/mongo/client';
 import { resetWiring } from '../../src/shared/wiring/memo';
 import type { ServiceFakes } from '../harness/fakes';
 import { startServiceFakes } from '../harness/fakes';
-import { requireEnv, uniqueName } from '../harness/env';
+import { requireEnv, setEnv, uniqueName } from '../harness/env';
 import type { LocalMongo } from '../harness/mongo';
 import { startMongoServer } from '../harness/mongo';
 import type { LocalQueue, LocalTable } from '../faults/aws';
@@ -59,22 +59,6 @@ export interface BadInputWorld {
   stop(): Promise<void>;
 }
 
-const VARIABLES = [
-  'CONFIG_ENV',
-  'LOG_LEVEL',
-  'DEMAND_TABLE_NAME',
-  'SAVE_ENTRIES_QUEUE_URL',
-  'SAVE_SELECTION_QUEUE_URL',
-  'DATA_TOPIC_ARN',
-  'ENTRY_SERVICE_URL',
-  'USER_SERVICE_URL',
-  'CAMPAIGN_SERVICE_URL',
-  'CODE_SERVICE_URL',
-  'EXPORTS_SERVICE_URL',
-  'SERVICE_JWT_PRIVATE_KEY',
-  'MONGODB_URI',
-];
-
 function readTopic(broker: string, topic: string): Promise<string[]> {
   return new Promise((resolve) => {
     execFile(
@@ -107,8 +91,7 @@ export async function startBadInputWorld(prefix: string, ns = uniqueName(prefix)
     localQueue(messaging.sqs, `${prefix}-save-selection`),
     topicWithQueue(messaging, `${prefix}-data`),
   ]);
-  const saved = Object.fromEntries(VARIABLES.map((v) => [v, process.env[v]]));
-  Object.assign(process.env, {
+  const restoreEnv = setEnv({
     CONFIG_ENV: 'local',
     LOG_LEVEL: 'debug',
     DEMAND_TABLE_NAME: db.name,
@@ -216,12 +199,7 @@ export async function startBadInputWorld(prefix: string, ns = uniqueName(prefix)
       await closeSharedRedis();
       await closeSharedMongoClient();
       resetAwsClients();
-      Object.assign(process.env, saved);
-      for (const [name, value] of Object.entries(saved)) {
-        if (value === undefined) {
-          delete process.env[name];
-        }
-      }
+      restoreEnv();
       messaging.sqs.destroy();
       messaging.sns.destroy();
       db.destroy();

@@ -32,3 +32,22 @@ export function uniqueName(prefix: string): string {
   const clean = prefix.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 50);
   return `${clean}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 }
+
+/**
+ * Sets environment variables (`undefined` removes one) and returns the function that puts back
+ * what they were before this call.
+ */
+export function setEnv(vars: Record<string, string | undefined>): () => void {
+  const before = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
+  const apply = (values: Record<string, string | undefined>) => {
+    for (const [name, value] of Object.entries(values)) {
+      if (value === undefined) {
+        delete process.env[name];
+      } else {
+        process.env[name] = value;
+      }
+    }
+  };
+  apply(vars);
+  return () => apply(before);
+}

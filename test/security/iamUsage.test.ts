@@ -37,7 +37,7 @@ import { handler as saveSelections } from '../../src/workers/selection/saveSelec
 import { IAM_EXPECTATIONS } from '../infra/iamExpectations';
 import type { LocalSecretsManager } from '../../tools/local/secretsManager';
 import { startSecretsManager } from '../../tools/local/secretsManager';
-import { uniqueName } from '../harness/env';
+import { setEnv, uniqueName } from '../harness/env';
 import type { BadInputWorld } from '../bad-input/world';
 import { startBadInputWorld } from '../bad-input/world';
 import { changeRecord, localQueue, messagingClients } from '../faults/aws';
@@ -66,17 +66,7 @@ const calls: { worker: string; action: string }[] = [];
 let world: BadInputWorld;
 let secrets: LocalSecretsManager;
 let lambda: ReturnType<typeof createServer>;
-const saved: Record<string, string | undefined> = {};
-const setEnv = (vars: Record<string, string | undefined>) => {
-  for (const [name, value] of Object.entries(vars)) {
-    saved[name] ??= process.env[name];
-    if (value === undefined) {
-      delete process.env[name];
-    } else {
-      process.env[name] = value;
-    }
-  }
-};
+let restoreEnv: () => void = () => undefined;
 
 /** Records every call of the shared SDK clients (the ones the wiring hands the workers). */
 function record(): void {
@@ -115,7 +105,7 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => lambda.listen(0, '127.0.0.1', resolve));
   const reporter = await localQueue(messagingClients().sqs, 'sec-iam-verdict-reporter');
-  setEnv({
+  restoreEnv = setEnv({
     SERVICE_JWT_PRIVATE_KEY: undefined,
     MONGODB_URI: undefined,
     SERVICE_JWT_SECRET_ID: 'service-jwt',
@@ -134,7 +124,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  setEnv(saved);
+  restoreEnv();
   await closeSharedMongoClient();
   resetWiring();
   await new Promise<void>((resolve) => lambda?.close(() => resolve()));

@@ -13,7 +13,7 @@ import { resetWiring } from '../../../src/shared/wiring/memo';
 import { handler as processData } from '../../../src/workers/dataPipeline/processData';
 import { handler as sendData } from '../../../src/workers/dataPipeline/sendData';
 import { campaignData } from '../../../src/workers/dataPipeline/testFixtures';
-import { requireEnv, uniqueName } from '../../harness/env';
+import { requireEnv, setEnv, uniqueName } from '../../harness/env';
 import type { DataPipelineInfra } from './helpers';
 import { awsClients, consumeUntil, createDataPipelineInfra, deliver, sendToQueue } from './helpers';
 
@@ -22,18 +22,14 @@ jest.setTimeout(60_000);
 describe('processData and sendData index handlers with the local configuration', () => {
   const endpoint = requireEnv('SQS_ENDPOINT');
   const brokers = requireEnv('KAFKA_BROKERS').split(',');
-  const saved = {
-    DATA_TOPIC_ARN: process.env.DATA_TOPIC_ARN,
-    LOG_LEVEL: process.env.LOG_LEVEL,
-    CONFIG_ENV: process.env.CONFIG_ENV,
-  };
+  let restoreEnv: () => void = () => undefined;
   let sqs: SQSClient;
   let infra: DataPipelineInfra;
 
   beforeAll(async () => {
     ({ sqs } = awsClients(endpoint));
     infra = await createDataPipelineInfra(endpoint, 'dp-wiring');
-    Object.assign(process.env, { DATA_TOPIC_ARN: infra.topicArn, LOG_LEVEL: 'error', CONFIG_ENV: 'local' });
+    restoreEnv = setEnv({ DATA_TOPIC_ARN: infra.topicArn, LOG_LEVEL: 'error', CONFIG_ENV: 'local' });
     resetConfigCache();
     resetAwsClients();
     resetWiring();
@@ -43,13 +39,7 @@ describe('processData and sendData index handlers with the local configuration',
     await kafkaPublisher(silentLogger).disconnect();
     resetWiring();
     resetAwsClients();
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) {
-        delete process.env[name];
-      } else {
-        process.env[name] = value;
-      }
-    }
+    restoreEnv();
     resetConfigCache();
     sqs.destroy();
   });

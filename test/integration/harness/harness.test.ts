@@ -1,4 +1,4 @@
-import { requireEnv, uniqueName } from '../../harness/env';
+import { requireEnv, setEnv, uniqueName } from '../../harness/env';
 import { startKafkaMock } from '../../harness/kafka';
 import { startRedis } from '../../harness/redis';
 import { startSqsSns } from '../../harness/sqs';
@@ -14,6 +14,17 @@ describe('integration harness', () => {
     expect(requireEnv('REDIS_URL')).toMatch(/^redis:\/\/127\.0\.0\.1:\d+$/);
     expect(requireEnv('KAFKA_BROKERS')).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(process.env).toMatchObject({ AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'local', AWS_SECRET_ACCESS_KEY: 'local' });
+  });
+
+  it('setEnv sets and removes variables and its restore puts back exactly what was there', () => {
+    process.env.HARNESS_KEPT = 'before';
+    delete process.env.HARNESS_ABSENT;
+    const restore = setEnv({ HARNESS_KEPT: undefined, HARNESS_ABSENT: 'now' });
+    expect([process.env.HARNESS_KEPT, process.env.HARNESS_ABSENT]).toEqual([undefined, 'now']);
+    restore();
+    expect(process.env.HARNESS_KEPT).toBe('before');
+    expect('HARNESS_ABSENT' in process.env).toBe(false);
+    delete process.env.HARNESS_KEPT;
   });
 
   it('explains a missing variable', () => {

@@ -16,7 +16,7 @@ import { resetWiring } from '../../../src/shared/wiring/memo';
 import { createMarketStore } from '../../../src/workers/notification/common/store';
 import type { MarketStore } from '../../../src/workers/notification/common/store';
 import { createDemandTable } from '../../harness/dynamodb';
-import { requireEnv, uniqueName } from '../../harness/env';
+import { requireEnv, setEnv, uniqueName } from '../../harness/env';
 import type { ServiceFakes } from '../../harness/fakes';
 import { startServiceFakes } from '../../harness/fakes';
 import type { LocalMongo } from '../../harness/mongo';
@@ -38,8 +38,6 @@ export interface NotificationEnv {
   items(): Promise<Item[]>;
 }
 
-const VARIABLES = ['LOG_LEVEL', 'CONFIG_ENV', 'MONGODB_URI', 'ENTRY_SERVICE_URL', 'EXPORTS_SERVICE_URL', 'CAMPAIGN_SERVICE_URL', 'DEMAND_TABLE_NAME', 'SERVICE_JWT_PRIVATE_KEY'];
-
 /**
  * Starts the components for one test file and points the workers' configuration at them;
  * MongoDB and the fakes are emptied before each test.
@@ -47,7 +45,7 @@ const VARIABLES = ['LOG_LEVEL', 'CONFIG_ENV', 'MONGODB_URI', 'ENTRY_SERVICE_URL'
 export function useNotificationEnv(prefix: string): () => NotificationEnv {
   let env: NotificationEnv | undefined;
   let client: MongoClient | undefined;
-  const saved = Object.fromEntries(VARIABLES.map((v) => [v, process.env[v]]));
+  let restoreEnv: () => void = () => undefined;
 
   beforeAll(async () => {
     const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
@@ -56,7 +54,7 @@ export function useNotificationEnv(prefix: string): () => NotificationEnv {
     const fakes = await startServiceFakes({ publicKey: keys.publicKey });
     const tableName = uniqueName(`${prefix}-demand`);
     await createDemandTable(requireEnv('DYNAMODB_ENDPOINT'), tableName);
-    Object.assign(process.env, {
+    restoreEnv = setEnv({
       LOG_LEVEL: 'error',
       CONFIG_ENV: 'local',
       MONGODB_URI: mongo.uri,
@@ -98,13 +96,7 @@ export function useNotificationEnv(prefix: string): () => NotificationEnv {
     await client?.close();
     await env?.mongo.stop();
     await env?.fakes.stop();
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) {
-        delete process.env[name];
-      } else {
-        process.env[name] = value;
-      }
-    }
+    restoreEnv();
     resetConfigCache();
     resetWiring();
     resetAwsClients();

@@ -21,7 +21,7 @@ import type { ServiceName } from '../../../src/shared/services';
 import { createServiceClient, createTokenProvider } from '../../../src/shared/services';
 import { resetWiring } from '../../../src/shared/wiring/memo';
 import { LOCAL_AWS, createDemandTable, localDynamoDbClient } from '../../harness/dynamodb';
-import { requireEnv, uniqueName } from '../../harness/env';
+import { requireEnv, setEnv, uniqueName } from '../../harness/env';
 import type { ServiceFakes } from '../../harness/fakes';
 import { startServiceFakes } from '../../harness/fakes';
 import { localQueueUrl, sqsEventOf } from '../../harness/sqs';
@@ -51,7 +51,7 @@ export function useSelectionWorld(
   env: (world: SelectionWorld) => Promise<Record<string, string>> = async () => ({}),
 ): () => SelectionWorld {
   let world: SelectionWorld | undefined;
-  const saved: Record<string, string | undefined> = {};
+  let restoreEnv: () => void = () => undefined;
   beforeAll(async () => {
     const fakes = await startServiceFakes({ publicKey: keys.publicKey });
     const sqsEndpoint = requireEnv('SQS_ENDPOINT');
@@ -100,22 +100,13 @@ export function useSelectionWorld(
       CODE_SERVICE_URL: fakes.urls.codes,
       ...(await env(world)),
     };
-    for (const [name, value] of Object.entries(vars)) {
-      saved[name] = process.env[name];
-      process.env[name] = value;
-    }
+    restoreEnv = setEnv(vars);
     resetConfigCache();
     resetWiring();
     resetAwsClients();
   });
   afterAll(async () => {
-    for (const [name, value] of Object.entries(saved)) {
-      if (value === undefined) {
-        delete process.env[name];
-      } else {
-        process.env[name] = value;
-      }
-    }
+    restoreEnv();
     resetConfigCache();
     resetWiring();
     resetAwsClients();
