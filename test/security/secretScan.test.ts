@@ -8,7 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { inflateRawSync } from 'node:zlib';
+import { readZip } from '../../tools/build/zip';
 import type { SecretFinding } from './secretPatterns';
 import { SECRET_PATTERNS, findSecrets } from './secretPatterns';
 
@@ -45,30 +45,6 @@ function repositoryFiles(): string[] {
 
 const isBinary = (data: Buffer) => data.subarray(0, 8000).includes(0);
 
-/** The entries of a ZIP (stored or deflated; enough for the build's ZIPs and their central directory). */
-function unzip(zip: Buffer): { name: string; data: Buffer }[] {
-  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (eocd < 0) {
-    throw new Error('not a ZIP file');
-  }
-  const entries: { name: string; data: Buffer }[] = [];
-  let offset = zip.readUInt32LE(eocd + 16);
-  for (let n = zip.readUInt16LE(eocd + 10); n > 0; n--) {
-    const method = zip.readUInt16LE(offset + 10);
-    const size = zip.readUInt32LE(offset + 20);
-    const nameLength = zip.readUInt16LE(offset + 28);
-    const extra = zip.readUInt16LE(offset + 30);
-    const comment = zip.readUInt16LE(offset + 32);
-    const local = zip.readUInt32LE(offset + 42);
-    const name = zip.subarray(offset + 46, offset + 46 + nameLength).toString('utf8');
-    const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
-    const raw = zip.subarray(start, start + size);
-    entries.push({ name, data: method === 0 ? raw : inflateRawSync(raw) });
-    offset += 46 + nameLength + extra + comment;
-  }
-  return entries;
-}
-
 /** Every file under `dir`, ZIP entries included (as `<zip>!<entry>`), with its findings. */
 function scanTree(dir: string): { file: string; findings: SecretFinding[] }[] {
   const results: { file: string; findings: SecretFinding[] }[] = [];
@@ -78,7 +54,7 @@ function scanTree(dir: string): { file: string; findings: SecretFinding[] }[] {
       if (entry.isDirectory()) {
         walk(full);
       } else if (entry.name.endsWith('.zip')) {
-        for (const inner of unzip(readFileSync(full))) {
+        for (const inner of readZip(readFileSync(full))) {
           results.push({
             file: `${path.relative(dir, full)}!${inner.name}`,
             findings: findSecrets(inner.data.toString('utf8')),

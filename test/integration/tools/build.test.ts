@@ -13,7 +13,7 @@ import { WORKERS, workerEntryPath } from '../../../src/workers/registry';
 import type { BuildOptions, BuildReport, BuildTarget } from '../../../tools/build/build';
 import { buildWorkers } from '../../../tools/build/build';
 import { BUNDLE_BUDGETS } from '../../../tools/build/budgets';
-import { readZip } from './zipReader';
+import { readZip } from '../../../tools/build/zip';
 import { ROOT, runNode } from './run';
 
 const PROBE: BuildTarget = {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { reproducibleZip } from '../../build/zip';
 import { prepareHandlers } from './bundles';
-import { readZipEntry } from './zip';
+import { readZipEntry } from '../../build/zip';
 
 const REPO = path.resolve(__dirname, '../../..');
 

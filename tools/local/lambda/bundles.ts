@@ -12,7 +12,7 @@ import { build } from 'esbuild';
 import type { MergedConfig } from '../../../src/shared/config/load';
 import { bundleOptions, bundleWorker } from '../../build/bundle';
 import { configForBuild } from '../../build/config';
-import { readZipEntry } from './zip';
+import { readZipEntry } from '../../build/zip';
 
 export type HandlerCode =
   | { status: 'ready'; worker: string; file: string; source: 'dist' | 'source' }
