@@ -1,27 +1,6 @@
+import type { Market } from '../domain/campaign';
 import type { ServiceClient } from './http';
 import { segment } from './http';
-
-/** The fields of a Campaign Service market the workers read (DOMAIN 2.2); others pass through. */
-export interface MarketDocument {
-  id: string;
-  campaign_id: string;
-  name?: string;
-  city?: string;
-  state?: string;
-  timezone?: string;
-  date?: { created?: string; updated?: string; notification?: string; notified?: string };
-  event?: {
-    date?: string;
-    presaleDateTime?: string;
-    ids?: string[];
-    link?: string;
-    ticketer?: string;
-    venue?: { name?: string };
-    sharedCode?: string;
-    [field: string]: unknown;
-  };
-  [field: string]: unknown;
-}
 
 /** The fields of a Campaign Service campaign the workers read (DOMAIN 2.1); others pass through. */
 export interface CampaignDocument {
@@ -29,7 +8,8 @@ export interface CampaignDocument {
   status?: string;
   domain?: { site?: string };
   date?: Record<string, unknown>;
-  markets?: MarketDocument[];
+  /** Campaign Service markets are the markets collection's documents (DOMAIN 2.2). */
+  markets?: Market[];
   options?: Record<string, unknown>;
   [field: string]: unknown;
 }
@@ -38,9 +18,9 @@ export interface CampaignService {
   /** The campaign, or null when Campaign Service does not know it. */
   getCampaign(campaignId: string): Promise<CampaignDocument | null>;
   /** One market of a campaign, or null when unknown. */
-  getMarket(campaignId: string, marketId: string): Promise<MarketDocument | null>;
+  getMarket(campaignId: string, marketId: string): Promise<Market | null>;
   /** All markets of a campaign (empty when the campaign is unknown). */
-  getMarkets(campaignId: string): Promise<MarketDocument[]>;
+  getMarkets(campaignId: string): Promise<Market[]>;
 }
 
 const FOUND_OR_MISSING = [200, 404] as const;
@@ -54,8 +34,8 @@ export function createCampaignService(client: ServiceClient): CampaignService {
   return {
     getCampaign: (campaignId) => getOrNull<CampaignDocument>(`/campaigns/${segment(campaignId)}`),
     getMarket: (campaignId, marketId) =>
-      getOrNull<MarketDocument>(`/campaigns/${segment(campaignId)}/markets/${segment(marketId)}`),
+      getOrNull<Market>(`/campaigns/${segment(campaignId)}/markets/${segment(marketId)}`),
     getMarkets: async (campaignId) =>
-      (await getOrNull<MarketDocument[]>(`/campaigns/${segment(campaignId)}/markets`)) ?? [],
+      (await getOrNull<Market[]>(`/campaigns/${segment(campaignId)}/markets`)) ?? [],
   };
 }

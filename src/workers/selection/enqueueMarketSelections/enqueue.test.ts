@@ -1,5 +1,5 @@
 import { memoryLogger } from '../../../shared/runtime/testing';
-import type { MarketDocument } from '../../../shared/services/campaigns';
+import type { Market } from '../../../shared/domain/campaign';
 import type { SelectionMessage } from '../messages';
 import { fan, memoryCodes, memoryEntries, memoryQueue } from '../testing';
 import type { EnqueueDeps, EnqueueResult } from './enqueue';
@@ -14,7 +14,7 @@ const settings = {
   codeAssignmentChunkSize: 25,
   statsType: 'selection',
 };
-const market: MarketDocument = {
+const market: Market = {
   id: 'm1',
   campaign_id: 'c1',
   event: { ids: ['e1', 'e2'], ticketer: 'AXS', presaleDateTime: '2026-12-01T15:00:00Z' },
@@ -23,7 +23,7 @@ const request: SelectionRequest = { campaignId: 'c1', marketId: 'm1', dateId: 'd
 const codesPool = (n: number) => Array.from({ length: n }, (_, i) => `CODE${i}`);
 
 function setup(
-  options: { fans?: number; pool?: number; market?: MarketDocument; failSend?: (m: SelectionMessage) => boolean } = {},
+  options: { fans?: number; pool?: number; market?: Market; failSend?: (m: SelectionMessage) => boolean } = {},
 ) {
   const entries = memoryEntries(Array.from({ length: options.fans ?? 10 }, (_, i) => fan(i)));
   const codes = memoryCodes(codesPool(options.pool ?? 100));

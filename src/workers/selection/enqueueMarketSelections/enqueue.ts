@@ -5,7 +5,8 @@
  */
 import type { Config } from '../../../shared/config';
 import type { Logger } from '../../../shared/runtime/logger';
-import type { CampaignService, MarketDocument } from '../../../shared/services/campaigns';
+import type { Market } from '../../../shared/domain/campaign';
+import type { CampaignService } from '../../../shared/services/campaigns';
 import type { CodeService } from '../../../shared/services/codes';
 import type { EntryService, StatsUpdate } from '../../../shared/services/entries';
 import type { SelectionMessage } from '../messages';
@@ -59,7 +60,7 @@ export class SelectionError extends Error {
 const messageFor = (
   winner: Winner,
   code: string,
-  market: MarketDocument,
+  market: Market,
   request: SelectionRequest,
   created: string,
 ): SelectionMessage => {
@@ -149,7 +150,7 @@ export async function enqueueMarketSelections(request: SelectionRequest, deps: E
   }
 }
 
-async function loadMarket(request: SelectionRequest, deps: EnqueueDeps): Promise<MarketDocument> {
+async function loadMarket(request: SelectionRequest, deps: EnqueueDeps): Promise<Market> {
   const [campaign, market] = await Promise.all([
     deps.campaigns.getCampaign(request.campaignId),
     deps.campaigns.getMarket(request.campaignId, request.marketId),
@@ -169,7 +170,7 @@ async function loadMarket(request: SelectionRequest, deps: EnqueueDeps): Promise
  */
 async function enqueueWinners(
   winners: Winner[],
-  market: MarketDocument,
+  market: Market,
   request: SelectionRequest,
   deps: EnqueueDeps,
 ): Promise<{ sent: number; notSent: number; error?: string }> {

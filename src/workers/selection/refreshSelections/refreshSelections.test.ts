@@ -1,12 +1,12 @@
 import { memoryLogger } from '../../../shared/runtime/testing';
 import type { SqsMessage } from '../../../shared/runtime/sqs';
-import type { MarketDocument } from '../../../shared/services/campaigns';
+import type { Market } from '../../../shared/domain/campaign';
 import type { SelectionRefreshMessage } from '../messages';
 import { fan, memoryEntries, memoryQueue } from '../testing';
 import type { RefreshRequest, RefreshSelectionsDeps } from './refreshSelections';
 import { parseRefreshRequest, refreshSelections } from './refreshSelections';
 
-const market: MarketDocument = {
+const market: Market = {
   id: 'm1',
   campaign_id: 'c1',
   event: { ids: ['e9'], presaleDateTime: '2026-12-03T18:00:00Z' },

@@ -7,7 +7,8 @@ import type { BatchResult, RejectedRecord } from '../../../shared/runtime/batch'
 import { RejectedRecordError } from '../../../shared/runtime/errors';
 import type { Logger } from '../../../shared/runtime/logger';
 import type { SqsMessage } from '../../../shared/runtime/sqs';
-import type { CampaignService, MarketDocument } from '../../../shared/services/campaigns';
+import type { Market } from '../../../shared/domain/campaign';
+import type { CampaignService } from '../../../shared/services/campaigns';
 import type { EntryService, ScoringRecord } from '../../../shared/services/entries';
 import type { SelectionRefreshMessage } from '../messages';
 import { SELECTION_REFRESH, presaleStart } from '../messages';
@@ -46,7 +47,7 @@ export function parseRefreshRequest(body: unknown): RefreshRequest {
 
 const refreshMessage = (
   record: ScoringRecord,
-  market: MarketDocument,
+  market: Market,
   request: RefreshRequest,
   created: string,
 ): SelectionRefreshMessage | undefined => {
