@@ -15,7 +15,6 @@ import {
   serviceKeys,
   useLocalConfig,
 } from '../replication/helpers';
-import { sqsEventOf } from '../../harness/sqs';
 
 const sqs = localSqsClient();
 const keys = serviceKeys();
@@ -35,8 +34,7 @@ const envelope = (detail: object) => ({
   detail,
 });
 
-const deliver = async (bodies: unknown[]): Promise<SQSEvent> =>
-  sqsEventOf(await roundTrip(sqs, queueUrl, bodies), queueUrl);
+const deliver = (bodies: unknown[]): Promise<SQSEvent> => roundTrip(sqs, queueUrl, bodies);
 
 beforeAll(async () => {
   queueUrl = await createQueue(sqs, 'user-info');

@@ -16,7 +16,7 @@ import type { KinesisStreamEvent, SQSEvent } from 'aws-lambda';
 import type { StreamReader } from '../../../tools/local/dynamoStream';
 import { LOCAL_AWS } from '../../harness/dynamodb';
 import { requireEnv, uniqueName } from '../../harness/env';
-import { localQueueUrl } from '../../harness/sqs';
+import { localQueueUrl, sqsEventOf } from '../../harness/sqs';
 
 /** A throwaway service-JWT key pair: workers sign with the private key, the fakes verify with the public one. */
 export function serviceKeys() {
@@ -66,8 +66,11 @@ export async function receive(sqs: SQSClient, queueUrl: string, count: number, t
   return got;
 }
 
-/** Sends bodies to a queue in batches of 10 and receives them back, so events carry real message ids. */
-export async function roundTrip(sqs: SQSClient, queueUrl: string, bodies: unknown[]): Promise<Message[]> {
+/**
+ * Sends bodies to a queue in batches of 10, receives them back and returns the SQS event Lambda
+ * would deliver, so events carry real message ids and receipt handles.
+ */
+export async function roundTrip(sqs: SQSClient, queueUrl: string, bodies: unknown[]): Promise<SQSEvent> {
   for (let i = 0; i < bodies.length; i += 10) {
     const part = bodies.slice(i, i + 10);
     await sqs.send(
@@ -80,7 +83,7 @@ export async function roundTrip(sqs: SQSClient, queueUrl: string, bodies: unknow
       }),
     );
   }
-  return receive(sqs, queueUrl, bodies.length);
+  return sqsEventOf(await receive(sqs, queueUrl, bodies.length), queueUrl);
 }
 
 /** Reads the table's stream until at least `count` records arrived (they show up shortly after the write). */

@@ -15,7 +15,6 @@ import {
   serviceKeys,
   useLocalConfig,
 } from './helpers';
-import { sqsEventOf } from '../../harness/sqs';
 
 const sqs = localSqsClient();
 const keys = serviceKeys();
@@ -29,9 +28,7 @@ function holdEntries(...refs: [string, string][]) {
   }
 }
 
-async function deliver(bodies: unknown[]): Promise<SQSEvent> {
-  return sqsEventOf(await roundTrip(sqs, queueUrl, bodies), queueUrl);
-}
+const deliver = (bodies: unknown[]): Promise<SQSEvent> => roundTrip(sqs, queueUrl, bodies);
 
 beforeAll(async () => {
   queueUrl = await createQueue(sqs, 'retry-score');
