@@ -124,6 +124,10 @@ export function mermaid(model: WiringModel, kafkaTopics: Record<string, string>)
   return [...new Set(lines), ...subgraphs, ...new Set([...edges, ...kafkaEdges])].join('\n');
 }
 
+/** The diagram as a fenced Mermaid block (docs/wiring.md and the README embed it). */
+export const mermaidBlock = (model: WiringModel, kafkaTopics: Record<string, string>): string =>
+  `\`\`\`mermaid\n${mermaid(model, kafkaTopics)}\n\`\`\``;
+
 /** docs/wiring.md: the diagram and a reference table of the event source mappings and queues. */
 export function wiringMarkdown(model: WiringModel, kafkaTopics: Record<string, string>): string {
   const index = modelIndex(model);
@@ -152,9 +156,7 @@ Kafka topics. Do not edit it by hand: a test regenerates it and fails when it di
 resource names without the \`{product-code}-{environment}-{region}-\` prefix. The local runtime
 (\`npm start\`, docs/local-runtime.md) runs exactly this wiring.
 
-\`\`\`mermaid
-${mermaid(model, kafkaTopics)}
-\`\`\`
+${mermaidBlock(model, kafkaTopics)}
 
 ## Event source mappings
 
