@@ -373,6 +373,22 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       return !busyNow();
     };
 
+    /** What keeps the runtime from being idle, for the timeout message of waitForIdle. */
+    const busyWith = async (quietSince: number | undefined): Promise<string> => {
+      const depths = await Promise.all(consumedQueues.map(async (arn) => [arn, await queueDepth(arn)] as const));
+      const reasons = [
+        host.inFlight() > 0 ? `${host.inFlight()} invocation(s) running` : '',
+        stepFunctions.running() > 0 ? `${stepFunctions.running()} execution(s) running` : '',
+        eventBus.busy() ? 'EventBridge delivering' : '',
+        sqsPollers.some((p) => p.isBusy()) ? `${sqsPollers.filter((p) => p.isBusy()).length} SQS poller(s) delivering` : '',
+        ...depths.filter(([, depth]) => depth > 0).map(([arn, depth]) => `${index.queueByRef(arn).name} holds ${depth} message(s)`),
+        ...streams
+          .filter((s) => s.consumer.isBusy() || (quietSince !== undefined && s.consumer.drainedSince() < quietSince))
+          .map((s) => `${s.address} has not read its stream dry (see its "error in" lines)`),
+      ].filter(Boolean);
+      return reasons.join('; ') || 'it became busy again within every quiet period';
+    };
+
     const stages = async (): Promise<StageStats[]> => {
       const rows: StageStats[] = [];
       const short = (name: string) => name.replace(`prd2011-${environment}-${region}-`, '');
@@ -486,7 +502,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
             quietSince = undefined;
           }
           if (Date.now() > deadline) {
-            throw new Error(`the local runtime was still busy after ${timeoutMs} ms`);
+            throw new Error(`the local runtime was still busy after ${timeoutMs} ms: ${await busyWith(quietSince)}`);
           }
           await sleep(100);
         }

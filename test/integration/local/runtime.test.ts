@@ -89,6 +89,9 @@ describe('the local runtime on a fixture stack', () => {
       { id: 'p2', fail: 'once' },
       { id: 'p3', fail: 'always' },
     ]);
+    // p2 and p3 stay in the queue (invisible) for the 2 s visibility timeout: waiting for idle
+    // times out and names what keeps the runtime busy.
+    await expect(rt.waitForIdle({ quietMs: 100, timeoutMs: 500 })).rejects.toThrow(/still busy after 500 ms: .*fx-\S+-work holds [1-9]\d* message/);
     await waitFor('p3 in the dead-letter queue', async () => (await rt.queueDepth(queueNamed('work-dlq').arn)) === 1 && (await rt.queueDepth(queueNamed('work').arn)) === 0);
     expect(deliveriesOf('p1')).toHaveLength(1);
     expect(deliveriesOf('p2')).toHaveLength(2);
