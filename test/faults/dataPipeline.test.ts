@@ -3,7 +3,6 @@
  * queues → Kafka). SNS runs on fauxqs (a queue subscribed to the topic with raw delivery shows
  * what was published); Kafka is librdkafka's mock cluster, read back with kcat.
  */
-import { execFile } from 'node:child_process';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSEvent } from 'aws-lambda';
@@ -18,7 +17,7 @@ import { createSendDataHandler } from '../../src/workers/dataPipeline/sendData/h
 import type { KafkaSender } from '../../src/workers/dataPipeline/sendData/sendDataRecords';
 import { campaignData, marketData, registrationEntry } from '../../src/workers/dataPipeline/testFixtures';
 import { requireEnv, uniqueName } from '../harness/env';
-import { startKafkaMock } from '../harness/kafka';
+import { readTopic, startKafkaMock } from '../harness/kafka';
 import { freePort } from '../harness/processes';
 import { messagingClients, topicWithQueue } from './aws';
 import type { BatchRun, CellTest, Effects } from './cells';
@@ -130,28 +129,6 @@ function processDataCells(): Record<string, CellTest> {
 // sendData
 
 /** The records of a topic, read from the beginning with kcat (fast: no consumer group to join). */
-function readTopic(broker: string, topic: string): Promise<{ key: string; value: string }[]> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'kcat',
-      ['-C', '-b', broker, '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%k\t%s\n', '-X', 'fetch.wait.max.ms=5'],
-      { timeout: 15_000 },
-      (error, stdout) => {
-        if (error) {
-          reject(error);
-          return;
-        }
-        resolve(
-          stdout
-            .split('\n')
-            .filter(Boolean)
-            .map((line) => ({ key: line.slice(0, line.indexOf('\t')), value: line.slice(line.indexOf('\t') + 1) })),
-        );
-      },
-    );
-  });
-}
-
 function sendDataCells(): Record<string, CellTest> {
   const broker = requireEnv('KAFKA_BROKERS').split(',')[0];
   const TYPES = ['campaign', 'market', 'registration'] as const;

@@ -13,6 +13,7 @@
  * - Produce responses carry logAppendTime 1234 rather than -1; harmless.
  * - Plaintext only: no TLS, no SASL.
  */
+import { execFile } from 'node:child_process';
 import { connect } from 'node:net';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import { spawnOwned, waitUntilReady, type StartOptions } from './processes';
@@ -164,4 +165,31 @@ function headersToStrings(headers: IHeaders | undefined): Record<string, string>
     }
   }
   return out;
+}
+
+/**
+ * Every record of a topic from the beginning, as `kcat` reads them (partition after partition,
+ * so the order across partitions is not the order of production). Rejects when kcat fails, for
+ * example on a topic nobody wrote to yet.
+ */
+export function readTopic(broker: string, topic: string): Promise<{ key: string; value: string }[]> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'kcat',
+      ['-C', '-b', broker, '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%k\t%s\n', '-X', 'fetch.wait.max.ms=5'],
+      { timeout: 15_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout) => {
+        if (error) {
+          reject(error);
+          return;
+        }
+        resolve(
+          stdout
+            .split('\n')
+            .filter(Boolean)
+            .map((line) => ({ key: line.slice(0, line.indexOf('\t')), value: line.slice(line.indexOf('\t') + 1) })),
+        );
+      },
+    );
+  });
 }
