@@ -44,11 +44,11 @@ if (jestArgs.length === 0) {
 const reportDir = path.join(root, 'reports');
 mkdirSync(reportDir, { recursive: true });
 
-/** Runs jest with `args`, adds its counts to the totals; false when it failed. */
-function jest(name, args, reportName) {
-  const report = path.join(reportDir, reportName);
+/** Runs jest with `args` (every project when none), adds its counts to the totals; false when it failed. */
+function jest(args) {
+  const report = path.join(reportDir, 'jest-results.json');
   rmSync(report, { force: true });
-  const ok = step(name, bin('jest'), ['--ci', '--maxWorkers=2', '--json', `--outputFile=${report}`, ...args]);
+  const ok = step('jest', bin('jest'), ['--ci', '--maxWorkers=2', '--json', `--outputFile=${report}`, ...args]);
   if (!existsSync(report)) {
     totals.failed++;
     return false;
@@ -65,19 +65,6 @@ function jest(name, args, reportName) {
   return ok;
 }
 
-// The local-runtime suites (the end-to-end scenario and the fixture-stack runtime tests) drive
-// pollers on the shared local components (Kafka topics included) and wait on conditions that
-// stretch under CPU contention, so they run on their own, after the rest.
-const jestOk =
-  jestArgs.length > 0
-    ? jest('jest', jestArgs, 'jest-results.json')
-    : [
-        jest('jest', ['--testPathIgnorePatterns', '/test/e2e/', '/test/integration/local/'], 'jest-results.json'),
-        jest(
-          'jest (local runtime and end to end)',
-          ['--selectProjects', 'integration', '--', 'test/e2e', 'test/integration/local'],
-          'jest-e2e-results.json',
-        ),
-      ].every(Boolean);
+const jestOk = jest(jestArgs);
 console.log(`\n${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
 process.exit(totals.failed === 0 && jestOk ? 0 : 1);
