@@ -14,6 +14,7 @@
  * - Plaintext only: no TLS, no SASL.
  */
 import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { Kafka, logLevel, type IHeaders } from 'kafkajs';
 import { spawnOwned, waitUntilReady, type StartOptions } from './processes';
@@ -23,11 +24,12 @@ export interface KafkaMock {
   brokers: string[];
   /**
    * Freezes the broker process (SIGSTOP): it stops answering, as an unreachable broker would.
-   * Present only when this process started the broker (not with `KAFKA_BROKERS`).
+   * Resolves once the kernel reports the process stopped (Linux; elsewhere right after the
+   * signal). Present only when this process started the broker (not with `KAFKA_BROKERS`).
    */
-  pause?: () => void;
-  /** Lets a paused broker answer again (SIGCONT). */
-  resume?: () => void;
+  pause?: () => Promise<void>;
+  /** Lets a paused broker answer again (SIGCONT); resolves once it runs again. */
+  resume?: () => Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -62,19 +64,39 @@ export async function startKafkaMock(options: StartOptions = {}): Promise<KafkaM
       return broker !== '' && (await answersApiVersions(broker));
     },
   });
-  const signal = (name: NodeJS.Signals) => () => {
+  // A signal is delivered asynchronously: wait until /proc shows the state it asked for, so a
+  // request sent right after pause() cannot still be answered.
+  const signal = (name: NodeJS.Signals, stopped: boolean) => async () => {
     owned.child.kill(name);
+    for (let waited = 0; waited < 2000; waited += 10) {
+      const state = processState(owned.child.pid);
+      if (state === undefined || /[Tt]/.test(state) === stopped) {
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    throw new Error(`the Kafka mock (pid ${owned.child.pid}) did not ${stopped ? 'stop' : 'continue'} within 2 s of ${name}`);
   };
   return {
     brokers: [broker],
-    pause: signal('SIGSTOP'),
-    resume: signal('SIGCONT'),
+    pause: signal('SIGSTOP', true),
+    resume: signal('SIGCONT', false),
     stop: async () => {
       // A stopped process would not act on SIGTERM until continued.
       owned.child.kill('SIGCONT');
       await owned.stop();
     },
   };
+}
+
+/** The state letter of a Linux process (R, S, T, …) from /proc, or undefined where there is none. */
+function processState(pid: number | undefined): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  } catch {
+    return undefined;
+  }
 }
 
 /**

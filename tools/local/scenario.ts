@@ -559,9 +559,9 @@ async function kafkaOutage(rt: LocalRuntime, ms: number, log: (line: string) => 
     await sleep(100);
   }
   log(`  fault: Kafka broker stops answering for ${ms / 1000} s`);
-  rt.components.kafka.pause?.();
+  await rt.components.kafka.pause?.();
   await sleep(ms);
-  rt.components.kafka.resume?.();
+  await rt.components.kafka.resume?.();
   log('  fault: Kafka broker answers again');
 }
 

@@ -43,9 +43,9 @@ describe('Kafka mock cluster (kcat / librdkafka)', () => {
     const own = await startKafkaMock({ useExisting: false });
     try {
       const [broker] = own.brokers;
-      own.pause!();
+      await own.pause!();
       await expect(answersApiVersions(broker)).rejects.toThrow(/timed out/);
-      own.resume!();
+      await own.resume!();
       await expect(answersApiVersions(broker)).resolves.toBe(true);
     } finally {
       await own.stop();
