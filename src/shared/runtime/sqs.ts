@@ -12,6 +12,8 @@ export interface SqsMessage<T> {
   /** String message attributes (SNS raw delivery puts the SNS message attributes here). */
   messageAttributes: Record<string, string>;
   receiveCount: number;
+  /** When SQS first accepted the message (its `SentTimestamp`), ISO; the same on every delivery. */
+  sentAt?: string;
   eventSourceArn: string;
 }
 
@@ -31,6 +33,11 @@ function stringAttributes(record: SQSRecord): Record<string, string> {
   return out;
 }
 
+function sentAt(record: SQSRecord): string | undefined {
+  const ms = Number(record.attributes?.SentTimestamp);
+  return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : undefined;
+}
+
 /** Parses each record of an SQS event; invalid ones become rejections with a reason. */
 export function parseSqsRecords<T>(
   event: SQSEvent,
@@ -48,6 +55,7 @@ export function parseSqsRecords<T>(
           body,
           messageAttributes: stringAttributes(record),
           receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1),
+          sentAt: sentAt(record),
           eventSourceArn: record.eventSourceARN,
         },
       });
