@@ -54,7 +54,7 @@ function typedQueueMessages(count: number): TypedQueueMessage[] {
   const out: TypedQueueMessage[] = [];
   for (let i = 0; out.length < count; i++) {
     const source = parseDataRecord({ type: 'registration', data: registrationEntry('c1', `g${i}`) });
-    for (const r of formatSourceRecord(source, new Date()).records) {
+    for (const r of formatSourceRecord(source, new Date().toISOString()).records) {
       out.push({ messageId: `tq-${out.length}`, body: r.record, messageAttributes: { type: r.type } });
     }
   }
@@ -191,7 +191,7 @@ async function benchProcessData(ctx: BenchContext, endpoint: string): Promise<Be
 
     ctx.progress(`naive baseline: ${NAIVE_SNS_RECORDS} records, one Publish each`);
     const naive = dataQueueMessages(NAIVE_SNS_RECORDS).flatMap(
-      (m) => formatSourceRecord(parseDataRecord(m.body), new Date()).records,
+      (m) => formatSourceRecord(parseDataRecord(m.body), new Date().toISOString()).records,
     );
     const naiveMs = await timed(async () => {
       for (const r of naive) {

@@ -3,30 +3,46 @@ import { dedupeId } from '../../../shared/dataPipeline';
 import { isPlainObject } from '../../../shared/util/sanitise';
 import type { SourceRecord } from './sourceRecord';
 
-/** An ISO timestamp from an ISO string or epoch (seconds or milliseconds); undefined when unusable. */
+/**
+ * An ISO timestamp from an ISO string, epoch (seconds or milliseconds) or a Mongo extended-JSON
+ * date (`{ $date: <ISO | epoch ms | { $numberLong } > }`); undefined when unusable.
+ */
 export function toIsoTimestamp(value: unknown): string | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) {
-    const d = new Date(value < 1e12 ? value * 1000 : value);
-    return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+  if (isPlainObject(value) && '$date' in value) {
+    // Extended JSON gives epoch milliseconds as a number or as `{ $numberLong: "…" }`.
+    const inner = value.$date;
+    const ms = isPlainObject(inner) ? Number(inner.$numberLong) : inner;
+    return typeof ms === 'number' ? isoOf(ms) : toIsoTimestamp(ms);
+  }
+  if (typeof value === 'number') {
+    return isoOf(value < 1e12 ? value * 1000 : value);
   }
   if (typeof value === 'string' && value.trim() !== '') {
-    const d = new Date(value);
-    return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+    return isoOf(new Date(value).getTime());
   }
   return undefined;
 }
 
+function isoOf(ms: number): string | undefined {
+  const d = new Date(ms);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
 /**
- * `dedupe.timestamp` of a source record (DECISIONS [18]): the data's `date.updated`, else now.
- * A pipe REMOVE carries the old image, whose `date.updated` is the time of the previous write,
- * so a deletion is stamped with the change time (else now) instead.
+ * `dedupe.timestamp` of a source record (DECISIONS [18]): the data's `date.updated`, else a time
+ * that is the same on every delivery of the message: the change time of a pipe record
+ * (`ApproximateCreationDateTime`), else `stableFallback` (the SQS `SentTimestamp`). A redelivered
+ * message therefore always yields the same `(id, timestamp)` pair. A pipe REMOVE carries the old
+ * image, whose `date.updated` is the time of the previous write, so a deletion is stamped with
+ * the change time instead.
  */
-export function dedupeTimestamp(source: SourceRecord, now: Date): string {
-  if (source.isDeleted && source.fromDynamoDb) {
-    return source.changedAt ?? now.toISOString();
-  }
+export function dedupeTimestamp(source: SourceRecord, stableFallback: string): string {
   const date = source.data.date;
-  return (isPlainObject(date) ? toIsoTimestamp(date.updated) : undefined) ?? now.toISOString();
+  const updated = isPlainObject(date) ? toIsoTimestamp(date.updated) : undefined;
+  if (source.isDeleted && source.fromDynamoDb) {
+    return source.changedAt ?? stableFallback;
+  }
+  return updated ?? source.changedAt ?? stableFallback;
 }
 
 /**

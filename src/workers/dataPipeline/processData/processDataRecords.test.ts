@@ -160,6 +160,20 @@ describe('processDataRecords', () => {
     expect(dedupes.slice(0, 4)).toEqual(dedupes.slice(4));
   });
 
+  it('publishes byte-identical records when a message without date.updated is delivered again later', async () => {
+    const sns = fakeSns();
+    const { date: _date, ...undated } = registrationEntry();
+    const delivery = (): DataQueueMessage[] => [
+      { messageId: 'm0', body: { type: 'registration', data: undated }, sentAt: '2026-05-04T23:59:00.000Z' },
+    ];
+    await processDataRecords(delivery(), { ...deps(sns.client), now: () => new Date('2026-05-05T00:00:00.000Z') });
+    await processDataRecords(delivery(), { ...deps(sns.client), now: () => new Date('2026-05-05T00:09:00.000Z') });
+    const bodies = sns.published.map((p) => JSON.stringify(p.body));
+    expect(bodies).toHaveLength(8); // the registration and its three registeredMarkets, twice
+    expect(bodies.slice(4)).toEqual(bodies.slice(0, 4));
+    expect(sns.published[0].body.dedupe).toMatchObject({ timestamp: '2026-05-04T23:59:00.000Z' });
+  });
+
   it('throws (the whole batch is retried) when the data topic is not configured', async () => {
     await expect(
       processDataRecords(messages([{ type: 'campaign', data: { id: 'c' } }]), {

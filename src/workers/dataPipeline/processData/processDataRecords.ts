@@ -11,6 +11,8 @@ import { SNS_MAX_PAYLOAD_BYTES, messageBytes, publishToDataTopic } from './publi
 export interface DataQueueMessage {
   messageId: string;
   body: unknown;
+  /** The SQS `SentTimestamp` (ISO): stamps records with no time of their own, identically on every delivery. */
+  sentAt?: string;
 }
 
 export interface ProcessDataDeps {
@@ -20,7 +22,7 @@ export interface ProcessDataDeps {
   /** Entries per PublishBatch request (`aws.snsPublishBatchSize`, at most 10). */
   batchSize: number;
   log: Logger;
-  /** Clock for `dedupe.timestamp` when the data has no `date.updated`. */
+  /** Clock for `dedupe.timestamp` when neither the data nor the message carries a time (no `sentAt`). */
   now?: () => Date;
   /** PublishBatch requests in flight at once (default 8). */
   concurrency?: number;
@@ -45,7 +47,7 @@ export async function processDataRecords(messages: DataQueueMessage[], deps: Pro
   for (const message of messages) {
     try {
       const source = parseDataRecord(message.body);
-      const { records, dropped } = formatSourceRecord(source, now);
+      const { records, dropped } = formatSourceRecord(source, message.sentAt ?? now.toISOString());
       if (dropped.length > 0) {
         deps.log.warn('source fields left out while formatting', {
           messageId: message.messageId,

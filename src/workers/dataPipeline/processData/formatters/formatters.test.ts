@@ -7,7 +7,7 @@ import { parseDataRecord } from '../parseRecord';
 import { formatSourceRecord } from './index';
 
 const NOW = new Date('2026-05-05T05:05:05.000Z');
-const format = (body: unknown) => formatSourceRecord(parseDataRecord(body), NOW);
+const format = (body: unknown) => formatSourceRecord(parseDataRecord(body), NOW.toISOString());
 const only = (body: unknown) => {
   const { records } = format(body);
   expect(records).toHaveLength(1);
@@ -257,12 +257,16 @@ describe('registration formatter', () => {
     expect(markets.every((m) => m.dedupe.timestamp === '2026-02-12T10:00:00.000Z')).toBe(true);
   });
 
-  it('keeps the first position of a market listed twice and skips empty entries', () => {
-    const { records } = format({ type: 'registration', data: registrationEntry('c1', 'g1', ['m1', '', 'm2', 'm1']) });
+  it('ranks a market listed twice at its first position; duplicates and empty entries shift no rank', () => {
+    const { records } = format({
+      type: 'registration',
+      data: registrationEntry('c1', 'g1', ['m1', '', 'm2', 'm1', 'm3']),
+    });
     expect(records.filter((r) => r.type === 'registeredMarket').map((r) => [r.record.marketId, r.record.rank])).toEqual(
       [
         ['m1', 1],
-        ['m2', 3],
+        ['m2', 2],
+        ['m3', 3],
       ],
     );
   });
@@ -331,7 +335,7 @@ describe('dedupe', () => {
     expect(removal.id).not.toBe(write.id);
   });
 
-  it('stamps records without a usable date.updated with the current time', () => {
+  it('stamps records without a usable date.updated with the stable fallback (the SQS SentTimestamp)', () => {
     expect(only({ type: 'campaign', data: { id: 'c1' } }).dedupe).toMatchObject({ timestamp: NOW.toISOString() });
     expect(only({ type: 'campaign', data: { id: 'c1', date: { updated: 'soon' } } }).dedupe).toMatchObject({
       timestamp: NOW.toISOString(),
@@ -339,5 +343,29 @@ describe('dedupe', () => {
     expect(only({ type: 'campaign', data: { id: 'c1', date: { updated: 1767225600 } } }).dedupe).toMatchObject({
       timestamp: '2026-01-01T00:00:00.000Z',
     });
+  });
+
+  it('reads a Mongo extended-JSON date.updated in every form', () => {
+    for (const updated of [
+      { $date: '2026-01-01T00:00:00Z' },
+      { $date: 1767225600000 },
+      { $date: { $numberLong: '1767225600000' } },
+    ]) {
+      expect(only({ type: 'market', data: { ...marketData(), date: { updated } } }).dedupe).toMatchObject({
+        timestamp: '2026-01-01T00:00:00.000Z',
+      });
+    }
+  });
+
+  it('stamps a pipe record without date.updated with its change time, not the fallback', () => {
+    const { date: _date, ...undated } = registrationEntry('c1', 'g1', ['m1']);
+    const { records } = format({
+      type: 'registration',
+      data: { eventName: 'INSERT', dynamodb: { NewImage: marshall(undated), ApproximateCreationDateTime: 1778000000000 } },
+    });
+    expect(records.map((r) => r.record.dedupe.timestamp)).toEqual([
+      new Date(1778000000000).toISOString(),
+      new Date(1778000000000).toISOString(),
+    ]);
   });
 });

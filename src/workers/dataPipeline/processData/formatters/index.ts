@@ -17,12 +17,13 @@ export interface FormattedSource {
 
 /**
  * Formats a source record to its schema shape and attaches `dedupe` (DECISIONS [18]); throws
- * RejectedRecordError when a required id is missing.
+ * RejectedRecordError when a required id is missing. `stableFallback` (ISO) stamps a record with
+ * no time of its own; it must be the same on every delivery (the SQS `SentTimestamp`).
  */
-export function formatSourceRecord(source: SourceRecord, now: Date): FormattedSource {
+export function formatSourceRecord(source: SourceRecord, stableFallback: string): FormattedSource {
   const s = new Shaper();
   const { data, isDeleted } = source;
-  const timestamp = dedupeTimestamp(source, now);
+  const timestamp = dedupeTimestamp(source, stableFallback);
   const dedupe = (type: DataType, hashed: object = data) => buildDedupe(type, hashed, isDeleted, timestamp);
   const records: TypedDataRecord[] = [];
   switch (source.type) {

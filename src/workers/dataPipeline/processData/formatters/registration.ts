@@ -106,7 +106,10 @@ function fieldsAsString(value: unknown, s: Shaper): string | null | undefined {
   return undefined;
 }
 
-/** The fan's markets in preference order, first occurrence kept, with their 1-based positions. */
+/**
+ * The fan's markets in preference order with their 1-based ranks: a market listed twice keeps its
+ * first position, and neither the repeat nor an empty entry shifts the ranks after it.
+ */
 export function rankedMarkets(data: PlainObject | undefined): { marketId: string; rank: number }[] {
   const markets = isPlainObject(data?.fields) ? data.fields.markets : undefined;
   if (!Array.isArray(markets)) {
@@ -114,13 +117,13 @@ export function rankedMarkets(data: PlainObject | undefined): { marketId: string
   }
   const seen = new Set<string>();
   const out: { marketId: string; rank: number }[] = [];
-  markets.forEach((m, i) => {
+  for (const m of markets) {
     const marketId = idOf(m);
     if (marketId && !seen.has(marketId)) {
       seen.add(marketId);
-      out.push({ marketId, rank: i + 1 });
+      out.push({ marketId, rank: out.length + 1 });
     }
-  });
+  }
   return out;
 }
 
