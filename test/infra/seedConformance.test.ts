@@ -417,17 +417,22 @@ describe('demand-table pipe', () => {
     expect(at(kinesis, 'starting_position')).toBe('LATEST');
     expect(typeof at(kinesis, 'batch_size')).toBe('number');
     expect(stack.tokens(at(kinesis, 'dead_letter_config', 0, 'arn'))).toEqual(['queue:dmnd-table-pipe-dlq']);
-    const pattern = at(body, 'source_parameters', 0, 'filter_criteria', 0, 'filter', 0, 'pattern');
-    expect(await evalJsonencode(pattern)).toEqual({
-      data: { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { type: { S: ['registration'] } } } },
-    });
+    const filters = at(body, 'source_parameters', 0, 'filter_criteria', 0, 'filter') as { pattern: unknown }[];
+    expect(await Promise.all(filters.map((f) => evalJsonencode(f.pattern)))).toEqual([
+      { data: { eventName: ['INSERT', 'MODIFY'], dynamodb: { NewImage: { type: { S: ['registration'] } } } } },
+      // Deletions reach Kafka (DOMAIN 5.3): a REMOVE has only the old image.
+      { data: { eventName: ['REMOVE'], dynamodb: { OldImage: { type: { S: ['registration'] } } } } },
+    ]);
   });
 
-  it('wraps each record as { type: "registration", data: <NewImage> } for processData', () => {
+  it('wraps each whole change record as { type: "registration", data: <record> }, so processData sees both images', () => {
     const template = String(at(pipe.body, 'target_parameters', 0, 'input_template'));
-    const newImage = { PK: { S: 'e:c1' }, SK: { S: 'entry#u1' }, type: { S: 'registration' } };
-    const rendered = template.replace('<$.data.dynamodb.NewImage>', JSON.stringify(newImage));
-    expect(JSON.parse(rendered)).toEqual({ type: 'registration', data: newImage });
+    const change = {
+      eventName: 'REMOVE',
+      dynamodb: { OldImage: { PK: { S: 'e:c1' }, SK: { S: 'entry#u1' }, type: { S: 'registration' } } },
+    };
+    const rendered = template.replace('<$.data>', JSON.stringify(change));
+    expect(JSON.parse(rendered)).toEqual({ type: 'registration', data: change });
   });
 
   it('its role reads the stream and sends to data-queue and the DLQ only', () => {

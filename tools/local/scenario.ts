@@ -19,12 +19,21 @@
  *    getMarketsToNotify → planSends → triggerReminderEmail), then to the planned time, when the
  *    notification-schedule rule runs notificationGenerator, which calls getMarketsToNotify
  *    through the local Lambda endpoint and writes the SMS reminders.
+ * 7. One fan deletes the registration and another drops a market: the pipe passes the REMOVE and
+ *    the whole MODIFY, and Kafka gets the deleted registration and the market retractions.
  * With `faults`, services fail for a while and the Kafka broker stops answering; the system
  * must recover through its retries and the invariants must still hold.
  */
 import { randomBytes } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, DynamoDBDocumentClient, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  PutCommand,
+  ScanCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
@@ -71,6 +80,20 @@ interface Fan {
   lastName: string;
   locale: string;
   markets: string[];
+}
+
+/** The markets a stored entry lists, in the fan's order. */
+const marketsOf = (entry: Record<string, unknown> | undefined): string[] =>
+  ((entry?.fields as { markets?: unknown } | undefined)?.markets as string[] | undefined) ?? [];
+
+/** A Kafka message value of the data pipeline (the fields the scenario looks at). */
+interface KafkaValue {
+  campaignId?: string;
+  globalUserId?: string;
+  marketId?: string;
+  rank?: number;
+  isDeleted?: boolean;
+  dedupe?: { id?: string };
 }
 
 /** A small seeded generator, so a run can be repeated. */
@@ -406,8 +429,10 @@ export async function runScenario(rt: LocalRuntime, options: ScenarioOptions): P
     });
 
     // Invariants.
+    // The demand table as the invariants see it (read at their start).
+    const items = new Map<string, Record<string, unknown>>();
+    const entryOf = (fan: Fan) => items.get(`e:${campaignId}|entry#${fan.globalUserId}`);
     await phase('checking invariants', async () => {
-      const items = new Map<string, Record<string, unknown>>();
       let startKey: Record<string, unknown> | undefined;
       do {
         const page = await ddb.send(new ScanCommand({ TableName: rt.demandTableName, ExclusiveStartKey: startKey }));
@@ -416,7 +441,6 @@ export async function runScenario(rt: LocalRuntime, options: ScenarioOptions): P
         }
         startKey = page.LastEvaluatedKey;
       } while (startKey);
-      const entryOf = (fan: Fan) => items.get(`e:${campaignId}|entry#${fan.globalUserId}`);
 
       // Replication: each registration held once by Entry Service, its flag cleared.
       const upserts = new Map<string, number>();
@@ -523,6 +547,57 @@ export async function runScenario(rt: LocalRuntime, options: ScenarioOptions): P
         );
       }
 
+    });
+
+    // 7. Fans change their minds: one deletes the registration, another drops a market. The pipe
+    // passes the REMOVE and the whole MODIFY, so Kafka gets the deletion and the retraction.
+    await phase('a fan deletes the registration, another drops a market', async () => {
+      const entries = eligible.map((f) => ({ fan: f, markets: marketsOf(entryOf(f)) })).filter((e) => e.markets.length > 0);
+      const [deleted, ...others] = entries;
+      const dropper = others.sort((a, b) => b.markets.length - a.markets.length)[0];
+      if (!deleted || !dropper) {
+        check('deletions and dropped markets reach Kafka', false, `needs two registrations with markets, found ${entries.length}`);
+        return;
+      }
+      const dropped = dropper.markets[dropper.markets.length - 1];
+      const now = iso();
+      await ddb.send(new DeleteCommand({ TableName: rt.demandTableName, Key: entryKey(campaignId, deleted.fan.globalUserId) }));
+      await ddb.send(
+        new UpdateCommand({
+          TableName: rt.demandTableName,
+          Key: entryKey(campaignId, dropper.fan.globalUserId),
+          UpdateExpression: 'SET #f.#m = :markets, #d.#u = :now, #d.#fm = :now',
+          ExpressionAttributeNames: { '#f': 'fields', '#m': 'markets', '#d': 'date', '#u': 'updated', '#fm': 'fanModified' },
+          ExpressionAttributeValues: { ':markets': dropper.markets.slice(0, -1), ':now': now },
+        }),
+      );
+      await settle('the deletion and the changed registration');
+      const isFor = (globalUserId: string) => (r: KafkaValue) => r.globalUserId === globalUserId && r.isDeleted === true;
+      const retractions = (byType: Record<string, KafkaValue[]>) => ({
+        registration: byType.registration.filter(isFor(deleted.fan.globalUserId)).length,
+        deletedMarkets: new Set(byType.registeredMarket.filter(isFor(deleted.fan.globalUserId)).map((r) => r.marketId)).size,
+        droppedMarket: byType.registeredMarket.filter((r) => isFor(dropper.fan.globalUserId)(r) && r.marketId === dropped),
+      });
+      const seen = retractions(
+        await readKafka(rt, config, campaignId, 60_000, (byType) => {
+          const r = retractions(byType);
+          return r.registration > 0 && r.deletedMarkets === deleted.markets.length && r.droppedMarket.length > 0;
+        }),
+      );
+      const rank = dropper.markets.length;
+      check(
+        'a deleted registration reaches Kafka with isDeleted, with its registeredMarkets retracted',
+        seen.registration > 0 && seen.deletedMarkets === deleted.markets.length,
+        `${seen.registration} deleted registration record(s), ${seen.deletedMarkets}/${deleted.markets.length} registeredMarkets retracted`,
+      );
+      check(
+        'a market dropped from a registration is retracted on Kafka with its old rank',
+        seen.droppedMarket.some((r) => r.rank === rank),
+        `${seen.droppedMarket.length} retraction(s) of ${dropped}, ranks ${JSON.stringify(seen.droppedMarket.map((r) => r.rank))} (expected ${rank})`,
+      );
+    });
+
+    await phase('checking dead-letter queues', async () => {
       // Dead-letter queues stay empty unless faults were injected.
       const dlqs = new Set([
         ...rt.model.queues.flatMap((q) => (q.redrive ? [q.redrive.deadLetterTargetArn] : [])),
@@ -565,35 +640,39 @@ async function kafkaOutage(rt: LocalRuntime, ms: number, log: (line: string) => 
   log('  fault: Kafka broker answers again');
 }
 
-/** Messages of the campaign per data type in the five topics: total and distinct (by dedupe id). */
-async function countKafka(
+/**
+ * The campaign's messages per data type in the five topics, read from the beginning until
+ * `enough` holds for what was read (then a moment more, so duplicates right behind are read
+ * too) or `timeoutMs` passed.
+ */
+async function readKafka(
   rt: LocalRuntime,
   config: Config,
   campaignId: string,
-  expected: Record<string, { total: number }>,
   timeoutMs: number,
-): Promise<Record<string, { total: number; distinct: number }>> {
+  enough: (byType: Record<string, KafkaValue[]>) => boolean,
+): Promise<Record<string, KafkaValue[]>> {
   const typeOfTopic = new Map(Object.entries(config.kafka.topics).map(([type, topic]) => [topic, type]));
-  const counts: Record<string, { total: number; ids: Set<string> }> = Object.fromEntries(Object.keys(expected).map((t) => [t, { total: 0, ids: new Set<string>() }]));
+  const byType: Record<string, KafkaValue[]> = Object.fromEntries([...typeOfTopic.values()].map((t) => [t, []]));
   const kafka = new Kafka({ brokers: rt.components.kafka.brokers, clientId: 'local-scenario', logLevel: logLevel.NOTHING });
-  const consumer = kafka.consumer({ groupId: `local-scenario-${campaignId}-${Date.now()}` });
+  const consumer = kafka.consumer({ groupId: `local-scenario-${campaignId}-${randomBytes(4).toString('hex')}` });
   await consumer.connect();
   try {
     await consumer.subscribe({ topics: [...typeOfTopic.keys()], fromBeginning: true });
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, timeoutMs);
+      let finishing = false;
       void consumer.run({
         eachMessage: async ({ topic, message }) => {
-          const value = JSON.parse(message.value?.toString('utf8') ?? '{}') as { campaignId?: string; dedupe?: { id?: string } };
+          const value = JSON.parse(message.value?.toString('utf8') ?? '{}') as KafkaValue;
           const type = typeOfTopic.get(topic);
           if (!type || value.campaignId !== campaignId) {
             return;
           }
-          counts[type].total++;
-          counts[type].ids.add(value.dedupe?.id ?? randomBytes(8).toString('hex'));
-          if (Object.keys(expected).every((t) => counts[t].total >= expected[t].total)) {
+          byType[type].push(value);
+          if (!finishing && enough(byType)) {
+            finishing = true;
             clearTimeout(timer);
-            // A moment more, so duplicates right behind the last expected message are counted too.
             setTimeout(resolve, 1000);
           }
         },
@@ -602,5 +681,24 @@ async function countKafka(
   } finally {
     await consumer.disconnect();
   }
-  return Object.fromEntries(Object.entries(counts).map(([t, c]) => [t, { total: c.total, distinct: c.ids.size }]));
+  return byType;
+}
+
+/** Messages of the campaign per data type in the five topics: total and distinct (by dedupe id). */
+async function countKafka(
+  rt: LocalRuntime,
+  config: Config,
+  campaignId: string,
+  expected: Record<string, { total: number }>,
+  timeoutMs: number,
+): Promise<Record<string, { total: number; distinct: number }>> {
+  const byType = await readKafka(rt, config, campaignId, timeoutMs, (read) =>
+    Object.entries(expected).every(([t, want]) => read[t].length >= want.total),
+  );
+  return Object.fromEntries(
+    Object.keys(expected).map((t) => [
+      t,
+      { total: byType[t].length, distinct: new Set(byType[t].map((v) => v.dedupe?.id ?? randomBytes(8).toString('hex'))).size },
+    ]),
+  );
 }

@@ -1,8 +1,10 @@
 # dmnd-table-pipe: registrations from the demand-table stream to data-queue, so they reach
 # Kafka through processData. Kinesis source (Kinesis Data Streams for DynamoDB); each record
-# becomes { "type": "registration", "data": <NewImage in attribute-value form> }, which
-# processData unmarshalls (DECISIONS C [18]). Deletions carry no NewImage and are not sent.
-# Failed batches go to dmnd-table-pipe-dlq.
+# becomes { "type": "registration", "data": <the whole change record> }: eventName, both images
+# in attribute-value form and ApproximateCreationDateTime, which processData unmarshalls
+# (DECISIONS C [18]). The whole record is sent so that a REMOVE (matched on its OldImage) is
+# published with isDeleted: true, and a MODIFY that drops a market retracts that market's
+# registeredMarket (DOMAIN 5.3). Failed batches go to dmnd-table-pipe-dlq.
 resource "aws_sqs_queue" "dmnd_table_pipe_dlq" {
   name                      = local.names["dmnd-table-pipe-dlq"]
   message_retention_seconds = 1209600
@@ -95,6 +97,7 @@ resource "aws_pipes_pipe" "dmnd_table" {
     }
 
     filter_criteria {
+      # A registration written or changed.
       filter {
         pattern = jsonencode({
           data = {
@@ -107,11 +110,25 @@ resource "aws_pipes_pipe" "dmnd_table" {
           }
         })
       }
+
+      # A registration deleted: there is no NewImage, so match the OldImage.
+      filter {
+        pattern = jsonencode({
+          data = {
+            eventName = ["REMOVE"]
+            dynamodb = {
+              OldImage = {
+                type = { S = ["registration"] }
+              }
+            }
+          }
+        })
+      }
     }
   }
 
   target_parameters {
-    input_template = "{ \"type\": \"registration\", \"data\": <$.data.dynamodb.NewImage> }"
+    input_template = "{ \"type\": \"registration\", \"data\": <$.data> }"
   }
 
   tags = {
