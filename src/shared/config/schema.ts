@@ -17,6 +17,12 @@ function obj<const P extends Record<string, unknown>>(properties: P) {
 }
 
 const service = obj({ baseUrl: url });
+const backoffSchedule = {
+  type: 'array',
+  minItems: 1,
+  maxItems: 10,
+  items: { type: 'integer', minimum: 0, maximum: 43200 },
+} as const;
 
 /**
  * Schema of the merged configuration (default + environment file). Every key is required and
@@ -36,6 +42,8 @@ export const configSchema = obj({
     dynamoBatchWriteSize: { type: 'integer', minimum: 1, maximum: 25 },
     secretCacheTtlSeconds: nonNegInt,
   }),
+  // Seconds per receive (ChangeMessageVisibility allows 0 to 12 hours); at most 10 receives matter.
+  sqsRetry: obj({ backoffSeconds: backoffSchedule, userInfoBackoffSeconds: backoffSchedule }),
   logging: obj({
     level: { enum: ['error', 'warn', 'info', 'debug'] },
     secretKeys: { type: 'array', items: nonEmpty },

@@ -4,6 +4,7 @@ import { settleBatch } from './batch';
 import { RejectedRecordError, parseJsonBounded } from './errors';
 import type { AdapterOptions, WorkerContext } from './invocation';
 import { runInvocation } from './invocation';
+import { formatError } from './logger';
 
 /** An SQS message after the adapter parsed its JSON body and validated its shape. */
 export interface SqsMessage<T> {
@@ -17,10 +18,41 @@ export interface SqsMessage<T> {
   eventSourceArn: string;
 }
 
+/** One failed message whose next delivery is to be delayed. */
+export interface VisibilityChange {
+  messageId: string;
+  receiptHandle: string;
+  /** Seconds from now until SQS may deliver the message again. */
+  seconds: number;
+}
+
+/**
+ * Delays the redelivery of failed messages. Without it a failed message comes back after the
+ * queue's visibility timeout (function timeout + 2 s), so its few receives (maxReceiveCount 3,
+ * user-info 2) are spent within about a minute and an outage of a downstream longer than that
+ * dead-letters it. With it, each failed message is made invisible for a time that grows with
+ * its receive count before it is reported as a batch item failure.
+ */
+export interface SqsRetryBackoff {
+  /** Seconds a message that failed on its `receiveCount`-th receive stays invisible. */
+  delaySeconds(receiveCount: number): number;
+  /**
+   * Changes the visibility of messages of the queue `queueArn` (ChangeMessageVisibility); returns
+   * the ids it could not change, each with the reason. Throws when the whole request failed.
+   */
+  changeVisibility(queueArn: string, changes: VisibilityChange[]): Promise<{ messageId: string; reason: string }[]>;
+}
+
 export interface SqsWorkerDefinition<T> extends AdapterOptions {
   /** Validates a parsed body; throws RejectedRecordError (or any error) with the reason when invalid. */
   parse: (body: unknown, record: SQSRecord) => T;
   process: (messages: SqsMessage<T>[], ctx: WorkerContext) => Promise<BatchResult>;
+  /**
+   * Opt-in for workers whose downstream can be down for minutes: failed messages are delayed by
+   * this backoff before they are reported. Called once per invocation with failures, so building
+   * it (configuration, SDK client) happens only when needed.
+   */
+  retryBackoff?: () => SqsRetryBackoff;
 }
 
 function stringAttributes(record: SQSRecord): Record<string, string> {
@@ -69,8 +101,79 @@ export function parseSqsRecords<T>(
 }
 
 /**
+ * Makes each failed message invisible for the backoff of its receive count, one request per
+ * queue (a batch's records all come from one queue, but nothing relies on it). Never throws: a
+ * message whose visibility could not be changed is still reported as failed by the caller, so
+ * it comes back after the queue's visibility timeout instead; that is logged, never lost.
+ * Returns how many messages were delayed and how many could not be.
+ */
+export async function delayFailedMessages(
+  ctx: WorkerContext,
+  records: readonly SQSRecord[],
+  failedIds: readonly string[],
+  backoff: () => SqsRetryBackoff,
+): Promise<{ delayed: number; delayFailed: number }> {
+  const failed = new Set(failedIds);
+  const byQueue = new Map<string, SQSRecord[]>();
+  for (const r of records) {
+    if (failed.has(r.messageId)) {
+      byQueue.set(r.eventSourceARN, [...(byQueue.get(r.eventSourceARN) ?? []), r]);
+    }
+  }
+  let delayed = 0;
+  let delayFailed = 0;
+  const delays = new Set<number>();
+  let b: SqsRetryBackoff;
+  try {
+    b = backoff();
+  } catch (error) {
+    ctx.log.error('retry backoff unavailable; failed messages come back after the visibility timeout', {
+      messages: failed.size,
+      error: formatError(error),
+    });
+    return { delayed, delayFailed: failed.size };
+  }
+  for (const [queueArn, queued] of byQueue) {
+    try {
+      const changes = queued.map((r) => ({
+        messageId: r.messageId,
+        receiptHandle: r.receiptHandle,
+        seconds: b.delaySeconds(Number(r.attributes?.ApproximateReceiveCount ?? 1)),
+      }));
+      const notChanged = await b.changeVisibility(queueArn, changes);
+      for (const n of notChanged) {
+        ctx.log.error('could not delay a failed message; it comes back after the visibility timeout', {
+          queueArn,
+          id: n.messageId,
+          reason: n.reason,
+        });
+      }
+      delayFailed += notChanged.length;
+      delayed += changes.length - notChanged.length;
+      changes.forEach((c) => delays.add(c.seconds));
+    } catch (error) {
+      ctx.log.error('could not delay failed messages; they come back after the visibility timeout', {
+        queueArn,
+        messages: queued.length,
+        error: formatError(error),
+      });
+      delayFailed += queued.length;
+    }
+  }
+  if (delayed > 0) {
+    // One line per batch with the schedule applied, so an operator sees when they come back.
+    ctx.log.info('failed messages delayed before their next delivery', {
+      messages: delayed,
+      delaysSeconds: [...delays].sort((x, y) => x - y),
+    });
+  }
+  return { delayed, delayFailed };
+}
+
+/**
  * Lambda handler for an SQS event source mapping with ReportBatchItemFailures: failures by
- * messageId; malformed bodies are logged and counted as rejected, never retried.
+ * messageId; malformed bodies are logged and counted as rejected, never retried. With
+ * `retryBackoff`, failed messages are delayed (ChangeMessageVisibility) before they are reported.
  */
 export function sqsBatchHandler<T>(def: SqsWorkerDefinition<T>) {
   return async (event: SQSEvent, context?: Context): Promise<BatchItemFailuresResponse> => {
@@ -80,10 +183,25 @@ export function sqsBatchHandler<T>(def: SqsWorkerDefinition<T>) {
       context,
       async (ctx) => {
         const { parsed, rejected } = parseSqsRecords(event, def.parse);
-        return settleBatch(ctx, parsed, rejected, event.Records?.length ?? 0, def.process);
+        const settled = await settleBatch(ctx, parsed, rejected, event.Records?.length ?? 0, def.process);
+        const failedIds = settled.response.batchItemFailures.map((f) => f.itemIdentifier);
+        if (def.retryBackoff && failedIds.length > 0) {
+          const counts = await delayFailedMessages(ctx, event.Records ?? [], failedIds, def.retryBackoff);
+          Object.assign(settled.summary, counts);
+        }
+        return settled;
       },
       (o) => o.summary,
     );
     return outcome.response;
   };
+}
+
+/** The backoff of a receive: the schedule's entry for it, the last entry for later receives. */
+export function backoffSeconds(scheduleSeconds: readonly number[], receiveCount: number): number {
+  if (scheduleSeconds.length === 0) {
+    throw new Error('a retry backoff schedule needs at least one entry');
+  }
+  const index = Math.min(Math.max(1, Math.floor(receiveCount) || 1), scheduleSeconds.length) - 1;
+  return scheduleSeconds[index];
 }

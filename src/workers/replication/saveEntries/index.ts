@@ -1,6 +1,7 @@
 import { getConfig } from '../../../shared/config';
 import { sqsBatchHandler } from '../../../shared/runtime';
 import { demandTable } from '../../../shared/wiring/aws';
+import { sqsRetryBackoff } from '../../../shared/wiring/retryBackoff';
 import { entryService } from '../../../shared/wiring/services';
 import { parseSaveEntryMessage } from './message';
 import { saveEntries } from './saveEntries';
@@ -11,6 +12,8 @@ const WORKER = 'saveEntries';
 export const handler = sqsBatchHandler({
   worker: WORKER,
   parse: parseSaveEntryMessage,
+  // Entry Service can be down for minutes: delay retries so its outage does not dead-letter entries.
+  retryBackoff: sqsRetryBackoff(),
   process: (messages, ctx) =>
     saveEntries(messages, {
       table: demandTable(),

@@ -2,6 +2,7 @@ import { getConfig } from '../../../shared/config';
 import { sqsClient } from '../../../shared/aws/clients';
 import { sqsBatchHandler } from '../../../shared/runtime/sqs';
 import { demandTable } from '../../../shared/wiring/aws';
+import { sqsRetryBackoff } from '../../../shared/wiring/retryBackoff';
 import { entryService } from '../../../shared/wiring/services';
 import { parseSaveSelectionMessage } from '../messages';
 import { createQueueSender } from '../queueSender';
@@ -14,6 +15,8 @@ const WORKER = 'saveSelections';
 export const handler = sqsBatchHandler({
   worker: WORKER,
   parse: parseSaveSelectionMessage,
+  // Entry Service can be down for minutes: delay retries so its outage does not dead-letter selections.
+  retryBackoff: sqsRetryBackoff(),
   process: (messages, ctx) => {
     const { aws, selection } = getConfig();
     return saveSelections(messages, {
