@@ -26,6 +26,13 @@ export interface IamGrant {
 /** What Lambda's SQS event source mapping needs on a queue the function consumes. */
 export const SQS_CONSUME = ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'] as const;
 
+/**
+ * What the shared SQS retry backoff calls on the queue a worker consumes: a failed message is
+ * made invisible for the backoff before it is reported (ChangeMessageVisibilityBatch is
+ * authorised by this action).
+ */
+export const SQS_DELAY = ['sqs:ChangeMessageVisibility'] as const;
+
 /** What Lambda's Kinesis event source mapping needs on the demand-table stream. */
 export const KINESIS_READ = [
   'kinesis:DescribeStream',
@@ -36,6 +43,14 @@ export const KINESIS_READ = [
   'kinesis:ListStreams',
 ] as const;
 
+const DATA_TYPE_QUEUES = [
+  'queue:campaign-queue',
+  'queue:market-queue',
+  'queue:evt-mapping-queue',
+  'queue:reg-markets-queue',
+  'queue:registration-queue',
+];
+
 const READ_SERVICE_JWT: IamGrant = { actions: ['secretsmanager:GetSecretValue'], resources: ['secret:service-jwt'] };
 const READ_MONGO_URI: IamGrant = { actions: ['secretsmanager:GetSecretValue'], resources: ['secret:mongo-uri'] };
 
@@ -45,7 +60,11 @@ export const IAM_EXPECTATIONS: Readonly<Record<string, readonly IamGrant[]>> = {
     { actions: ['dynamodb:GetItem'], resources: ['table:demand-table'] },
     READ_MONGO_URI,
   ],
-  upsertUsers: [{ actions: SQS_CONSUME, resources: ['queue:user-info'] }, READ_SERVICE_JWT],
+  upsertUsers: [
+    { actions: SQS_CONSUME, resources: ['queue:user-info'] },
+    { actions: SQS_DELAY, resources: ['queue:user-info'] },
+    READ_SERVICE_JWT,
+  ],
   enqueueEntries: [
     { actions: KINESIS_READ, resources: ['stream:demand-table'] },
     // On-failure destination of its stream mapping.
@@ -54,6 +73,7 @@ export const IAM_EXPECTATIONS: Readonly<Record<string, readonly IamGrant[]>> = {
   ],
   saveEntries: [
     { actions: SQS_CONSUME, resources: ['queue:save-entries'] },
+    { actions: SQS_DELAY, resources: ['queue:save-entries'] },
     // Staleness read and the conditional needsReplication clear (DECISIONS C [6][7]).
     { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: ['table:demand-table'] },
     READ_SERVICE_JWT,
@@ -62,6 +82,7 @@ export const IAM_EXPECTATIONS: Readonly<Record<string, readonly IamGrant[]>> = {
   enqueueMarketSelections: [{ actions: ['sqs:SendMessage'], resources: ['queue:save-selection'] }, READ_SERVICE_JWT],
   saveSelections: [
     { actions: SQS_CONSUME, resources: ['queue:save-selection'] },
+    { actions: SQS_DELAY, resources: ['queue:save-selection'] },
     // Reads the winners' entries first, then one conditional verdict update per fan (DECISIONS C [15]).
     { actions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], resources: ['table:demand-table'] },
     // Only granted when verdict_reporter_queue_url is set.
@@ -83,16 +104,8 @@ export const IAM_EXPECTATIONS: Readonly<Record<string, readonly IamGrant[]>> = {
     { actions: ['sns:Publish'], resources: ['topic:data-sns'] },
   ],
   sendData: [
-    {
-      actions: SQS_CONSUME,
-      resources: [
-        'queue:campaign-queue',
-        'queue:market-queue',
-        'queue:evt-mapping-queue',
-        'queue:reg-markets-queue',
-        'queue:registration-queue',
-      ],
-    },
+    { actions: SQS_CONSUME, resources: DATA_TYPE_QUEUES },
+    { actions: SQS_DELAY, resources: DATA_TYPE_QUEUES },
     { actions: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], resources: ['secret:kafka-cert'] },
   ],
   notificationGenerator: [

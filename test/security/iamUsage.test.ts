@@ -51,6 +51,7 @@ const userIdOf = (n: number) => n.toString().padStart(24, '0');
 /** IAM action of an SDK command (the batch APIs are authorised by their single-message actions). */
 const ACTIONS: Record<string, string> = {
   SendMessageBatch: 'sqs:SendMessage',
+  ChangeMessageVisibilityBatch: 'sqs:ChangeMessageVisibility',
   PublishBatch: 'sns:Publish',
   Invoke: 'lambda:InvokeFunction',
 };

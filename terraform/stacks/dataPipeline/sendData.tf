@@ -24,6 +24,12 @@ module "sendData" {
       resources = [for q in module.data_type_queues : q.queue_arn]
     },
     {
+      # The worker delays the redelivery of failed messages (retry backoff, docs/reliability.md).
+      sid       = "DelayFailedMessages"
+      actions   = ["sqs:ChangeMessageVisibility"]
+      resources = [for q in module.data_type_queues : q.queue_arn]
+    },
+    {
       sid       = "ReadKafkaCert"
       actions   = ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"]
       resources = [aws_secretsmanager_secret.kafka_cert.arn]

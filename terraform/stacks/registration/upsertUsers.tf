@@ -24,6 +24,12 @@ module "upsertUsers" {
       resources = [module.user_info_queue.queue_arn]
     },
     {
+      # The worker delays the redelivery of failed messages (retry backoff, docs/reliability.md).
+      sid       = "DelayFailedMessages"
+      actions   = ["sqs:ChangeMessageVisibility"]
+      resources = [module.user_info_queue.queue_arn]
+    },
+    {
       sid       = "ReadServiceJwtKey"
       actions   = ["secretsmanager:GetSecretValue"]
       resources = [var.service_jwt_secret_arn]

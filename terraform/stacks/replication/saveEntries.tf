@@ -24,6 +24,12 @@ module "saveEntries" {
       resources = [module.save_entries_queue.queue_arn]
     },
     {
+      # The worker delays the redelivery of failed messages (retry backoff, docs/reliability.md).
+      sid       = "DelayFailedMessages"
+      actions   = ["sqs:ChangeMessageVisibility"]
+      resources = [module.save_entries_queue.queue_arn]
+    },
+    {
       sid       = "CheckAndClearReplicationFlag"
       actions   = ["dynamodb:GetItem", "dynamodb:UpdateItem"]
       resources = [local.demand_table_arn]

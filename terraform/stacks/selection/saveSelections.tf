@@ -25,6 +25,12 @@ module "saveSelections" {
       resources = [module.save_selection_queue.queue_arn]
     },
     {
+      # The worker delays the redelivery of failed messages (retry backoff, docs/reliability.md).
+      sid       = "DelayFailedMessages"
+      actions   = ["sqs:ChangeMessageVisibility"]
+      resources = [module.save_selection_queue.queue_arn]
+    },
+    {
       sid       = "ReadEntriesWriteVerdicts"
       actions   = ["dynamodb:BatchGetItem", "dynamodb:UpdateItem"]
       resources = [local.demand_table_arn]
