@@ -43,15 +43,20 @@ export interface Verdict {
   text: string;
 }
 
-/** What to say about `status` (or about a read `error`) for the certificate in `variable`. */
+/**
+ * What to say about `status` (or about a read `error`) for the certificate of GitLab CI/CD
+ * variable `variable`, read from `source` (a file) when that is not the variable itself.
+ */
 export function verdict(
   env: CertEnv,
   variable: string,
   threshold: number,
   status: CertificateStatus | undefined,
   error?: string,
+  source: string = variable,
 ): Verdict {
-  const where = `Kafka client certificate ${variable} (reg-workers ${TF_ENVS_OF[env].join(', ')})`;
+  const readFrom = source === variable ? '' : `, checked from ${source}`;
+  const where = `Kafka client certificate ${variable} (reg-workers ${TF_ENVS_OF[env].join(', ')}${readFrom})`;
   const rotate = `Rotate it: \`npm run certs:generate -- --env ${env}\`, update the GitLab CI/CD variable ${variable}, redeploy the dataPipeline stack.`;
   if (!status) {
     return { alert: true, failed: true, text: `:rotating_light: ${where} cannot be read: ${error}` };
@@ -69,7 +74,7 @@ export function verdict(
     return {
       alert: true,
       failed: false,
-      text: `:warning: ${where} expires in ${status.daysLeft} day${status.daysLeft === 1 ? '' : 's'}, on ${formatDate(status.validTo)} (alert threshold ${threshold} days). ${rotate}`,
+      text: `:warning: ${where} expires in ${inDays(status.daysLeft)}, on ${formatDate(status.validTo)} (alert threshold ${threshold} days). ${rotate}`,
     };
   }
   return {
@@ -78,6 +83,8 @@ export function verdict(
     text: `${where} is valid for ${status.daysLeft} more days, until ${formatDate(status.validTo)}; no alert (threshold ${threshold} days).`,
   };
 }
+
+const inDays = (days: number) => (days === 0 ? 'less than a day' : `${days} day${days === 1 ? '' : 's'}`);
 
 async function postToSlack(webhookUrl: string, text: string): Promise<void> {
   let response: Response;
@@ -143,7 +150,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     readError = error.message;
   }
-  const result = verdict(env, source, threshold, status, readError);
+  const result = verdict(env, variable, threshold, status, readError, source);
   console.log(result.text);
 
   if (result.alert) {

@@ -12,14 +12,15 @@ const NOW = new Date('2025-06-01T12:00:00Z');
 const bundleFor = (days: number) => selfSignedBundle('reg-workers.test', days, NOW);
 
 describe('self-signed bundles and their status', () => {
-  it('makes a parseable pair whose key matches and whose days left count a started day as one', () => {
+  it('makes a parseable pair whose key matches and whose days left are whole days', () => {
     const bundle = bundleFor(30);
-    const status = certificateStatus(bundle, new Date(NOW.getTime() + 5_000));
+    const status = certificateStatus(bundle, NOW);
     expect(status.subject).toBe('CN=reg-workers.test');
     expect(status.keyMatches).toBe(true);
     expect(status.daysLeft).toBe(30);
     expect(status.expired).toBe(false);
-    expect(certificateStatus(bundle, new Date(NOW.getTime() + 11.5 * DAY)).daysLeft).toBe(19);
+    expect(certificateStatus(bundle, new Date(NOW.getTime() + 5_000)).daysLeft).toBe(29);
+    expect(certificateStatus(bundle, new Date(NOW.getTime() + 10.5 * DAY)).daysLeft).toBe(19);
   });
 
   it('is an end-entity TLS client certificate for its common name', () => {
@@ -77,12 +78,26 @@ describe('readVariable', () => {
 });
 
 describe('verdict', () => {
-  const status = (days: number) => certificateStatus(bundleFor(days), new Date(NOW.getTime() + 5_000));
+  const status = (days: number, after = 5_000) => certificateStatus(bundleFor(days), new Date(NOW.getTime() + after));
+
+  it('alerts as soon as fewer than threshold days remain, not a day later', () => {
+    expect(verdict('qa', 'nonprod_kafka_cert', 20, status(20, 0))).toMatchObject({ alert: false });
+    const halfDayIn = verdict('qa', 'nonprod_kafka_cert', 20, status(20, DAY / 2));
+    expect(halfDayIn).toMatchObject({ alert: true, failed: false });
+    expect(halfDayIn.text).toContain('expires in 19 days');
+    expect(verdict('qa', 'nonprod_kafka_cert', 20, status(1, DAY / 2)).text).toContain('expires in less than a day');
+  });
+
+  it('names the GitLab variable to update, and the file it read, when checking a file', () => {
+    const text = verdict('prod', 'prod_kafka_cert', 20, status(5), undefined, '/tmp/new.json').text;
+    expect(text).toContain('Kafka client certificate prod_kafka_cert (reg-workers prod1, checked from /tmp/new.json)');
+    expect(text).toContain('update the GitLab CI/CD variable prod_kafka_cert,');
+  });
 
   it('stays quiet at or above the threshold and alerts below it', () => {
     expect(verdict('qa', 'nonprod_kafka_cert', 20, status(30))).toMatchObject({ alert: false, failed: false });
-    expect(verdict('qa', 'nonprod_kafka_cert', 20, status(20))).toMatchObject({ alert: false, failed: false });
-    const soon = verdict('prod', 'prod_kafka_cert', 20, status(19));
+    expect(verdict('qa', 'nonprod_kafka_cert', 20, status(20, 0))).toMatchObject({ alert: false, failed: false });
+    const soon = verdict('prod', 'prod_kafka_cert', 20, status(19, 0));
     expect(soon).toMatchObject({ alert: true, failed: false });
     expect(soon.text).toContain('prod_kafka_cert (reg-workers prod1) expires in 19 days');
     expect(soon.text).toContain('npm run certs:generate -- --env prod');

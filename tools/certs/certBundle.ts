@@ -81,8 +81,9 @@ export interface CertificateStatus {
   validFrom: Date;
   validTo: Date;
   /**
-   * Days until expiry, a started day counting as one (a certificate issued for 720h shows 30);
-   * once expired, minus the whole days since expiry (0 on the day it expired).
+   * Whole days until expiry (19.5 days left is 19, so "fewer than 20 days" is `daysLeft < 20`; a
+   * certificate issued for 720h shows 29 a moment later); once expired, minus the whole days
+   * since expiry (0 on the day it expired).
    */
   daysLeft: number;
   expired: boolean;
@@ -116,7 +117,7 @@ export function certificateStatus(bundle: CertBundle, now: Date = new Date()): C
     serialNumber: x509.serialNumber,
     validFrom: new Date(x509.validFrom),
     validTo,
-    daysLeft: msLeft > 0 ? Math.ceil(msLeft / DAY_MS) : -Math.floor(-msLeft / DAY_MS),
+    daysLeft: msLeft > 0 ? Math.floor(msLeft / DAY_MS) : -Math.floor(-msLeft / DAY_MS),
     expired: msLeft <= 0,
     ...(keyMatches === undefined ? {} : { keyMatches }),
   };

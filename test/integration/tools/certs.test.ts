@@ -136,7 +136,8 @@ describe('certs:generate', () => {
     expect(vault.requests).toEqual([]);
     const check = await runTool(CHECK, ['--file', '-'], { input: result.stdout });
     expect(check.code).toBe(0);
-    expect(check.stdout).toContain('days left:   10');
+    // Whole days: ten days less the moments since it was made.
+    expect(check.stdout).toContain('days left:   9\n');
     expect(check.stdout).toContain('private key: matches the certificate');
   });
 
@@ -149,7 +150,7 @@ describe('certs:generate', () => {
 
 describe('certs:check', () => {
   it('prints subject, validity and days left of a bundle from a file, stdin or a variable', async () => {
-    const bundle = await issue('720h');
+    const bundle = await issue('721h');
     const file = path.join(scratch, 'check.json');
     writeFileSync(file, bundle);
     for (const [args, input, env] of [
@@ -186,14 +187,14 @@ describe('certs:alert-expiry', () => {
     runTool(ALERT, ['--env', env, ...extra], { env: { SLACK_WEBHOOK_URL: slack.webhookUrl, ...variables } });
 
   it('stays quiet with 30 days left (threshold 20)', async () => {
-    const result = await run('qa', [], { nonprod_kafka_cert: await issue('720h') });
+    const result = await run('qa', [], { nonprod_kafka_cert: await issue('721h') });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('nonprod_kafka_cert (reg-workers qa1, dev1) is valid for 30 more days');
     expect(slack.messages).toEqual([]);
   });
 
-  it('posts to Slack with 19 days left, naming the variable and how to rotate, and exits 0', async () => {
-    const result = await run('preprod', [], { preprod_kafka_cert: await issue('456h', 'preprod') });
+  it('posts to Slack with 19.5 days left, naming the variable and how to rotate, and exits 0', async () => {
+    const result = await run('preprod', [], { preprod_kafka_cert: await issue('468h', 'preprod') });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('alert posted to Slack');
     expect(slack.messages).toHaveLength(1);
@@ -214,10 +215,16 @@ describe('certs:alert-expiry', () => {
 
   it('honours --threshold and reads --file', async () => {
     const file = path.join(scratch, 'thirty.json');
-    writeFileSync(file, await issue('720h'));
+    writeFileSync(file, await issue('721h'));
     const result = await run('dev', ['--file', file, '--threshold', '40'], {});
     expect(result.code).toBe(0);
-    expect(slack.messages.map((m) => m.text)).toEqual([expect.stringContaining('expires in 30 days')]);
+    // The variable to update is the GitLab one; the file is only where this check read it.
+    expect(slack.messages.map((m) => m.text)).toEqual([
+      expect.stringContaining(
+        `nonprod_kafka_cert (reg-workers qa1, dev1, checked from ${file}) expires in 30 days`,
+      ),
+    ]);
+    expect(slack.messages[0].text).toContain('update the GitLab CI/CD variable nonprod_kafka_cert,');
   });
 
   it('fails with a message on an unreadable certificate, and alerts about it', async () => {
