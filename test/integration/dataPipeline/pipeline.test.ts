@@ -156,4 +156,28 @@ describe('data pipeline end to end (fauxqs + Kafka mock)', () => {
     expect(JSON.parse(pipeRegistration.fields as string)).toEqual(pipeEntry.fields);
     expect(pipeRegistration).toMatchObject({ system: { id: 'su1' }, optIn: { artistEmail: true, artistSMS: true } });
   });
+  it('publishes a message redelivered after its visibility timeout as byte-identical Kafka records', async () => {
+    // No date.updated: the dedupe timestamp must come from the message, not the processing time.
+    await sendToQueue(sqs, infra.dataQueue, [{ type: 'campaign', data: { id: 'c-redelivered', name: 'Again' } }]);
+    const first = await receiveAll(sqs, infra.dataQueue, 1, { visibilityTimeout: 1 });
+    expect((await processData()(sqsEventOf(first, infra.dataQueue.url))).batchItemFailures).toEqual([]);
+    // Not deleted (as when the function timed out after publishing): SQS hands it out again.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const again = await deliver(sqs, infra.dataQueue, 1, processData());
+    expect(again.messages.map((m) => [m.MessageId, m.Attributes?.ApproximateReceiveCount])).toEqual([
+      [first[0].MessageId, '2'],
+    ]);
+
+    const typed = await receiveAll(sqs, infra.typedQueues.campaign, 2, { visibilityTimeout: 60 });
+    expect(typed).toHaveLength(2);
+    expect((await sendData()(sqsEventOf(typed, infra.typedQueues.campaign.url))).batchItemFailures).toEqual([]);
+    const values = (await consumeAll(brokers, infra.kafkaTopics.campaign, { expected: 3 }))
+      .map((m) => m.value!)
+      .filter((v) => (JSON.parse(v) as { campaignId?: string }).campaignId === 'c-redelivered');
+    expect(values).toHaveLength(2);
+    expect(values[1]).toBe(values[0]);
+    expect(JSON.parse(values[0])).toMatchObject({
+      dedupe: { timestamp: new Date(Number(first[0].Attributes!.SentTimestamp)).toISOString() },
+    });
+  });
 });
