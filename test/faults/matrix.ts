@@ -173,16 +173,16 @@ export const MATRIX: Record<Suite, readonly Cell[]> = {
     cell(
       'notificationGenerator',
       'DynamoDB',
-      'UnprocessedItems (one reminder)',
+      'throttling (one reminder write)',
       'reported',
-      'the market stays due (not marked notified); the next run writes only the missing reminder',
+      'the market stays due (not marked notified), its cursor stops before the failed reminder; the next run writes only the missing reminder',
     ),
     cell(
       'notificationGenerator',
       'DynamoDB',
-      'throttling (existing-reminder read)',
+      'throttling (every reminder write)',
       'runFailed',
-      'every due market failed, so the run fails; the markets stay due',
+      'a market none of whose writes succeeded counts as failed; every due market failed, so the run fails; the markets stay due',
     ),
     cell(
       'notificationGenerator',

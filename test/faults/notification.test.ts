@@ -35,7 +35,6 @@ import {
   closedPortUrl,
   dynamoThrottled,
   failCalls,
-  leaveWritesUnprocessed,
   mongoReachable,
   startServiceWorld,
 } from './faults';
@@ -234,12 +233,12 @@ function notificationGeneratorCells(): Record<string, CellTest> {
     return 'runFailed' as const;
   };
   return {
-    'notificationGenerator × DynamoDB × UnprocessedItems (one reminder)': async () => {
+    'notificationGenerator × DynamoDB × throttling (one reminder write)': async () => {
       const s = await setup(uniqueName('ng'));
-      const clear = leaveWritesUnprocessed(
-        db.client,
-        (item) => item.globalUserId === 'g2' && item.campaignId === s.campaignId,
-      );
+      const clear = failCalls(db.client, 'PutItemCommand', dynamoThrottled, (input) => {
+        const item = input.Item as Record<string, unknown> | undefined;
+        return item?.globalUserId === 'g2' && item?.campaignId === s.campaignId;
+      });
       let first;
       try {
         first = await s.run();
@@ -253,13 +252,14 @@ function notificationGeneratorCells(): Record<string, CellTest> {
         markets: [{ status: 'incomplete' }],
       });
       expect((await s.observe()).notified).toBeNull();
+      // The market's cursor stopped before g2: the next run reads g2 and g3 again, not g1.
       const second = await s.run();
-      expect(second).toMatchObject({ notifiedCount: 1, writtenCount: 1, existingCount: 2 });
+      expect(second).toMatchObject({ notifiedCount: 1, writtenCount: 1, existingCount: 1 });
       expect(await s.observe()).toEqual(baseline);
       return 'reported';
     },
-    'notificationGenerator × DynamoDB × throttling (existing-reminder read)': () =>
-      failedRun(async () => ({ clear: failCalls(db.client, 'BatchGetItemCommand', dynamoThrottled) })),
+    'notificationGenerator × DynamoDB × throttling (every reminder write)': () =>
+      failedRun(async () => ({ clear: failCalls(db.client, 'PutItemCommand', dynamoThrottled) })),
     'notificationGenerator × MongoDB × server error (scoring read)': () =>
       failedRun(async (s) => {
         // The wire server fails the next find; it is armed at the moment the scoring read starts,

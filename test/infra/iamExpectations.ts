@@ -111,8 +111,8 @@ export const IAM_EXPECTATIONS: Readonly<Record<string, readonly IamGrant[]>> = {
   notificationGenerator: [
     // Asks for the markets that are due (DECISIONS C [21]).
     { actions: ['lambda:InvokeFunction'], resources: ['function:getMarketsToNotify'] },
-    // Reads existing reminder items, writes the missing ones (DECISIONS C [24]).
-    { actions: ['dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'], resources: ['table:demand-table'] },
+    // Writes each reminder with a conditional put, only if absent (DECISIONS C [24]).
+    { actions: ['dynamodb:PutItem'], resources: ['table:demand-table'] },
     // Campaigns, markets and winners come from MongoDB; it calls no HTTP service, so no JWT key.
     READ_MONGO_URI,
   ],

@@ -27,7 +27,7 @@ module "notificationGenerator" {
     },
     {
       sid       = "WriteReminderRecords"
-      actions   = ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem"]
+      actions   = ["dynamodb:PutItem"]
       resources = [local.demand_table_arn]
     },
     {

@@ -131,7 +131,7 @@ describe('notification-step-fn and notificationGenerator', () => {
       getMarketsToNotify: (input) => getMarketsToNotify(input, { store, settings, now: clock, log: silentLogger }),
     });
     const generated = await generator({ time: clock().toISOString() });
-    expect(generated).toMatchObject({ marketCount: 1, notifiedCount: 1, writtenCount: 5, existingCount: 0, droppedCount: 0, failedCount: 0 });
+    expect(generated).toMatchObject({ marketCount: 1, notifiedCount: 1, writtenCount: 5, existingCount: 0, rejectedCount: 0, failedCount: 0 });
 
     const reminders = (await env().items()).filter((i) => i.campaignId === campaignA);
     expect(reminders.map((r) => r.SK)).toEqual(Array(5).fill(`asu#${campaignA}-${nyc}#reminder`));

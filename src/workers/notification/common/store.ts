@@ -26,6 +26,20 @@ function withId<T>(doc: Document): T {
 const NOT_NOTIFIED: Filter<Document> = { 'date.notified': null };
 
 /**
+ * Market field holding the generator's progress: the `globalUserId` up to which (in the winners'
+ * order) every reminder of the market is in the demand table. Kept on the market next to
+ * `date.notification` / `date.notified` (not in `date`: it is not a time). Losing it (a market
+ * document replaced by Campaign Service, say) costs only re-reading: the writes are conditional.
+ */
+export const NOTIFICATION_CURSOR = 'notificationCursor';
+
+/** The market's reminder cursor; '' (before the first winner) when there is none. */
+export const notificationCursorOf = (market: Market): string => {
+  const cursor = market[NOTIFICATION_CURSOR];
+  return typeof cursor === 'string' ? cursor : '';
+};
+
+/**
  * Market and campaign bookkeeping of the notification workers, straight on MongoDB
  * (DECISIONS [10], [22]): `date.notification` (planned reminder time) and `date.notified` on
  * the market, `date.sendReminderEmails` / `date.triggeredEmailReminders` on the campaign.
@@ -91,10 +105,24 @@ export function createMarketStore({ campaigns, markets }: NotificationCollection
       return result.modifiedCount === 1;
     },
 
-    /** Records that a market's reminders were generated; false when it already was. */
+    /**
+     * Records that a market's reminders were generated; false when it already was. The cursor
+     * goes with it, so a market an operator un-marks to send again starts from its first winner.
+     */
     async markNotified(id: string, now: Date): Promise<boolean> {
-      const result = await markets.updateOne({ $and: [idAlternatives([id]), NOT_NOTIFIED] }, { $set: { 'date.notified': now.toISOString() } });
+      const result = await markets.updateOne(
+        { $and: [idAlternatives([id]), NOT_NOTIFIED] },
+        { $set: { 'date.notified': now.toISOString() }, $unset: { [NOTIFICATION_CURSOR]: '' } },
+      );
       return result.modifiedCount === 1;
+    },
+
+    /**
+     * Moves a not-yet-notified market's reminder cursor forward to `after`, never back (`$max`):
+     * of two overlapping runs the one that got further wins, whichever writes last.
+     */
+    async advanceNotificationCursor(id: string, after: string): Promise<void> {
+      await markets.updateOne({ $and: [idAlternatives([id]), NOT_NOTIFIED] }, { $max: { [NOTIFICATION_CURSOR]: after } });
     },
 
     /** Campaigns that may have a reminder email date at or before `now` (callers check each date with `toTime`). */

@@ -23,16 +23,19 @@ describe('reminder text', () => {
 
   it('falls back from the fan locale to the campaign default, then the configured default', () => {
     const render = createMessageRenderer(templates, facts);
-    expect(render(['es_mx', 'en-US'], 'C')?.body).toMatch(/^Recordatorio de preventa de The Band: World Tour el sáb, 18 de jul de 2026\. La preventa empieza 10:00 a\.m\. \(/);
-    expect(render(['fr-FR', 'fr-CA', 'en-US'], 'C')?.locale).toBe('fr-CA');
-    expect(render([undefined, 'de-DE', 'en-US'], 'C')?.locale).toBe('en-US');
-    expect(render(['de-DE', 'xx'], 'C')).toBeUndefined();
+    expect((render(['es_mx', 'en-US'], 'C') as { body?: string }).body).toMatch(/^Recordatorio de preventa de The Band: World Tour el sáb, 18 de jul de 2026\. La preventa empieza 10:00 a\.m\. \(/);
+    expect(render(['fr-FR', 'fr-CA', 'en-US'], 'C').locale).toBe('fr-CA');
+    expect(render([undefined, 'de-DE', 'en-US'], 'C').locale).toBe('en-US');
+    expect(render(['de-DE', 'xx'], 'C')).toEqual({ missing: ['notifications.templates for de-DE, xx'] });
   });
 
-  it('gives no text when the market lacks something the template needs', () => {
-    expect(createMessageRenderer(templates, { ...facts, link: undefined })(['en-US'], 'C')).toBeUndefined();
-    expect(createMessageRenderer(templates, { ...facts, timeZone: 'Mars/Olympus' })(['en-US'], 'C')).toBeUndefined();
-    expect(createMessageRenderer(templates, facts)(['en-US'], '')).toBeUndefined();
+  it('gives no text, but the fields to fix, when the market lacks something the template needs', () => {
+    expect(createMessageRenderer(templates, { ...facts, link: undefined })(['en-US'], 'C')).toEqual({ locale: 'en-US', missing: ['event.link'] });
+    expect(createMessageRenderer(templates, { ...facts, timeZone: 'Mars/Olympus' })(['en-US'], 'C')).toEqual({
+      locale: 'en-US',
+      missing: ['event.date', 'event.presaleDateTime', 'timezone'],
+    });
+    expect(createMessageRenderer(templates, facts)(['en-US'], '')).toEqual({ locale: 'en-US', missing: ['codes.id'] });
   });
 
   it('shows standard time in winter and daylight time in summer', () => {
@@ -67,7 +70,7 @@ describe('reminder text', () => {
   });
 
   it('refuses to half-fill a template', () => {
-    expect(fillTemplate('{a} and {b}', { a: 'x', b: 'y' })).toBe('x and y');
-    expect(fillTemplate('{a} and {unknown}', { a: 'x' })).toBeUndefined();
+    expect(fillTemplate('{a} and {b}', { a: 'x', b: 'y' })).toEqual({ body: 'x and y' });
+    expect(fillTemplate('{a}, {unknown} and {unknown}', { a: 'x' })).toEqual({ missing: ['unknown'] });
   });
 });

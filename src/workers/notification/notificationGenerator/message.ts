@@ -17,8 +17,34 @@ export interface RenderedMessage {
   body: string;
 }
 
+/** Why a fan's text could not be made: the data fields it needs that have no usable value. */
+export interface UnrenderableMessage {
+  /** The template that was tried; absent when no locale of the fan has a template. */
+  locale?: string;
+  /** The fields to fix, named as they are stored (`event.link`), or the missing template. */
+  missing: string[];
+}
+
 /** Renders the reminder text of one fan: the first of `locales` with a template, and the fan's code. */
-export type MessageRenderer = (locales: readonly unknown[], code: string) => RenderedMessage | undefined;
+export type MessageRenderer = (locales: readonly unknown[], code: string) => RenderedMessage | UnrenderableMessage;
+
+/** True when the renderer made a text. */
+export const isRendered = (message: RenderedMessage | UnrenderableMessage): message is RenderedMessage => 'body' in message;
+
+/**
+ * Where each placeholder's value comes from, so the error of an unrenderable reminder names the
+ * field an operator has to fix rather than the template's placeholder.
+ */
+const PLACEHOLDER_SOURCES: Readonly<Record<string, string>> = {
+  artist: 'artist.name', // on the campaign; the others are on the market or the fan
+  eventName: 'event.name',
+  eventDate: 'event.date',
+  // Date and time placeholders also need a valid zone: market `timezone`, else campaign `referenceTimezone`.
+  presaleTime: 'event.presaleDateTime',
+  timezone: 'timezone',
+  code: 'codes.id',
+  link: 'event.link',
+};
 
 /** `en_us`, `EN-us` → `en-US`; `fr` → `fr`; anything else → undefined. */
 export function normaliseLocale(value: unknown): string | undefined {
@@ -69,18 +95,21 @@ export function formatTimeZone(value: unknown, locale: string, timeZone?: string
   return format(value, locale, { timeZone, timeZoneName: 'short' }, 'timeZoneName');
 }
 
-/** Replaces `{name}` placeholders; undefined when any placeholder has no value, so no half-filled text is sent. */
-export function fillTemplate(template: string, values: Record<string, string | undefined>): string | undefined {
-  let complete = true;
+/**
+ * Replaces `{name}` placeholders; lists the placeholders without a value instead of giving a
+ * text, so no half-filled text is ever sent.
+ */
+export function fillTemplate(template: string, values: Record<string, string | undefined>): { body: string } | { missing: string[] } {
+  const missing: string[] = [];
   const body = template.replace(/\{(\w+)\}/g, (_match, name: string) => {
     const value = values[name];
     if (!value) {
-      complete = false;
+      missing.push(name);
       return '';
     }
     return value;
   });
-  return complete ? body : undefined;
+  return missing.length === 0 ? { body } : { missing: [...new Set(missing)] };
 }
 
 /**
@@ -108,9 +137,9 @@ export function createMessageRenderer(templates: Readonly<Record<string, string>
   return (locales, code) => {
     const locale = locales.map(normaliseLocale).find((l): l is string => l !== undefined && templates[l] !== undefined);
     if (!locale) {
-      return undefined;
+      return { missing: [`notifications.templates for ${locales.map(normaliseLocale).filter(Boolean).join(', ') || 'no locale'}`] };
     }
-    const body = fillTemplate(templates[locale], { ...valuesFor(locale), code });
-    return body === undefined ? undefined : { locale, body };
+    const filled = fillTemplate(templates[locale], { ...valuesFor(locale), code });
+    return 'body' in filled ? { locale, body: filled.body } : { locale, missing: filled.missing.map((name) => PLACEHOLDER_SOURCES[name] ?? name) };
   };
 }

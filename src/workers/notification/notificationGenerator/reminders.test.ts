@@ -1,5 +1,5 @@
 import { buildReminder, toWinner } from './reminders';
-import type { ReminderContext } from './reminders';
+import type { ReminderContext, Winner } from './reminders';
 
 const doc = {
   globalUserId: 'g1',
@@ -15,14 +15,15 @@ const doc = {
 describe('toWinner', () => {
   it('takes the code of the market and the US phone, in either stored phone shape', () => {
     expect(toWinner(doc, 'm1')).toEqual({ globalUserId: 'g1', phoneNumber: '+15551230001', email: 'fan@example.com', locale: 'en-US', code: 'CODE1' });
-    expect(toWinner({ ...doc, phone: { number: '+15551230002', type: 'mobile' } }, 'm1')?.phoneNumber).toBe('+15551230002');
+    expect(toWinner({ ...doc, phone: { number: '+15551230002', type: 'mobile' } }, 'm1')).toMatchObject({ phoneNumber: '+15551230002' });
   });
 
-  it('refuses fans without a US phone, a code for the market or a global user id', () => {
-    expect(toWinner({ ...doc, phone: '+447700900000' }, 'm1')).toBeUndefined();
-    expect(toWinner(doc, 'm3')).toBeUndefined();
-    expect(toWinner({ ...doc, globalUserId: '' }, 'm1')).toBeUndefined();
-    expect(toWinner({ ...doc, phone: undefined }, 'm1')).toBeUndefined();
+  it('refuses fans without a US phone, a code for the market or a global user id, naming the rule', () => {
+    expect(toWinner({ ...doc, phone: '+447700900000' }, 'm1')).toEqual({ rejected: 'no US (+1) phone' });
+    expect(toWinner(doc, 'm3')).toEqual({ rejected: 'no code id for the market' });
+    expect(toWinner({ ...doc, codes: [{ id: '', marketId: 'm1' }] }, 'm1')).toEqual({ rejected: 'no code id for the market' });
+    expect(toWinner({ ...doc, globalUserId: '' }, 'm1')).toEqual({ rejected: 'no globalUserId' });
+    expect(toWinner({ ...doc, phone: undefined }, 'm1')).toEqual({ rejected: 'no US (+1) phone' });
   });
 });
 
@@ -34,12 +35,12 @@ describe('buildReminder', () => {
     presaleDateTime: '2026-07-17T14:00:00.000Z',
     createdAt: '2026-07-17T12:00:00.000Z',
     fallbackLocales: ['en-US'],
-    render: (locales, code) => (locales[0] === 'xx' ? undefined : { locale: String(locales[0]), body: `code ${code}` }),
+    render: (locales, code) => (locales[0] === 'xx' ? { locale: 'xx', missing: ['event.link'] } : { locale: String(locales[0]), body: `code ${code}` }),
   };
 
   it('builds the record the sender expects, under the reminder key', () => {
-    const winner = toWinner(doc, 'm1');
-    expect(winner && buildReminder(winner, ctx)).toEqual({
+    const winner = toWinner(doc, 'm1') as Winner;
+    expect(buildReminder(winner, ctx)).toEqual({
       PK: 'fan:g1',
       SK: 'asu#c1-m1#reminder',
       type: 'notification',
@@ -62,9 +63,9 @@ describe('buildReminder', () => {
     });
   });
 
-  it('builds nothing without a message body, and leaves out absent optional fields', () => {
+  it('builds nothing without a message body but says what is missing, and leaves out absent optional fields', () => {
     const winner = { globalUserId: 'g1', phoneNumber: '+15551230001', code: 'C', locale: 'xx' };
-    expect(buildReminder(winner, ctx)).toBeUndefined();
+    expect(buildReminder(winner, ctx)).toEqual({ locale: 'xx', missing: ['event.link'] });
     const record = buildReminder({ ...winner, locale: undefined }, { ...ctx, eventId: undefined });
     expect(record).not.toHaveProperty('email');
     expect(record).not.toHaveProperty('eventId');

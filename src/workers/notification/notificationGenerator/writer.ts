@@ -1,54 +1,79 @@
 import type { DemandTable } from '../../../shared/aws/demandTable';
 import type { ReminderRecord } from './reminders';
 
+/** What happened to one reminder: written now, already in the table (left as it is), or not written. */
+export type WriteStatus = 'written' | 'existing' | 'failed';
+
 export interface WriteOutcome {
   written: number;
-  /** Reminders that were already in the table and were left as they are. */
+  /** Reminders that were already in the table (failed condition) and were left as they are. */
   existing: number;
-  /** Reminders DynamoDB left unprocessed after every retry. */
+  /** Reminders not written: the put failed after the SDK's retries, or was not tried after a failure. */
   failed: number;
-}
-
-/** BatchGetItem reads at most 100 keys. */
-const SLICE = 100;
-/** Slices in flight at once: enough to keep a 15,000-fan page well inside the Lambda timeout. */
-const CONCURRENCY = 4;
-
-const keyText = (item: { PK: string; SK: string }) => `${item.PK}\u0000${item.SK}`;
-
-async function writeSlice(table: Pick<DemandTable, 'batchGet' | 'batchPut'>, records: ReminderRecord[]): Promise<WriteOutcome> {
-  const present = new Set((await table.batchGet(records)).map(keyText));
-  const missing = records.filter((r) => !present.has(keyText(r)));
-  const { written, unprocessed } = await table.batchPut(missing);
-  return { written, existing: records.length - missing.length, failed: unprocessed.length };
+  /** The status of each record, in the order given. */
+  statuses: WriteStatus[];
+  /** The first error met, for the log. */
+  firstError?: unknown;
 }
 
 /**
- * Writes the reminders that are not in the table yet and leaves existing ones untouched
- * (DECISIONS [24]): BatchGet the keys first, then BatchWrite only the missing ones, retrying
- * unprocessed items. BatchWrite cannot be conditional, so a reminder written by another run
- * between the read and the write is overwritten with the same content (see docs/notification.md).
- * Records with the same key are written once.
+ * Puts in flight at once. The reminders of a page go to as many partitions as there are fans,
+ * so the table's per-partition limits are not the bound; this keeps a 15,000-fan page to a few
+ * seconds (about 10 ms a put in AWS) within the SDK's default pool of 50 sockets.
  */
-export async function writeMissingReminders(
-  table: Pick<DemandTable, 'batchGet' | 'batchPut'>,
-  records: ReminderRecord[],
-): Promise<WriteOutcome> {
-  const unique = [...new Map(records.map((r) => [keyText(r), r])).values()];
-  const slices: ReminderRecord[][] = [];
-  for (let i = 0; i < unique.length; i += SLICE) {
-    slices.push(unique.slice(i, i + SLICE));
-  }
-  const total: WriteOutcome = { written: 0, existing: records.length - unique.length, failed: 0 };
+const CONCURRENCY = 32;
+
+const keyText = (item: { PK: string; SK: string }) => `${item.PK}\u0000${item.SK}`;
+
+/**
+ * Writes each reminder with one conditional put (`attribute_not_exists(PK)`, DECISIONS [24]),
+ * so of two runs that overlap exactly one writes it and the other finds it existing; an
+ * existing reminder (one the sender may have moved on) is never overwritten. BatchWrite cannot
+ * carry a condition; TransactWrite could, but one existing item cancels the whole transaction
+ * (and a rerun over a half-written market finds many), it costs two write units per item, and
+ * overlapping transactions fail each other with conflicts instead of answering "exists".
+ * After the first failed put no new put is started (a table that throttles or is down would
+ * only fail the rest too); those not tried count as failed and the next run tries them again.
+ * Records with the same key are written once; the repeats count as existing.
+ */
+export async function writeReminders(table: Pick<DemandTable, 'putIfAbsent'>, records: ReminderRecord[]): Promise<WriteOutcome> {
+  const statuses: WriteStatus[] = new Array<WriteStatus>(records.length).fill('failed');
+  const firstOfKey = new Map<string, number>();
+  const toWrite: number[] = [];
+  const repeats: Array<[index: number, first: number]> = [];
+  records.forEach((record, index) => {
+    const first = firstOfKey.get(keyText(record));
+    if (first === undefined) {
+      firstOfKey.set(keyText(record), index);
+      toWrite.push(index);
+    } else {
+      repeats.push([index, first]);
+    }
+  });
+  let failed = false;
+  let firstError: unknown;
   let next = 0;
   const lane = async () => {
-    while (next < slices.length) {
-      const outcome = await writeSlice(table, slices[next++]);
-      total.written += outcome.written;
-      total.existing += outcome.existing;
-      total.failed += outcome.failed;
+    while (next < toWrite.length && !failed) {
+      const index = toWrite[next++];
+      try {
+        statuses[index] = (await table.putIfAbsent(records[index])) ? 'written' : 'existing';
+      } catch (error) {
+        firstError = failed ? firstError : error;
+        failed = true;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, slices.length) }, lane));
-  return total;
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, toWrite.length) }, lane));
+  for (const [index, first] of repeats) {
+    statuses[index] = statuses[first] === 'failed' ? 'failed' : 'existing';
+  }
+  const count = (status: WriteStatus) => statuses.filter((s) => s === status).length;
+  return {
+    written: count('written'),
+    existing: count('existing'),
+    failed: count('failed'),
+    statuses,
+    ...(failed ? { firstError } : {}),
+  };
 }
