@@ -38,7 +38,12 @@ export function createSecretCache(client: SecretsManagerClient, ttlSeconds: numb
     }
   }
 
-  return { getString, getJson, clear: () => entries.clear() };
+  /** Forgets one secret's cached value, so the next read asks Secrets Manager (e.g. after a rotation). */
+  function invalidate(secretId: string): void {
+    entries.delete(secretId);
+  }
+
+  return { getString, getJson, invalidate, clear: () => entries.clear() };
 }
 
 export type SecretCache = ReturnType<typeof createSecretCache>;

@@ -17,7 +17,12 @@ export interface KafkaPublisherOptions {
   clientId: string;
   /** TLS with a client certificate (required outside `local`). */
   ssl: boolean;
-  loadCertificate: () => Promise<KafkaCertificate>;
+  /**
+   * The client certificate. `fresh` is set after the broker refused the one in use (a TLS or
+   * authentication error): the secret must then be read again, past any cache, since it was
+   * probably rotated.
+   */
+  loadCertificate: (options?: { fresh?: boolean }) => Promise<KafkaCertificate>;
   connectionTimeoutMs: number;
   requestTimeoutMs: number;
   log: Logger;
@@ -37,10 +42,40 @@ export function parseCertificate(value: unknown): KafkaCertificate {
   return { cert: v.cert, key: v.key, ...(typeof v.ca === 'string' && v.ca ? { ca: v.ca } : {}) };
 }
 
+/** Node's TLS error codes (handshake alerts, certificate checks) as kafkajs passes them on. */
+const TLS_ERROR_CODE = /^(ERR_SSL_|ERR_TLS_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|EPROTO$)/;
+
+/**
+ * True when `error` (or an error it wraps: kafkajs nests the cause of a send that used up its
+ * retries) says the broker refused the connection's TLS handshake or authentication, which is
+ * what a rotated (or expired, or revoked) client certificate looks like.
+ */
+export function isCertificateRefused(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  for (let e = error as Record<string, unknown> | undefined; e && typeof e === 'object' && !seen.has(e); ) {
+    seen.add(e);
+    if (e.name === 'KafkaJSSASLAuthenticationError' || e.type === 'SASL_AUTHENTICATION_FAILED') {
+      return true;
+    }
+    if (typeof e.code === 'string' && TLS_ERROR_CODE.test(e.code)) {
+      return true;
+    }
+    if (typeof e.message === 'string' && /\b(ssl|tls)\b.*\balert\b|certificate/i.test(e.message)) {
+      return true;
+    }
+    e = (e.cause ?? e.originalError) as Record<string, unknown> | undefined;
+  }
+  return false;
+}
+
 /**
  * A Kafka publisher created once per execution environment: the producer connects on first
  * use (acks all, gzip) and is dropped after any error, so the next send reconnects (e.g. after
- * a broker restart or a certificate rotation).
+ * a broker restart). When the broker refuses the certificate (TLS or authentication error), the
+ * `kafka-cert` secret is read again at once, past its cache, and the send is tried once more
+ * with a producer on the fresh certificate: a rotation then costs one failed handshake, not an
+ * hour of failed sends until the cached certificate expires.
+ * Topics are never created by a send (`allowAutoTopicCreation: false`): a misspelt topic fails.
  */
 export function createKafkaPublisher(options: KafkaPublisherOptions) {
   let producer: Promise<Producer> | undefined;
@@ -49,8 +84,8 @@ export function createKafkaPublisher(options: KafkaPublisherOptions) {
     .map((b) => b.trim())
     .filter(Boolean);
 
-  async function connect(): Promise<Producer> {
-    const certificate = options.ssl ? await options.loadCertificate() : undefined;
+  async function connect(fresh = false): Promise<Producer> {
+    const certificate = options.ssl ? await options.loadCertificate({ fresh }) : undefined;
     const kafka = new Kafka({
       clientId: options.clientId,
       brokers,
@@ -63,7 +98,8 @@ export function createKafkaPublisher(options: KafkaPublisherOptions) {
       logLevel: logLevel.NOTHING,
     });
     const p = kafka.producer({
-      allowAutoTopicCreation: true,
+      // Topics are created by the Kafka operators; a send to a misspelt topic must fail, not create it.
+      allowAutoTopicCreation: false,
       idempotent: false,
       retry: { retries: options.retries ?? 2 },
     });
@@ -71,11 +107,13 @@ export function createKafkaPublisher(options: KafkaPublisherOptions) {
     return p;
   }
 
-  async function drop(reason: unknown): Promise<void> {
-    const current = producer;
-    producer = undefined;
+  /** Drops `failed` (unless a concurrent send already replaced it), so the next send reconnects. */
+  async function drop(failed: Promise<Producer>, reason: unknown): Promise<void> {
+    if (producer === failed) {
+      producer = undefined;
+    }
     options.log.warn('kafka producer dropped; next send reconnects', { error: formatError(reason) });
-    await current?.then((p) => p.disconnect()).catch(() => undefined);
+    await failed.then((p) => p.disconnect()).catch(() => undefined);
   }
 
   /** Sends `messages` to `topic` (acks all, gzip); throws after dropping the producer when the send fails. */
@@ -87,12 +125,24 @@ export function createKafkaPublisher(options: KafkaPublisherOptions) {
       'kafka send',
       { 'messaging.destination': topic, 'messaging.batch.size': messages.length },
       async () => {
-        producer ??= connect();
+        const publish = async (via: Promise<Producer>) => {
+          try {
+            await (await via).send({ topic, messages, acks: -1, compression: CompressionTypes.GZIP });
+          } catch (error) {
+            await drop(via, error);
+            throw error;
+          }
+        };
         try {
-          await (await producer).send({ topic, messages, acks: -1, compression: CompressionTypes.GZIP });
+          await publish((producer ??= connect()));
         } catch (error) {
-          await drop(error);
-          throw error;
+          if (!options.ssl || !isCertificateRefused(error)) {
+            throw error;
+          }
+          options.log.warn('kafka refused the client certificate; reading kafka-cert again and reconnecting', {
+            error: formatError(error),
+          });
+          await publish((producer = connect(true)));
         }
       },
     );

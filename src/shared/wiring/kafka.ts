@@ -14,7 +14,13 @@ export const kafkaPublisher = (log: Logger): KafkaPublisher =>
       brokers: kafka.brokers,
       clientId: kafka.clientId,
       ssl: kafka.ssl,
-      loadCertificate: async () => parseCertificate(await secrets().getJson(aws.secrets.kafkaCert)),
+      loadCertificate: async ({ fresh = false } = {}) => {
+        if (fresh) {
+          // The broker refused the cached certificate: it was probably rotated, so skip the cache.
+          secrets().invalidate(aws.secrets.kafkaCert);
+        }
+        return parseCertificate(await secrets().getJson(aws.secrets.kafkaCert));
+      },
       connectionTimeoutMs: kafka.connectionTimeoutMs,
       requestTimeoutMs: kafka.requestTimeoutMs,
       log,

@@ -1,3 +1,4 @@
+import { Kafka } from 'kafkajs';
 import { createKafkaPublisher, parseCertificate } from '../../../src/shared/kafka/producer';
 import { memoryLogger } from '../../../src/shared/runtime/testing';
 import { requireEnv, uniqueName } from '../../harness/env';
@@ -60,6 +61,23 @@ describe('Kafka publisher against the librdkafka mock broker', () => {
     expect(port).toBeTruthy();
   });
 
+  it('never lets a send create a topic (a misspelt topic must fail, not appear)', async () => {
+    // The flag cannot be seen on the wire here: the mock negotiates Metadata v2, which has no
+    // allow_auto_topic_creation field, and it creates any topic it is asked about. So the options
+    // the publisher gives kafkajs are observed (a spy that calls through, not a mock).
+    const spy = jest.spyOn(Kafka.prototype, 'producer');
+    const publisher = createKafkaPublisher(options(brokers));
+    let flags: unknown[];
+    try {
+      await publisher.send(uniqueName('no-auto-create'), [{ key: 'k', value: 'v' }]);
+    } finally {
+      flags = spy.mock.calls.map(([o]) => o?.allowAutoTopicCreation);
+      await publisher.disconnect();
+      spy.mockRestore();
+    }
+    expect(flags).toEqual([false]);
+  });
+
   it('validates the kafka-cert secret shape', () => {
     expect(() => parseCertificate({ cert: 'x' })).toThrow('kafka-cert secret must be JSON { cert, key, ca? }');
     expect(() => parseCertificate({ cert: 'x', key: 'y' })).toThrow('not PEM');
@@ -68,3 +86,4 @@ describe('Kafka publisher against the librdkafka mock broker', () => {
     ).toEqual({ cert: '-----BEGIN CERTIFICATE-----', key: '-----BEGIN PRIVATE KEY-----' });
   });
 });
+
