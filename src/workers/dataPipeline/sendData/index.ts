@@ -12,7 +12,7 @@ export const handler = createSendDataHandler(
     // an error, so the next send reconnects. Resolved on first send: if it cannot be created (TLS
     // off outside local, no certificate), every record of the batch fails and is retried.
     const publisher = { send: (topic: string, messages: Message[]) => kafkaPublisher(ctx.log).send(topic, messages) };
-    return { publisher, topics: kafka.topics, log: ctx.log };
+    return { publisher, topics: kafka.topics, log: ctx.log, remainingTimeMs: ctx.remainingTimeMs };
   },
   // A Kafka outage or certificate trouble can last minutes: delay retries instead of dead-lettering.
   { retryBackoff: sqsRetryBackoff() },

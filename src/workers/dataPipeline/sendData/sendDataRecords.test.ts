@@ -3,7 +3,7 @@ import type { DataType } from '../../../shared/dataPipeline';
 import { memoryLogger } from '../../../shared/runtime/testing';
 import type { TypedQueueMessage } from './resolveRecord';
 import type { KafkaSender } from './sendDataRecords';
-import { sendDataRecords } from './sendDataRecords';
+import { SEND_RESERVE_MS, sendDataRecords } from './sendDataRecords';
 
 const dedupe = { id: 'b'.repeat(64), timestamp: '2026-02-03T04:05:06.000Z' };
 const topics: Record<DataType, string> = {
@@ -140,6 +140,23 @@ describe('sendDataRecords', () => {
     const result = await sendDataRecords(batch, { publisher, topics, log: memoryLogger(), maxSendBytes: size * 2 });
     expect(sends).toEqual([2]);
     expect(result.failed).toEqual(['r2', 'r3', 'r4', 'r5']);
+  });
+
+  it('gives up a send that hangs before the function times out, so its records are reported failed', async () => {
+    // A broker that accepts connections and never answers: the send never settles.
+    const publisher: KafkaSender = { send: () => new Promise<void>(() => undefined) };
+    const log = memoryLogger();
+    const started = Date.now();
+    const result = await sendDataRecords([message('h', 'campaign', records.campaign)], {
+      publisher,
+      topics,
+      log,
+      remainingTimeMs: () => SEND_RESERVE_MS + 50 - (Date.now() - started),
+    });
+    expect(result.failed).toEqual(['h']);
+    expect(log.lines.find((l) => l.message === 'kafka send failed; its records will be retried')?.data).toMatchObject({
+      error: { message: `kafka send given up ${SEND_RESERVE_MS} ms before the function timeout` },
+    });
   });
 
   it('warns when it had to unwrap SNS envelopes', async () => {

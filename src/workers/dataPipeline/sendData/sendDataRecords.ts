@@ -22,9 +22,42 @@ export interface SendDataDeps {
    * send unless they exceed this, so a batch never trips a broker's 1 MB `message.max.bytes`.
    */
   maxSendBytes?: number;
+  /**
+   * Milliseconds left before Lambda stops the invocation (`ctx.remainingTimeMs`). A send still
+   * waiting `SEND_RESERVE_MS` before that is given up and its records fail: a broker that hangs
+   * (accepts connections, never answers) would otherwise run the function into its timeout, and a
+   * timed-out invocation reports nothing, so its records would skip the retry backoff.
+   */
+  remainingTimeMs?: () => number;
 }
 
 export const DEFAULT_MAX_SEND_BYTES = 900_000;
+
+/** Time kept after a send is given up: reporting the failures and delaying their retry (ChangeMessageVisibility). */
+export const SEND_RESERVE_MS = 3_000;
+
+/** `send`, or a rejection once `remainingMs() - SEND_RESERVE_MS` has passed, whichever comes first. */
+async function beforeTimeout(send: Promise<void>, remainingMs: (() => number) | undefined): Promise<void> {
+  const budget = (remainingMs?.() ?? Number.POSITIVE_INFINITY) - SEND_RESERVE_MS;
+  if (!Number.isFinite(budget)) {
+    return send;
+  }
+  // The abandoned send may still settle later; its outcome no longer matters (the records are
+  // reported failed and sent again on redelivery, with the same dedupe ids).
+  send.catch(() => undefined);
+  let timer: NodeJS.Timeout | undefined;
+  const giveUp = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`kafka send given up ${SEND_RESERVE_MS} ms before the function timeout`)),
+      Math.max(0, budget),
+    );
+  });
+  try {
+    await Promise.race([send, giveUp]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 interface Outgoing {
   messageId: string;
@@ -97,9 +130,12 @@ export async function sendDataRecords(messages: TypedQueueMessage[], deps: SendD
       const chunks = chunkBySize(items, maxBytes);
       for (let i = 0; i < chunks.length; i++) {
         try {
-          await deps.publisher.send(
-            topic,
-            chunks[i].map((o) => o.message),
+          await beforeTimeout(
+            deps.publisher.send(
+              topic,
+              chunks[i].map((o) => o.message),
+            ),
+            deps.remainingTimeMs,
           );
           published += chunks[i].length;
         } catch (error) {
