@@ -23,6 +23,7 @@ import { startGateway } from './gateway';
 import { prepareHandlers } from './lambda/bundles';
 import type { HandlerCode } from './lambda/bundles';
 import { FunctionHost } from './lambda/host';
+import { KafkaTlsBoundary } from './kafkaTls';
 import type { InvokeOutcome } from './lambda/host';
 import { pipeConsumer } from './pollers/pipe';
 import type { StreamConsumer } from './pollers/stream';
@@ -55,6 +56,14 @@ export interface RuntimeOptions {
   useDist?: boolean;
   /** Start a Kafka broker this run can pause (for --faults) even when KAFKA_BROKERS is set. */
   ownKafka?: boolean;
+  /**
+   * Put the TLS boundary mock (kafkaTls.ts) in front of the Kafka broker: it accepts only the
+   * client certificate in the kafka-cert secret and follows its rotations. Needs a configuration
+   * with `kafka.ssl: true` (see `configDir`).
+   */
+  kafkaTls?: boolean;
+  /** Configuration files baked into the bundled workers; default `<root>/configs`. */
+  configDir?: string;
   /** SQS pollers per mapping and execution environments per function. */
   sqsPollers?: number;
   maxEnvironments?: number;
@@ -160,7 +169,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     (async () => {
       const draft = await load(variables(), 'http://sqs.placeholder');
       timed(`read ${draft.stacks.length} stacks (${draft.functions.length} functions)`);
-      const code = await prepareHandlers([...new Set(draft.functions.map((f) => f.worker))], { root, workDir, entryOf, useDist: options.useDist });
+      const code = await prepareHandlers([...new Set(draft.functions.map((f) => f.worker))], {
+        root,
+        workDir,
+        entryOf,
+        // A configuration of its own is baked from source, never taken from dist/local.
+        useDist: options.configDir ? false : options.useDist,
+        configDir: options.configDir,
+      });
       timed(`prepared ${code.size} handlers`);
       return { draft, code };
     })(),
@@ -216,6 +232,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
 
     const clock = new LocalClock(options.clockSpeed ?? 1);
     const { fakes } = components;
+    const kafkaTls = options.kafkaTls ? trustKafkaCert(components, model) : undefined;
     const baseEnvironment: Record<string, string> = {
       AWS_REGION: region,
       AWS_DEFAULT_REGION: region,
@@ -244,6 +261,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       logDir: path.join(workDir, 'logs'),
       maxEnvironments: options.maxEnvironments,
       recordInvocations: options.recordInvocations,
+      kafkaTls: kafkaTls?.workerData(),
     });
     cleanups.push(() => host.stop());
     for (const f of model.functions) {
@@ -529,6 +547,33 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     await components.stop();
     throw error;
   }
+}
+
+/**
+ * The TLS boundary mock in front of the Kafka broker, trusting the certificate the stacks'
+ * kafka-cert secret holds now and after every change of it (a rotation).
+ */
+function trustKafkaCert(components: Components, model: WiringModel): KafkaTlsBoundary {
+  const secret = model.secrets.find((s) => s.name.endsWith('-kafka-cert'));
+  if (!secret) {
+    throw new Error('kafkaTls needs the kafka-cert secret of the dataPipeline stack in the run');
+  }
+  const boundary = new KafkaTlsBoundary(components.kafka.brokers);
+  const trustValue = (value: string) => {
+    try {
+      boundary.trust(String((JSON.parse(value) as { cert?: unknown }).cert ?? ''));
+    } catch {
+      // A value that is not the JSON bundle trusts nothing: every client certificate is refused.
+      boundary.trust(randomBytes(16).toString('hex'));
+    }
+  };
+  trustValue(secret.value ?? '');
+  components.secrets.watch((name, value) => {
+    if (name === secret.name) {
+      trustValue(value);
+    }
+  });
+  return boundary;
 }
 
 /** Creates the queues, dead-letter queues first (a redrive policy needs its target). */

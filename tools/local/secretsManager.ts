@@ -14,6 +14,8 @@ export interface LocalSecretsManager {
   put(name: string, value: string): string;
   /** Makes the next `count` requests fail with the given error type (failure injection). */
   failNext(count: number, type?: string): void;
+  /** Calls `listener` whenever a secret gets a value (put, CreateSecret, PutSecretValue). */
+  watch(listener: (name: string, value: string) => void): void;
   requests: { target: string; secretId?: string }[];
   stop(): Promise<void>;
 }
@@ -32,6 +34,7 @@ export async function startSecretsManager(port = 0, region = 'us-east-1'): Promi
   const secrets = new Map<string, Secret>();
   const requests: LocalSecretsManager['requests'] = [];
   let failures: { count: number; type: string } = { count: 0, type: 'InternalServiceError' };
+  const listeners: ((name: string, value: string) => void)[] = [];
 
   const find = (id: string | undefined) => [...secrets.values()].find((s) => s.name === id || s.arn === id);
   const put = (name: string, value: string): string => {
@@ -48,6 +51,9 @@ export async function startSecretsManager(port = 0, region = 'us-east-1'): Promi
           updated: now,
         };
     secrets.set(secret.name, secret);
+    for (const listener of listeners) {
+      listener(secret.name, value);
+    }
     return secret.arn;
   };
 
@@ -129,6 +135,9 @@ export async function startSecretsManager(port = 0, region = 'us-east-1'): Promi
     requests,
     failNext: (count, type = 'InternalServiceError') => {
       failures = { count, type };
+    },
+    watch: (listener) => {
+      listeners.push(listener);
     },
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

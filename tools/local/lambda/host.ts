@@ -13,6 +13,8 @@ import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
 import type { LocalClock } from '../clock';
 import { CLOCK_PATCH } from '../clock';
+import type { KafkaTlsWorkerData } from '../kafkaTls';
+import { KAFKA_TLS_PATCH } from '../kafkaTls';
 import type { HandlerCode } from './bundles';
 
 export interface FunctionSpec {
@@ -66,9 +68,12 @@ export interface HostOptions {
   maxEnvironments?: number;
   /** Keep every invocation's event and outcome in `invocations` (tests). */
   recordInvocations?: boolean;
+  /** The TLS boundary in front of the Kafka mock (kafkaTls.ts), when the run emulates a TLS broker. */
+  kafkaTls?: KafkaTlsWorkerData;
 }
 
 const BOOTSTRAP = `${CLOCK_PATCH}
+${KAFKA_TLS_PATCH}
 const { parentPort, workerData } = require('node:worker_threads');
 process.setSourceMapsEnabled(true);
 let handler, initError;
@@ -320,6 +325,7 @@ export class FunctionHost {
         memoryMb: spec.memoryMb,
         environmentId: id,
         clock: this.options.clock.buffer,
+        kafkaTls: this.options.kafkaTls,
       },
     });
     const env: Environment = { id, worker, busy: false, dead: false };
