@@ -9,6 +9,7 @@ import { startServiceFakes } from '../../harness/fakes';
 import {
   createQueue,
   failures,
+  heldDelivery,
   idsWhere,
   localSqsClient,
   roundTrip,
@@ -95,6 +96,13 @@ describe('upsertUsers', () => {
     fakes.users.reset();
     expect(failures(await handler(event))).toEqual([]);
     expect([...fakes.users.users.keys()].sort()).toEqual(['g7', 'g8']);
+  });
+
+  it('delays messages that failed while User Service is down (retry backoff) instead of letting them come back at once', async () => {
+    const { event, visibleAfterTimeout } = await heldDelivery(sqs, 'user-info-backoff', [{ globalUserId: 'g10' }]);
+    fakes.users.failNext({ status: 503, count: 10 });
+    expect(failures(await handler(event))).toEqual([event.Records[0].messageId]);
+    expect(await visibleAfterTimeout()).toBe(0);
   });
 
   it('is harmless to deliver the same messages twice', async () => {

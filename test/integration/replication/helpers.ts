@@ -115,3 +115,31 @@ export const idsWhere = (event: SQSEvent, predicate: (body: Record<string, unkno
       return false;
     }
   }).map((r) => r.messageId);
+
+/**
+ * A delivery on a fresh queue whose visibility timeout is 1 s, with receipt handles that stay
+ * valid (nothing is deleted), to see the retry backoff: `visibleAfterTimeout()` waits past the
+ * 1 s and counts the messages SQS would deliver again. Without a backoff that is every message
+ * a handler reported failed; with it (5 s and more locally), none.
+ */
+export async function heldDelivery(sqs: SQSClient, prefix: string, bodies: unknown[]) {
+  const name = uniqueName(prefix);
+  await sqs.send(new CreateQueueCommand({ QueueName: name, Attributes: { VisibilityTimeout: '1' } }));
+  const queueUrl = localQueueUrl(requireEnv('SQS_ENDPOINT'), name);
+  await sqs.send(
+    new SendMessageBatchCommand({
+      QueueUrl: queueUrl,
+      Entries: bodies.map((body, i) => ({ Id: `m${i}`, MessageBody: JSON.stringify(body) })),
+    }),
+  );
+  const out = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, MessageSystemAttributeNames: ['All'] }),
+  );
+  const event = sqsEventOf(out.Messages ?? [], queueUrl);
+  const visibleAfterTimeout = async (): Promise<number> => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const again = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10 }));
+    return again.Messages?.length ?? 0;
+  };
+  return { event, visibleAfterTimeout };
+}

@@ -9,6 +9,7 @@ import { sqsEvent } from '../../../src/shared/runtime/testing';
 import type { SaveSelectionMessage } from '../../../src/workers/selection/messages';
 import { handler as refreshSelections } from '../../../src/workers/selection/refreshSelections';
 import { handler as saveSelections } from '../../../src/workers/selection/saveSelections';
+import { heldDelivery } from '../replication/helpers';
 import { drainQueue, useSelectionWorld, userIdOf } from './setup';
 
 let saveSelectionQueueUrl = '';
@@ -124,6 +125,16 @@ describe('saveSelections', () => {
 
     expect(result.batchItemFailures).toHaveLength(FANS.length);
     expect(await read()).toEqual(before);
+  });
+
+  it('delays selections that failed while Entry Service is down (retry backoff) instead of letting them come back at once', async () => {
+    const campaign = 'camp-backoff';
+    await seedCampaign(campaign);
+    world().fakes.entries.failNext({ status: 503, count: 10, path: `/${campaign}/entries/codes` });
+    const { event, visibleAfterTimeout } = await heldDelivery(world().sqs, 'save-selection-backoff', [selection(campaign, 1)]);
+
+    expect((await saveSelections(event)).batchItemFailures).toHaveLength(1);
+    expect(await visibleAfterTimeout()).toBe(0);
   });
 });
 
