@@ -62,6 +62,20 @@ describe('configuration', () => {
     expect(loadConfig('local', { environment: {} }).kafka.ssl).toBe(false);
   });
 
+  it('holds the SQS retry backoff: 60 s then 300 s (user-info 360 s), local runs 12.5 times faster', () => {
+    expect(loadConfig('prod', { environment: {} }).sqsRetry).toEqual({ backoffSeconds: [60, 300], userInfoBackoffSeconds: [360] });
+    expect(loadConfig('local', { environment: {} }).sqsRetry).toEqual({ backoffSeconds: [5, 24], userInfoBackoffSeconds: [29] });
+  });
+
+  it('rejects a retry backoff schedule that SQS cannot apply', () => {
+    expect(() => loadConfig('qa', { dir: scratchDir('environment: qa\nsqsRetry:\n  backoffSeconds: []\n'), environment: {} })).toThrow(
+      /key "sqsRetry.backoffSeconds" must NOT have fewer than 1 items/,
+    );
+    expect(() =>
+      loadConfig('qa', { dir: scratchDir('environment: qa\nsqsRetry:\n  backoffSeconds: [60, 50000]\n'), environment: {} }),
+    ).toThrow(/key "sqsRetry.backoffSeconds.1" must be <= 43200/);
+  });
+
   it('rejects an unknown CONFIG_ENV', () => {
     expect(() => loadConfig('staging')).toThrow(ConfigError);
   });
