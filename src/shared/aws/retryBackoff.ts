@@ -1,7 +1,6 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ChangeMessageVisibilityBatchCommand } from '@aws-sdk/client-sqs';
 import type { SqsRetryBackoff, VisibilityChange } from '../runtime/sqs';
-import { backoffSeconds } from '../runtime/sqs';
 
 /** SQS's limit on a visibility timeout (12 hours). */
 const MAX_VISIBILITY_SECONDS = 43_200;
@@ -34,8 +33,11 @@ export function createSqsRetryBackoff(client: SQSClient, scheduleSeconds: readon
     throw new Error('a retry backoff schedule needs at least one entry');
   }
   return {
-    delaySeconds: (receiveCount) =>
-      Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, backoffSeconds(scheduleSeconds, receiveCount))),
+    // The schedule's entry for the receive that failed; the last entry for later receives.
+    delaySeconds: (receiveCount) => {
+      const index = Math.min(Math.max(1, Math.floor(receiveCount) || 1), scheduleSeconds.length) - 1;
+      return Math.min(MAX_VISIBILITY_SECONDS, Math.max(0, scheduleSeconds[index]));
+    },
     async changeVisibility(queueArn: string, changes: VisibilityChange[]) {
       const queueUrl = queueUrlOfArn(queueArn);
       const notChanged: { messageId: string; reason: string }[] = [];

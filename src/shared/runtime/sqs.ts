@@ -196,12 +196,3 @@ export function sqsBatchHandler<T>(def: SqsWorkerDefinition<T>) {
     return outcome.response;
   };
 }
-
-/** The backoff of a receive: the schedule's entry for it, the last entry for later receives. */
-export function backoffSeconds(scheduleSeconds: readonly number[], receiveCount: number): number {
-  if (scheduleSeconds.length === 0) {
-    throw new Error('a retry backoff schedule needs at least one entry');
-  }
-  const index = Math.min(Math.max(1, Math.floor(receiveCount) || 1), scheduleSeconds.length) - 1;
-  return scheduleSeconds[index];
-}
