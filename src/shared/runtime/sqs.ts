@@ -50,9 +50,47 @@ export interface SqsWorkerDefinition<T> extends AdapterOptions {
   /**
    * Opt-in for workers whose downstream can be down for minutes: failed messages are delayed by
    * this backoff before they are reported. Called once per invocation with failures, so building
-   * it (configuration, SDK client) happens only when needed.
+   * it (configuration, SDK client) happens only when needed. With it, a batch still running
+   * `BATCH_RESERVE_MS` before the function timeout is given up and every message of it fails (and
+   * is delayed): a downstream that accepts connections and never answers would otherwise run the
+   * function into its timeout, which reports nothing, so the messages would skip the backoff.
+   * Giving up is safe only for a `process` whose writes may be repeated (a redelivered message
+   * writes the same state again), as every worker that opts in is.
    */
   retryBackoff?: () => SqsRetryBackoff;
+}
+
+/** Time kept after a batch is given up: reporting its failures and delaying them (ChangeMessageVisibility). */
+export const BATCH_RESERVE_MS = 2_000;
+
+/**
+ * `process`, or a rejection once `ctx.remainingTimeMs() - BATCH_RESERVE_MS` has passed, whichever
+ * comes first. The abandoned work may still settle; its outcome no longer matters, since every
+ * message it held is reported failed and delivered again.
+ */
+function beforeTimeout<T>(
+  process: (messages: SqsMessage<T>[], ctx: WorkerContext) => Promise<BatchResult>,
+): (messages: SqsMessage<T>[], ctx: WorkerContext) => Promise<BatchResult> {
+  return async (messages, ctx) => {
+    const budget = ctx.remainingTimeMs() - BATCH_RESERVE_MS;
+    const work = process(messages, ctx);
+    if (!Number.isFinite(budget)) {
+      return work;
+    }
+    work.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const giveUp = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new Error(`batch given up ${BATCH_RESERVE_MS} ms before the function timeout`)),
+        Math.max(0, budget),
+      );
+    });
+    try {
+      return await Promise.race([work, giveUp]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
 }
 
 function stringAttributes(record: SQSRecord): Record<string, string> {
@@ -173,7 +211,8 @@ export async function delayFailedMessages(
 /**
  * Lambda handler for an SQS event source mapping with ReportBatchItemFailures: failures by
  * messageId; malformed bodies are logged and counted as rejected, never retried. With
- * `retryBackoff`, failed messages are delayed (ChangeMessageVisibility) before they are reported.
+ * `retryBackoff`, failed messages are delayed (ChangeMessageVisibility) before they are reported,
+ * and a batch still running shortly before the function timeout is given up and failed.
  */
 export function sqsBatchHandler<T>(def: SqsWorkerDefinition<T>) {
   return async (event: SQSEvent, context?: Context): Promise<BatchItemFailuresResponse> => {
@@ -183,7 +222,8 @@ export function sqsBatchHandler<T>(def: SqsWorkerDefinition<T>) {
       context,
       async (ctx) => {
         const { parsed, rejected } = parseSqsRecords(event, def.parse);
-        const settled = await settleBatch(ctx, parsed, rejected, event.Records?.length ?? 0, def.process);
+        const process = def.retryBackoff ? beforeTimeout(def.process) : def.process;
+        const settled = await settleBatch(ctx, parsed, rejected, event.Records?.length ?? 0, process);
         const failedIds = settled.response.batchItemFailures.map((f) => f.itemIdentifier);
         if (def.retryBackoff && failedIds.length > 0) {
           const counts = await delayFailedMessages(ctx, event.Records ?? [], failedIds, def.retryBackoff);

@@ -4,14 +4,15 @@
  * reports the failure, so a queue with maxReceiveCount 3 and a short visibility timeout keeps a
  * message well past the point where, without the backoff, it would have been dead-lettered.
  * A failing ChangeMessageVisibility (a receipt handle SQS refuses: real fauxqs behaviour, no mock)
- * still reports the message as failed and logs why.
+ * still reports the message as failed and logs why. A batch that hangs is given up shortly before
+ * the function timeout, so its messages are delayed too (Lambda's clock is the test's context).
  */
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { SQSEvent } from 'aws-lambda';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { createSqsRetryBackoff, queueUrlOfArn } from '../../../src/shared/aws/retryBackoff';
 import type { SqsRetryBackoff } from '../../../src/shared/runtime/sqs';
-import { sqsBatchHandler } from '../../../src/shared/runtime/sqs';
+import { BATCH_RESERVE_MS, sqsBatchHandler } from '../../../src/shared/runtime/sqs';
 import { memoryLogger } from '../../../src/shared/runtime/testing';
 import { requireEnv, setEnv, uniqueName } from '../../harness/env';
 import { localQueueUrl, sqsEventOf } from '../../harness/sqs';
@@ -138,6 +139,42 @@ describe('SQS retry backoff (shared runtime, opt-in)', () => {
     // Nothing lost: without the delay the message comes back after the queue's visibility timeout.
     await sleep(1300);
     expect((await q.receive()).Records.map((r) => r.messageId)).toEqual([event.Records[0].messageId]);
+  });
+
+  it('gives up a batch that still hangs shortly before the function timeout: every message failed and delayed', async () => {
+    const q = await queueWithDlq();
+    await sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: JSON.stringify({ n: 3 }) }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: q.url, MessageBody: JSON.stringify({ n: 4 }) }));
+    const event = await q.receive();
+    expect(event.Records).toHaveLength(2);
+    const log = memoryLogger();
+    // A downstream that accepts the request and never answers.
+    const handler = sqsBatchHandler({
+      worker: 'w',
+      log,
+      parse: (body) => body,
+      process: () => new Promise(() => undefined),
+      retryBackoff: () => createSqsRetryBackoff(sqs, [3]),
+    });
+    // Lambda's clock: the function times out BATCH_RESERVE_MS + 300 ms from now.
+    const deadline = Date.now() + BATCH_RESERVE_MS + 300;
+    const context = { getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()) } as unknown as Context;
+    const result = await Promise.race([handler(event, context), sleep(BATCH_RESERVE_MS + 1000).then(() => 'still running')]);
+
+    expect(result).not.toBe('still running');
+    expect(Date.now()).toBeLessThan(deadline);
+    expect((result as Awaited<ReturnType<typeof handler>>).batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(
+      event.Records.map((r) => r.messageId).sort(),
+    );
+    const failedLine = log.lines.find((l) => l.message === 'batch failed; every record will be retried');
+    expect(failedLine?.data).toMatchObject({ error: { message: `batch given up ${BATCH_RESERVE_MS} ms before the function timeout` } });
+    expect(log.lines.find((l) => l.message === 'failed messages delayed before their next delivery')?.data).toEqual({
+      messages: 2,
+      delaysSeconds: [3],
+    });
+    // Delayed, not back after the queue's 1 s visibility timeout.
+    await sleep(1300);
+    expect((await q.receive()).Records).toHaveLength(0);
   });
 
   it('reports the failures even when the backoff cannot be built', async () => {
