@@ -11,10 +11,12 @@
  *   message is received at 0, 10 and 20 s and dead-lettered inside the outage, as a production
  *   message is within about two minutes;
  * - Kafka client timeouts are 1 s (a copy of the configuration), so a send to the frozen broker
- *   fails within the shorter function timeout.
+ *   fails within the shorter function timeout; the service clients keep production's 5 s, so an
+ *   Entry Service that hangs runs a request past saveEntries' 8 s.
  *
  * The runtime's clock cannot do this compression: SQS visibility runs on fauxqs' real time.
- * Failure injection: the Kafka broker process is frozen (SIGSTOP) and Entry Service answers 503;
+ * Failure injection: the Kafka broker process is frozen (SIGSTOP) and Entry Service answers 503
+ * or holds every request for the length of the outage (the fake's latency);
  * the certificate check is the local runtime's TLS boundary MOCK (tools/local/kafkaTls.ts), since
  * the Kafka mock speaks no TLS: it accepts only the certificate in the kafka-cert secret and
  * refuses any other with the error Node gives for a broker's bad_certificate alert.
@@ -55,6 +57,8 @@ beforeAll(async () => {
   for (const stack of ['dataPipeline/sendData.tf', 'replication/saveEntries.tf']) {
     edit(path.join(scratch, 'terraform', 'stacks', stack), 'timeout            = 30', 'timeout            = 8');
   }
+  // Production's per-request timeout, so Entry Service hanging outlasts saveEntries' 8 s timeout.
+  edit(path.join(scratch, 'configs', 'local.config.yml'), 'timeoutMs: 2000', 'timeoutMs: 5000');
   edit(
     path.join(scratch, 'configs', 'local.config.yml'),
     /kafka:\n {2}brokers: (.*)\n {2}ssl: false\n/,
@@ -191,6 +195,50 @@ describe('outages and a certificate rotation on the local run', () => {
     expect({ sendData: summary('sendData').delayed > 0, saveEntries: summary('saveEntries').delayed > 0 }).toEqual({
       sendData: true,
       saveEntries: true,
+    });
+  }, 240_000);
+
+  it('Entry Service that accepts requests and never answers (compressed 5-minute outage) dead-letters nothing', async () => {
+    const campaignId = `hang-${environment}`;
+    const fans = ['h1', 'h2', 'h3'].map((g) => `${g}-${environment}`);
+    const entries = rt.components.fakes.entries;
+    const saveEntries = rt.functionOf('saveEntries').name;
+    const dlqBefore = await deadLettered();
+    const before = { ...rt.host.stats(saveEntries) };
+    const delayedBefore = before.summary.delayed ?? 0;
+    entries.setLatency(OUTAGE_MS);
+    try {
+      const now = new Date().toISOString();
+      for (const globalUserId of fans) {
+        await ddb.send(
+          new PutCommand({
+            TableName: rt.demandTableName,
+            Item: {
+              ...entryKey(campaignId, globalUserId),
+              type: 'registration',
+              campaignId,
+              globalUserId,
+              email: `${globalUserId}@example.com`,
+              fields: { markets: ['m1'] },
+              date: { created: now, updated: now, fanModified: now },
+              needsReplication: true,
+            },
+          }),
+        );
+      }
+      await sleep(OUTAGE_MS);
+    } finally {
+      entries.clearFailures();
+    }
+    await rt.waitForIdle({ timeoutMs: 120_000 });
+    expect(await deadLetteredSince(dlqBefore)).toEqual({});
+    const replicated = [...entries.entries.values()].filter((e) => e.campaignId === campaignId).map((e) => e.globalUserId);
+    expect(new Set(replicated)).toEqual(new Set(fans));
+    // Each hanging batch was given up before the function timeout and delayed, never timed out.
+    const after = rt.host.stats(saveEntries);
+    expect({ timeouts: after.timeouts - before.timeouts, delayed: (after.summary.delayed ?? 0) > delayedBefore }).toEqual({
+      timeouts: 0,
+      delayed: true,
     });
   }, 240_000);
 });
