@@ -5,6 +5,7 @@ import { RejectedRecordError, parseJsonBounded } from './errors';
 import type { AdapterOptions, WorkerContext } from './invocation';
 import { runInvocation } from './invocation';
 import { formatError } from './logger';
+import { beforeDeadline } from '../util/deadline';
 
 /** An SQS message after the adapter parsed its JSON body and validated its shape. */
 export interface SqsMessage<T> {
@@ -63,34 +64,16 @@ export interface SqsWorkerDefinition<T> extends AdapterOptions {
 /** Time kept after a batch is given up: reporting its failures and delaying them (ChangeMessageVisibility). */
 export const BATCH_RESERVE_MS = 2_000;
 
-/**
- * `process`, or a rejection once `ctx.remainingTimeMs() - BATCH_RESERVE_MS` has passed, whichever
- * comes first. The abandoned work may still settle; its outcome no longer matters, since every
- * message it held is reported failed and delivered again.
- */
+/** `process`, given up `BATCH_RESERVE_MS` before the function timeout (every message then fails). */
 function beforeTimeout<T>(
   process: (messages: SqsMessage<T>[], ctx: WorkerContext) => Promise<BatchResult>,
 ): (messages: SqsMessage<T>[], ctx: WorkerContext) => Promise<BatchResult> {
-  return async (messages, ctx) => {
-    const budget = ctx.remainingTimeMs() - BATCH_RESERVE_MS;
-    const work = process(messages, ctx);
-    if (!Number.isFinite(budget)) {
-      return work;
-    }
-    work.catch(() => undefined);
-    let timer: NodeJS.Timeout | undefined;
-    const giveUp = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`batch given up ${BATCH_RESERVE_MS} ms before the function timeout`)),
-        Math.max(0, budget),
-      );
-    });
-    try {
-      return await Promise.race([work, giveUp]);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  return (messages, ctx) =>
+    beforeDeadline(
+      process(messages, ctx),
+      ctx.remainingTimeMs() - BATCH_RESERVE_MS,
+      `batch given up ${BATCH_RESERVE_MS} ms before the function timeout`,
+    );
 }
 
 function stringAttributes(record: SQSRecord): Record<string, string> {

@@ -4,6 +4,7 @@ import type { BatchResult, RejectedRecord } from '../../../shared/runtime/batch'
 import { RejectedRecordError } from '../../../shared/runtime/errors';
 import type { Logger } from '../../../shared/runtime/logger';
 import { formatError } from '../../../shared/runtime/logger';
+import { beforeDeadline } from '../../../shared/util/deadline';
 import type { TypedQueueMessage } from './resolveRecord';
 import { resolveRecord } from './resolveRecord';
 
@@ -35,29 +36,6 @@ export const DEFAULT_MAX_SEND_BYTES = 900_000;
 
 /** Time kept after a send is given up: reporting the failures and delaying their retry (ChangeMessageVisibility). */
 export const SEND_RESERVE_MS = 3_000;
-
-/** `send`, or a rejection once `remainingMs() - SEND_RESERVE_MS` has passed, whichever comes first. */
-async function beforeTimeout(send: Promise<void>, remainingMs: (() => number) | undefined): Promise<void> {
-  const budget = (remainingMs?.() ?? Number.POSITIVE_INFINITY) - SEND_RESERVE_MS;
-  if (!Number.isFinite(budget)) {
-    return send;
-  }
-  // The abandoned send may still settle later; its outcome no longer matters (the records are
-  // reported failed and sent again on redelivery, with the same dedupe ids).
-  send.catch(() => undefined);
-  let timer: NodeJS.Timeout | undefined;
-  const giveUp = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`kafka send given up ${SEND_RESERVE_MS} ms before the function timeout`)),
-      Math.max(0, budget),
-    );
-  });
-  try {
-    await Promise.race([send, giveUp]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 interface Outgoing {
   messageId: string;
@@ -130,12 +108,15 @@ export async function sendDataRecords(messages: TypedQueueMessage[], deps: SendD
       const chunks = chunkBySize(items, maxBytes);
       for (let i = 0; i < chunks.length; i++) {
         try {
-          await beforeTimeout(
+          // A send given up may still land later; its records are sent again on redelivery, with
+          // the same dedupe ids.
+          await beforeDeadline(
             deps.publisher.send(
               topic,
               chunks[i].map((o) => o.message),
             ),
-            deps.remainingTimeMs,
+            (deps.remainingTimeMs?.() ?? Number.POSITIVE_INFINITY) - SEND_RESERVE_MS,
+            `kafka send given up ${SEND_RESERVE_MS} ms before the function timeout`,
           );
           published += chunks[i].length;
         } catch (error) {
