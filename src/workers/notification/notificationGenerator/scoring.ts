@@ -11,6 +11,9 @@ const OBJECT_ID = /^[0-9a-f]{24}$/i;
  * a string holding the campaign's ObjectId (DOMAIN 2.4, 6.2); a record written with the
  * ObjectId itself would otherwise never match, and its fan would silently get no reminder.
  * One `$in` on the same field keeps the `{ campaign_id, codes.marketId, globalUserId }` index usable.
+ * Decision: `campaign_id` is read as a top-level field. DOMAIN 2.4 names the key
+ * `{ campaign_id, globalUserId }` without saying whether it sits in `_id` (as the code documents'
+ * `_id: { campaign_id, code }` does); if it does, this filter must read `_id.campaign_id`.
  */
 export function campaignIdForms(campaignId: string): Array<string | ObjectId> {
   return OBJECT_ID.test(campaignId) ? [campaignId, new ObjectId(campaignId)] : [campaignId];
