@@ -112,6 +112,28 @@ async function deadLetteredSince(before: Record<string, number>): Promise<Record
   return Object.fromEntries(Object.entries(now).flatMap(([stage, n]) => (n > (before[stage] ?? 0) ? [[stage, n - (before[stage] ?? 0)]] : [])));
 }
 
+/** Registrations of `fans` in the demand table, flagged for replication (they flow to saveEntries and sendData). */
+async function putRegistrations(campaignId: string, fans: string[]): Promise<void> {
+  const now = new Date().toISOString();
+  for (const globalUserId of fans) {
+    await ddb.send(
+      new PutCommand({
+        TableName: rt.demandTableName,
+        Item: {
+          ...entryKey(campaignId, globalUserId),
+          type: 'registration',
+          campaignId,
+          globalUserId,
+          email: `${globalUserId}@example.com`,
+          fields: { markets: ['m1'] },
+          date: { created: now, updated: now, fanModified: now },
+          needsReplication: true,
+        },
+      }),
+    );
+  }
+}
+
 describe('outages and a certificate rotation on the local run', () => {
   it('a certificate rotation (the old certificate refused at once) loses nothing and dead-letters nothing', async () => {
     const campaignId = `rotation-${environment}`;
@@ -162,24 +184,7 @@ describe('outages and a certificate rotation on the local run', () => {
     await rt.components.kafka.pause!();
     entries.failNext({ status: 503, count: 1_000_000, path: /^\/v2\/entries/ });
     try {
-      const now = new Date().toISOString();
-      for (const globalUserId of fans) {
-        await ddb.send(
-          new PutCommand({
-            TableName: rt.demandTableName,
-            Item: {
-              ...entryKey(campaignId, globalUserId),
-              type: 'registration',
-              campaignId,
-              globalUserId,
-              email: `${globalUserId}@example.com`,
-              fields: { markets: ['m1'] },
-              date: { created: now, updated: now, fanModified: now },
-              needsReplication: true,
-            },
-          }),
-        );
-      }
+      await putRegistrations(campaignId, fans);
       await sleep(OUTAGE_MS);
     } finally {
       entries.clearFailures();
@@ -208,24 +213,7 @@ describe('outages and a certificate rotation on the local run', () => {
     const delayedBefore = before.summary.delayed ?? 0;
     entries.setLatency(OUTAGE_MS);
     try {
-      const now = new Date().toISOString();
-      for (const globalUserId of fans) {
-        await ddb.send(
-          new PutCommand({
-            TableName: rt.demandTableName,
-            Item: {
-              ...entryKey(campaignId, globalUserId),
-              type: 'registration',
-              campaignId,
-              globalUserId,
-              email: `${globalUserId}@example.com`,
-              fields: { markets: ['m1'] },
-              date: { created: now, updated: now, fanModified: now },
-              needsReplication: true,
-            },
-          }),
-        );
-      }
+      await putRegistrations(campaignId, fans);
       await sleep(OUTAGE_MS);
     } finally {
       entries.clearFailures();
