@@ -1,5 +1,5 @@
 import type { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { createQueueSender, mapLimit, toBatches } from './queueSender';
+import { createQueueSender, toBatches } from './queueSender';
 
 type Reply = { Failed?: { Id: string; SenderFault: boolean; Code: string; Message?: string }[] } | Error;
 
@@ -69,19 +69,5 @@ describe('queue sender', () => {
     const outcome = await sender.send([1, 2, 3]);
     expect(outcome).toEqual({ sent: 1, failed: [0, 1], firstError: 'socket hang up' });
     expect(sqs.calls).toHaveLength(4);
-  });
-
-  it('maps with bounded concurrency, keeping order', async () => {
-    let inFlight = 0;
-    let most = 0;
-    const out = await mapLimit([5, 1, 3, 2], 2, async (n) => {
-      inFlight++;
-      most = Math.max(most, inFlight);
-      await new Promise((r) => setTimeout(r, n));
-      inFlight--;
-      return n * 10;
-    });
-    expect(out).toEqual([50, 10, 30, 20]);
-    expect(most).toBe(2);
   });
 });

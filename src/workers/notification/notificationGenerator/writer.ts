@@ -1,4 +1,5 @@
 import type { DemandTable } from '../../../shared/aws/demandTable';
+import { mapLimit } from '../../../shared/util/mapLimit';
 import type { ReminderRecord } from './reminders';
 
 /** What happened to one reminder: written now, already in the table (left as it is), or not written. */
@@ -52,19 +53,17 @@ export async function writeReminders(table: Pick<DemandTable, 'putIfAbsent'>, re
   });
   let failed = false;
   let firstError: unknown;
-  let next = 0;
-  const lane = async () => {
-    while (next < toWrite.length && !failed) {
-      const index = toWrite[next++];
-      try {
-        statuses[index] = (await table.putIfAbsent(records[index])) ? 'written' : 'existing';
-      } catch (error) {
-        firstError = failed ? firstError : error;
-        failed = true;
-      }
+  await mapLimit(toWrite, CONCURRENCY, async (index) => {
+    if (failed) {
+      return;
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, toWrite.length) }, lane));
+    try {
+      statuses[index] = (await table.putIfAbsent(records[index])) ? 'written' : 'existing';
+    } catch (error) {
+      firstError = failed ? firstError : error;
+      failed = true;
+    }
+  });
   for (const [index, first] of repeats) {
     statuses[index] = statuses[first] === 'failed' ? 'failed' : 'existing';
   }

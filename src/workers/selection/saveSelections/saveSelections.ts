@@ -10,7 +10,7 @@ import { ServiceError } from '../../../shared/services/http';
 import type { SaveSelectionMessage } from '../messages';
 import { SELECTION, selectionKey } from '../messages';
 import type { QueueSender } from '../queueSender';
-import { mapLimit } from '../queueSender';
+import { mapLimit } from '../../../shared/util/mapLimit';
 import type { VerdictOutcome, VerdictStore } from './verdicts';
 
 export interface SaveSelectionsDeps {
