@@ -56,6 +56,9 @@ export interface GeneratorResult {
   markets: MarketOutcome[];
 }
 
+/** The outcome of a market before (or without) any reminder. */
+const noReminders = (marketId: string, status: MarketStatus): MarketOutcome => ({ marketId, status, written: 0, existing: 0, rejected: 0, failed: 0 });
+
 /** Time kept back when deciding whether to start another market (the function times out at 30 s). */
 const TIME_RESERVE_MS = 10_000;
 /** Global user ids quoted in a log line, enough to find the records without flooding the log. */
@@ -96,7 +99,7 @@ class Problems {
  * ahead of the sends.
  */
 async function generateForMarket(summary: NotifiableMarket, deps: GeneratorDeps): Promise<MarketOutcome> {
-  const outcome: MarketOutcome = { marketId: summary.id, status: 'notified', written: 0, existing: 0, rejected: 0, failed: 0 };
+  const outcome = noReminders(summary.id, 'notified');
   const market = await deps.store.getMarket(summary.id);
   if (!market || market.date?.notified) {
     return { ...outcome, status: market ? 'alreadyNotified' : 'skipped' };
@@ -195,14 +198,14 @@ export async function generateNotifications(deps: GeneratorDeps): Promise<Genera
   const outcomes: MarketOutcome[] = [];
   for (const summary of markets) {
     if (deps.remainingTimeMs() < TIME_RESERVE_MS) {
-      outcomes.push({ marketId: summary.id, status: 'deferred', written: 0, existing: 0, rejected: 0, failed: 0 });
+      outcomes.push(noReminders(summary.id, 'deferred'));
       continue;
     }
     try {
       outcomes.push(await generateForMarket(summary, deps));
     } catch (error) {
       deps.log.error('reminder generation failed for a market; retried on the next run', { marketId: summary.id, error: formatError(error) });
-      outcomes.push({ marketId: summary.id, status: 'failed', written: 0, existing: 0, rejected: 0, failed: 0 });
+      outcomes.push(noReminders(summary.id, 'failed'));
     }
   }
   const failedMarkets = outcomes.filter((o) => o.status === 'failed');
