@@ -1,7 +1,13 @@
 import type { HttpMethod, RequestOptions, ServiceClient, ServiceResponse } from './http';
 import { createCampaignService } from './campaigns';
 import { createCodeService } from './codes';
-import { createEntryService, normalizeEligibility, normalizeScoringPage, validateCodeAssignments } from './entries';
+import {
+  createEntryService,
+  isLastPage,
+  normalizeEligibility,
+  normalizeScoringPage,
+  validateCodeAssignments,
+} from './entries';
 import { createExportsService } from './exports';
 import { createUserService } from './users';
 
@@ -57,6 +63,19 @@ describe('entries client', () => {
     });
     expect(normalizeScoringPage({ list: [raw], counts: { total: 4 } }).total).toBe(4);
     expect(normalizeScoringPage({ records: [], total: 0 })).toEqual({ records: [], total: 0 });
+    // No total reported: unknown, not the length of the page.
+    expect(normalizeScoringPage({ data: [raw] }).total).toBeUndefined();
+  });
+
+  it('ends a scoring listing on an empty page or at the total, never on a short page', () => {
+    const record = normalizeScoringPage([{ globalUserId: 'g1' }]).records[0];
+    const short = { records: [record] };
+    // 50 served of the 1000 asked: more may follow.
+    expect(isLastPage({ ...short, total: 3000 }, 50)).toBe(false);
+    expect(isLastPage(short, 50)).toBe(false);
+    expect(isLastPage({ ...short, total: 3000 }, 3000)).toBe(true);
+    expect(isLastPage({ records: [], total: 3000 }, 50)).toBe(true);
+    expect(isLastPage({ records: [] }, 50)).toBe(true);
   });
 
   it('validates code assignments: 1 to 1000 items, unique user ids, code and date.start', () => {

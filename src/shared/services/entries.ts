@@ -85,8 +85,17 @@ export interface ScoringQuery {
 
 export interface ScoringPage {
   records: ScoringRecord[];
-  total: number;
+  /** Records in the whole list, when the service reports it. */
+  total?: number;
 }
+
+/**
+ * Whether a scoring listing has ended once the records up to `nextOffset` are read: on an empty
+ * page, or when `nextOffset` reaches the reported total. Never on a short page: Entry Service
+ * may serve fewer records than `limit` asked for (its default is 50) with more to come.
+ */
+export const isLastPage = (page: ScoringPage, nextOffset: number): boolean =>
+  page.records.length === 0 || (page.total !== undefined && nextOffset >= page.total);
 
 export type StatsStatus = 'PENDING' | 'PROCESSING' | 'FINISHED' | 'FAILED';
 
@@ -192,8 +201,9 @@ export function normalizeScoringPage(body: unknown): ScoringPage {
         : Array.isArray(o.data)
           ? o.data
           : [];
-  const total = typeof o.total === 'number' ? o.total : num(asObject(o.counts).total) || list.length;
-  return { records: list.map(normalizeScoringRecord), total };
+  const counted = asObject(o.counts).total;
+  const total = typeof o.total === 'number' ? o.total : typeof counted === 'number' ? counted : undefined;
+  return { records: list.map(normalizeScoringRecord), ...(total === undefined ? {} : { total }) };
 }
 
 /** Checks a code assignment batch the way Entry Service does, before spending a call on it. */

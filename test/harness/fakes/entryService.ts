@@ -38,6 +38,11 @@ export interface EntryServiceFake extends FakeControls {
   failUsers(userIds: string[]): void;
   /** How often each `campaignId:userId` was refreshed. */
   readonly refreshed: Map<string, number>;
+  /**
+   * Serve at most `size` scoring records per page whatever `limit` asks (the real service's
+   * documented default is 50); `undefined` lifts the cap. Cleared by `reset`.
+   */
+  capPageSize(size: number | undefined): void;
 }
 
 const MAX_BATCH = 1000;
@@ -113,6 +118,7 @@ function refs(value: unknown, what: string): { campaignId: string; userId: strin
 export function createEntryServiceFake(options: { publicKey?: string | KeyObject } = {}): EntryServiceFake {
   const entries = new Map<string, Record<string, unknown>>();
   const scoring = new Map<string, Map<string, FakeScoringRecord>>();
+  let pageCap: number | undefined;
   const stats = new Map<string, FakeStats>();
   const failing = new Set<string>();
   const refreshed = new Map<string, number>();
@@ -240,7 +246,8 @@ export function createEntryServiceFake(options: { publicKey?: string | KeyObject
     const matching = scoringOf(req.params.campaignId)
       .filter((r) => eligible(r, marketId, filter))
       .sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity) || a.userId.localeCompare(b.userId));
-    return ok(req, { data: matching.slice(offset, offset + limit), total: matching.length, limit, offset });
+    const served = Math.min(limit, pageCap ?? limit);
+    return ok(req, { data: matching.slice(offset, offset + served), total: matching.length, limit: served, offset });
   };
 
   const upsertStats = (req: FakeRequest) => {
@@ -307,6 +314,7 @@ export function createEntryServiceFake(options: { publicKey?: string | KeyObject
     }),
     clearFailures: () => failing.clear(),
     resetState: () => {
+      pageCap = undefined;
       entries.clear();
       scoring.clear();
       stats.clear();
@@ -337,5 +345,8 @@ export function createEntryServiceFake(options: { publicKey?: string | KeyObject
     seedScoring,
     scoring: scoringOf,
     failUsers: (userIds: string[]) => userIds.forEach((id) => failing.add(id)),
+    capPageSize: (size: number | undefined) => {
+      pageCap = size;
+    },
   });
 }

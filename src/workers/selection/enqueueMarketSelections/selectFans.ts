@@ -1,4 +1,5 @@
 import type { EntryService, ScoringRecord } from '../../../shared/services/entries';
+import { isLastPage } from '../../../shared/services/entries';
 
 /** A fan chosen for the market: has both ids the save-selection message needs. */
 export type Winner = ScoringRecord & { readonly globalUserId: string; readonly userId: string };
@@ -69,7 +70,7 @@ export async function collectWinners(
         winners.push(record as Winner);
       }
     }
-    if (page.records.length < pageSize) {
+    if (isLastPage(page, offset)) {
       return { winners, offset, exhausted: true, failed, skipped };
     }
   }

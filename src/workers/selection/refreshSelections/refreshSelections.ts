@@ -10,6 +10,7 @@ import type { SqsMessage } from '../../../shared/runtime/sqs';
 import type { Market } from '../../../shared/domain/campaign';
 import type { CampaignService } from '../../../shared/services/campaigns';
 import type { EntryService, ScoringRecord } from '../../../shared/services/entries';
+import { isLastPage } from '../../../shared/services/entries';
 import type { SelectionRefreshMessage } from '../messages';
 import { SELECTION_REFRESH, presaleStart } from '../messages';
 import type { QueueSender } from '../queueSender';
@@ -101,7 +102,7 @@ async function refreshMarket(
     }
     sent += outcome.sent;
     offset += page.records.length;
-    if (page.records.length < deps.pageSize) {
+    if (isLastPage(page, offset)) {
       return { found: true, sent, skipped };
     }
   }
