@@ -72,6 +72,28 @@ async function storeCampaign(over: { id: string } & Record<string, unknown>): Pr
   return s;
 }
 const ask = (body: Record<string, unknown>) => handler({ body: { slug, entry, userInfo, ...body } });
+
+/** The JSON lines the handler writes to stdout (where Lambda's go) while `run` runs, at level info. */
+async function loggedLines(run: () => Promise<void>): Promise<Record<string, unknown>[]> {
+  const written: string[] = [];
+  const level = process.env.LOG_LEVEL;
+  process.env.LOG_LEVEL = 'info';
+  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    written.push(String(chunk));
+    return true;
+  });
+  try {
+    await run();
+  } finally {
+    spy.mockRestore();
+    process.env.LOG_LEVEL = level;
+  }
+  return written
+    .join('')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
 const put = (item: Record<string, unknown>) => doc.send(new PutCommand({ TableName: tableName, Item: item }));
 
 beforeAll(async () => {
@@ -178,13 +200,36 @@ describe('checkEligibility', () => {
     });
   });
 
-  it('requires an IDV token, which no token passes while no issuer key is configured', async () => {
+  it('requires an IDV token, which no token passes while no issuer key is configured: logged and counted as a configuration error', async () => {
+    expect(process.env.IDV_PUBLIC_KEY ?? '').toBe('');
     const s = await storeCampaign({ id: 'c-idv', options: { gate: { idv: 'asu' } } });
-    expect(await ask({ slug: s, entry: { ...entry, idvToken: 'a.b.c' } })).toEqual({
-      isEligible: false,
+    const lines = await loggedLines(async () => {
+      expect(await ask({ slug: s, entry: { ...entry, idvToken: 'a.b.c' } })).toEqual({
+        isEligible: false,
+        reason: 'IDV_REQUIRED',
+        campaignId: 'c-idv',
+      });
+    });
+    expect(lines.filter((l) => l.level === 'error')).toEqual([
+      expect.objectContaining({
+        tag: 'reg-workers:checkEligibility',
+        message: 'configuration error: idv gate with no usable eligibility.idv.publicKey configured',
+        data: expect.objectContaining({ campaignId: 'c-idv', gate: 'idv', problem: expect.stringMatching(/no IDV public key/) }),
+      }),
+    ]);
+    expect(lines.find((l) => l.message === 'invocation finished')?.data).toMatchObject({
       reason: 'IDV_REQUIRED',
       campaignId: 'c-idv',
+      configurationErrors: 1,
     });
+  });
+
+  it('counts no configuration error for a campaign without an idv gate', async () => {
+    const lines = await loggedLines(async () => {
+      expect(await ask({})).toMatchObject({ isEligible: true });
+    });
+    expect(lines.filter((l) => l.level === 'error')).toEqual([]);
+    expect(lines.find((l) => l.message === 'invocation finished')?.data).toMatchObject({ configurationErrors: 0 });
   });
 
   it('admits a fan with a valid IDV token of the configured issuer (real cache and table, configured key)', async () => {

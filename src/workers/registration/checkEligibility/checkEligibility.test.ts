@@ -1,8 +1,10 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { entryKey, inviteKey } from '../../../shared/aws/keys';
 import type { Campaign } from '../../../shared/domain/campaign';
 import { memoryLogger } from '../../../shared/runtime/testing';
 import type { EligibilityDeps } from './checkEligibility';
-import { checkEligibility } from './checkEligibility';
+import { IDV_KEY_MISSING, checkEligibility } from './checkEligibility';
+import { createIdvVerifier } from './idvToken';
 import { handler } from './index';
 import { parseEligibilityInput } from './input';
 
@@ -111,6 +113,55 @@ describe('checkEligibility', () => {
       campaignId: 'c1',
       fields: { email: 'fan@example.com', markets: ['m2', 'm1'], allow_marketing: true },
       linkedCampaignId: 'prev',
+    });
+  });
+
+  describe('an idv gate while no IDV issuer key is configured', () => {
+    const idvCampaign: Campaign = { ...campaign, options: { gate: { idv: 'asu' } } };
+    const idvOptions = { issuer: 'https://idv.example', audience: 'verifiedfan' };
+    const run = async (publicKey: string) => {
+      const log = memoryLogger();
+      const problems: string[] = [];
+      const d: EligibilityDeps = {
+        ...deps(idvCampaign),
+        verifyIdv: createIdvVerifier({ ...idvOptions, publicKey }),
+        log,
+        onConfigurationError: (problem) => problems.push(problem),
+      };
+      const result = await checkEligibility(input({ entry: { idvToken: 'a.b.c' } }), d);
+      return { result, problems, errors: log.lines.filter((l) => l.level === 'error') };
+    };
+
+    it('refuses the fan with IDV_REQUIRED, logs a configuration error naming the key, and counts it', async () => {
+      const { result, problems, errors } = await run('');
+      expect(result).toEqual({ isEligible: false, reason: 'IDV_REQUIRED', campaignId: 'c1' });
+      expect(errors).toEqual([
+        expect.objectContaining({
+          message: IDV_KEY_MISSING,
+          data: expect.objectContaining({
+            campaignId: 'c1',
+            gate: 'idv',
+            problem: 'no IDV public key is configured (eligibility.idv.publicKey)',
+          }),
+        }),
+      ]);
+      expect(IDV_KEY_MISSING).toContain('idv gate with no usable eligibility.idv.publicKey');
+      expect(problems).toEqual(['no IDV public key is configured (eligibility.idv.publicKey)']);
+    });
+
+    it('does the same for a key that is not a public key', async () => {
+      const { result, problems, errors } = await run('-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----');
+      expect(result).toMatchObject({ reason: 'IDV_REQUIRED' });
+      expect(errors.map((e) => e.message)).toEqual([IDV_KEY_MISSING]);
+      expect(problems).toEqual([expect.stringMatching(/not a valid public key/)]);
+    });
+
+    it('logs no error and counts nothing when the key is usable and only the fan\'s token is bad', async () => {
+      const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const { result, problems, errors } = await run(publicKey.export({ type: 'spki', format: 'pem' }).toString());
+      expect(result).toMatchObject({ reason: 'IDV_REQUIRED' });
+      expect(errors).toEqual([]);
+      expect(problems).toEqual([]);
     });
   });
 

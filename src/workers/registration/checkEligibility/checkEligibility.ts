@@ -11,7 +11,17 @@ export interface EligibilityDeps extends GateDeps {
   getCampaign(slug: string): Promise<Campaign | undefined>;
   allowPreview: boolean;
   log: Logger;
+  /** Called once per configuration error met (after its error line), so the invocation can count it. */
+  onConfigurationError?: (problem: string) => void;
 }
+
+/**
+ * The error line of a campaign with an idv gate in a deployment without a usable IDV issuer key:
+ * every fan of such a campaign is refused (IDV_REQUIRED) until the environment's key is set
+ * (Terraform variable idv_public_key → IDV_PUBLIC_KEY → eligibility.idv.publicKey). A fixed
+ * message, so a log query or metric filter can count it.
+ */
+export const IDV_KEY_MISSING = 'configuration error: idv gate with no usable eligibility.idv.publicKey configured';
 
 /**
  * Decides whether a fan may submit this entry (DOMAIN.md 4.1): campaign open, every gate
@@ -31,6 +41,15 @@ export async function checkEligibility(input: EligibilityInput, deps: Eligibilit
 
   const gate = await checkGate(state.campaign.options?.gate, { campaignId, ...input }, deps);
   if (!gate.eligible) {
+    if (gate.configurationError !== undefined) {
+      deps.log.error(IDV_KEY_MISSING, {
+        campaignId,
+        gate: 'idv',
+        problem: gate.configurationError,
+        fix: 'set the Terraform variable idv_public_key of this environment (IDV_PUBLIC_KEY on checkEligibility)',
+      });
+      deps.onConfigurationError?.(gate.configurationError);
+    }
     deps.log.info('not eligible', { campaignId, reason: gate.reason, detail: gate.detail });
     return { isEligible: false, reason: gate.reason, campaignId };
   }

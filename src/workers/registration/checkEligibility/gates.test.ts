@@ -148,9 +148,23 @@ describe('checkGate (DECISIONS.md [27])', () => {
     });
     it('answers IDV_REQUIRED for a missing or invalid token', async () => {
       expect(await checkGate({ idv: 'asu' }, request(), deps([], true))).toMatchObject({ reason: 'IDV_REQUIRED' });
-      expect(await checkGate({ idv: 'asu' }, request({ entry: { idvToken: 'forged' } }), deps([], true))).toMatchObject(
-        { reason: 'IDV_REQUIRED' },
-      );
+      expect(await checkGate({ idv: 'asu' }, request({ entry: { idvToken: 'forged' } }), deps([], true))).toEqual({
+        eligible: false,
+        reason: 'IDV_REQUIRED',
+        detail: 'bad token',
+      });
+    });
+    it('answers IDV_REQUIRED and names the configuration problem when no issuer key is configured', async () => {
+      const unconfigured: GateDeps = {
+        ...deps(),
+        verifyIdv: () => ({ valid: false, reason: 'no IDV public key is configured', misconfigured: true }),
+      };
+      expect(await checkGate({ idv: 'asu' }, request({ entry: { idvToken: 'good-token' } }), unconfigured)).toEqual({
+        eligible: false,
+        reason: 'IDV_REQUIRED',
+        detail: 'no IDV public key is configured',
+        configurationError: 'no IDV public key is configured',
+      });
     });
   });
 

@@ -5,8 +5,13 @@ import type { CampaignGate } from '../../../shared/domain/campaign';
 import type { IdvVerifier } from './idvToken';
 import type { IneligibleReason, UserInfo } from './types';
 
+/**
+ * `configurationError`: the refusal comes from this deployment's configuration, not from the fan
+ * (an idv gate while no usable IDV issuer key is configured); the caller logs it as an error.
+ */
 export type GateOutcome =
-  { eligible: true; linkedCampaignId?: string } | { eligible: false; reason: IneligibleReason; detail: string };
+  | { eligible: true; linkedCampaignId?: string }
+  | { eligible: false; reason: IneligibleReason; detail: string; configurationError?: string };
 
 /** What the gates read: demand-table items (GetItem only) and the IDV token check. */
 export interface GateDeps {
@@ -124,7 +129,13 @@ export async function checkGate(
         break;
       case 'idv': {
         const idv = deps.verifyIdv(request.entry.idvToken, request.userInfo.globalUserId);
-        outcome = idv.valid ? { eligible: true } : refuse('IDV_REQUIRED', idv.reason);
+        if (idv.valid) {
+          outcome = { eligible: true };
+        } else if (idv.misconfigured) {
+          outcome = { eligible: false, reason: 'IDV_REQUIRED', detail: idv.reason, configurationError: idv.reason };
+        } else {
+          outcome = refuse('IDV_REQUIRED', idv.reason);
+        }
         break;
       }
       case 'card':

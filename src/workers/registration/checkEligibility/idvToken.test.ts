@@ -97,15 +97,22 @@ describe('IDV token verification', () => {
     expect(verify(`${signJwt('RS256', claims, rsa.privateKey)}AAAA`, 'fan-1')).toMatchObject({ valid: false });
   });
 
-  it('refuses every token when no key (or a broken key) is configured, saying why', () => {
+  it('refuses every token when no key (or a broken key) is configured, saying why and that it is configuration', () => {
     const token = signJwt('RS256', claims, rsa.privateKey);
     expect(createIdvVerifier({ ...options, publicKey: '' })(token, 'fan-1')).toEqual({
       valid: false,
       reason: 'no IDV public key is configured (eligibility.idv.publicKey)',
+      misconfigured: true,
     });
-    expect(createIdvVerifier({ ...options, publicKey: 'not a pem' })(token, 'fan-1')).toMatchObject({
+    expect(createIdvVerifier({ ...options, publicKey: 'not a pem' })(token, 'fan-1')).toEqual({
       valid: false,
       reason: expect.stringMatching(/not a valid public key/),
+      misconfigured: true,
     });
+  });
+
+  it('never calls a bad or missing token a configuration problem when the key is usable', () => {
+    expect(verify(undefined, 'fan-1')).toEqual({ valid: false, reason: 'no token' });
+    expect(verify(signJwt('RS256', claims, other.privateKey), 'fan-1')).toEqual({ valid: false, reason: 'bad signature' });
   });
 });

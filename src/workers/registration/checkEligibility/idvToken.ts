@@ -11,11 +11,18 @@
 import type { KeyObject } from 'node:crypto';
 import { constants, createPublicKey, verify } from 'node:crypto';
 
-export type IdvCheck = { valid: true } | { valid: false; reason: string };
+/**
+ * `misconfigured`: the verifier has no usable issuer key (eligibility.idv.publicKey empty or not
+ * a public key), so the token was never looked at: a deployment problem, not the fan's.
+ */
+export type IdvCheck = { valid: true } | { valid: false; reason: string; misconfigured?: true };
 export type IdvVerifier = (token: unknown, subject: string | undefined) => IdvCheck;
 
 export interface IdvVerifierOptions {
-  /** PEM (SPKI) public key of the issuer; empty means no token can be verified. */
+  /**
+   * PEM (SPKI) public key of the issuer; empty means no token can be verified (each check then
+   * says `misconfigured`). Deployed, Terraform sets it per environment (IDV_PUBLIC_KEY).
+   */
   publicKey: string;
   issuer: string;
   audience: string;
@@ -128,7 +135,7 @@ export function createIdvVerifier(options: IdvVerifierOptions): IdvVerifier {
 
   return (token, subject) => {
     if (!key) {
-      return { valid: false, reason: keyProblem ?? 'no key' };
+      return { valid: false, reason: keyProblem ?? 'no key', misconfigured: true };
     }
     if (typeof token !== 'string' || token.length > 16384) {
       return { valid: false, reason: 'no token' };

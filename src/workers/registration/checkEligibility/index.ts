@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import { getConfig } from '../../../shared/config';
 import type { Logger } from '../../../shared/runtime';
 import { appSyncHandler } from '../../../shared/runtime';
@@ -14,7 +15,7 @@ const WORKER = 'checkEligibility';
 
 let idvVerifier: IdvVerifier | undefined;
 
-function deps(log: Logger): EligibilityDeps {
+function deps(log: Logger, onConfigurationError: (problem: string) => void): EligibilityDeps {
   const { eligibility } = getConfig();
   idvVerifier ??= createIdvVerifier(eligibility.idv);
   const table = demandTable();
@@ -26,13 +27,37 @@ function deps(log: Logger): EligibilityDeps {
     allowPreview: eligibility.allowPreview,
     now: () => new Date(),
     log,
+    onConfigurationError,
   };
 }
 
-/** AppSync pipeline function run before `upsertEntry`: may this fan register this entry? */
-export const handler = appSyncHandler<EligibilityResult>({
+/** The answer for AppSync, and how many configuration errors the invocation met (for its summary line). */
+interface Answered {
+  answer: EligibilityResult;
+  configurationErrors: number;
+}
+
+const invoke = appSyncHandler<Answered>({
   worker: WORKER,
-  process: (payload, ctx) => checkEligibility(parseEligibilityInput(payload), deps(ctx.log)),
-  onError: () => ({ isEligible: false, reason: 'INTERNAL_SERVER_ERROR' }),
-  summary: (result) => ({ isEligible: result.isEligible, reason: result.reason, campaignId: result.campaignId }),
+  process: async (payload, ctx) => {
+    let configurationErrors = 0;
+    const answer = await checkEligibility(
+      parseEligibilityInput(payload),
+      deps(ctx.log, () => {
+        configurationErrors += 1;
+      }),
+    );
+    return { answer, configurationErrors };
+  },
+  onError: () => ({ answer: { isEligible: false, reason: 'INTERNAL_SERVER_ERROR' }, configurationErrors: 0 }),
+  summary: ({ answer, configurationErrors }) => ({
+    isEligible: answer.isEligible,
+    reason: answer.reason,
+    campaignId: answer.campaignId,
+    configurationErrors,
+  }),
 });
+
+/** AppSync pipeline function run before `upsertEntry`: may this fan register this entry? */
+export const handler = async (event: unknown, context?: Context): Promise<EligibilityResult> =>
+  (await invoke(event, context)).answer;
