@@ -2,9 +2,11 @@ import { memoryLogger } from '../../../shared/runtime/testing';
 import type { Market } from '../../../shared/domain/campaign';
 import type { SelectionMessage } from '../messages';
 import { fan, memoryCodes, memoryEntries, memoryQueue } from '../testing';
-import type { EnqueueDeps, EnqueueResult } from './enqueue';
-import { enqueueMarketSelections } from './enqueue';
+import type { StatsDocument } from '../../../shared/services/entries';
+import type { EnqueueDeps, EnqueueResult, ReportDeps } from './enqueue';
+import { enqueueMarketSelections, failureMessage, reportSelectionFailure } from './enqueue';
 import type { SelectionRequest } from './input';
+import { encodeCursor, startProgress } from './input';
 
 const settings = {
   maxPerInvocation: 4,
@@ -199,5 +201,142 @@ describe('enqueueMarketSelections', () => {
     const result = await enqueueMarketSelections(request, deps);
     expect(result).toMatchObject({ done: false, counts: { queued: 3 } });
     expect(queue.sent).toHaveLength(3);
+  });
+});
+
+describe('reportSelectionFailure (the ReportFailure state)', () => {
+  /** The stats the entries double holds for the market: the last update per key, as Entry Service keeps them. */
+  function reportSetup() {
+    const { entries, deps, log } = setup({ fans: 10 });
+    const current = (): StatsDocument[] => {
+      const last = new Map<string, StatsDocument>();
+      for (const { campaignId, type, marketId, dateId, status, count, error } of entries.stats) {
+        last.set([campaignId, type, marketId, dateId].join('|'), {
+          campaignId,
+          type,
+          marketId,
+          dateId,
+          status,
+          count: { ...last.get([campaignId, type, marketId, dateId].join('|'))?.count, ...count },
+          ...(error ? { error } : {}),
+        });
+      }
+      return [...last.values()];
+    };
+    const reportDeps: ReportDeps = {
+      entries: {
+        upsertStats: entries.service.upsertStats,
+        getStats: async (campaignId, type, q = {}) =>
+          current().filter(
+            (d) => d.campaignId === campaignId && d.type === type && d.marketId === q.marketId && d.dateId === q.dateId,
+          ),
+      },
+      settings,
+      log,
+    };
+    return { entries, deps, reportDeps, current, log };
+  }
+
+  it('writes FAILED over the PROCESSING of a page that timed out, with the counts of the cursor it was given', async () => {
+    const { entries, deps, reportDeps, current } = reportSetup();
+    const first = await enqueueMarketSelections(request, deps);
+    expect(current()).toEqual([expect.objectContaining({ status: 'PROCESSING' })]);
+    // The second page timed out: its worker never reached its own catch.
+    const report = await reportSelectionFailure(
+      { ...request, cursor: first.cursor! },
+      { error: 'States.Timeout', cause: 'States.Timeout' },
+      reportDeps,
+    );
+    expect(report).toEqual({ reported: true, error: 'States.Timeout' });
+    expect(entries.stats.at(-1)).toEqual({
+      campaignId: 'c1',
+      type: 'selection',
+      marketId: 'm1',
+      dateId: 'd1',
+      status: 'FAILED',
+      error: 'States.Timeout',
+      count: { total: 10, processed: 4, failed: 0 },
+    });
+  });
+
+  it("writes FAILED without counts when the first page failed, with the message of Lambda's error payload", async () => {
+    const { entries, reportDeps } = reportSetup();
+    const cause = JSON.stringify({
+      errorType: 'Sandbox.Timedout',
+      errorMessage: 'RequestId: r1 Error: Task timed out after 900.00 seconds',
+    });
+    await expect(reportSelectionFailure(request, { error: 'Sandbox.Timedout', cause }, reportDeps)).resolves.toEqual({
+      reported: true,
+      error: 'Sandbox.Timedout: RequestId: r1 Error: Task timed out after 900.00 seconds',
+    });
+    expect(entries.stats).toEqual([
+      {
+        campaignId: 'c1',
+        type: 'selection',
+        marketId: 'm1',
+        dateId: 'd1',
+        status: 'FAILED',
+        error: 'Sandbox.Timedout: RequestId: r1 Error: Task timed out after 900.00 seconds',
+      },
+    ]);
+  });
+
+  it('leaves the FAILED stats the failed invocation wrote itself (their counts are more recent than the cursor)', async () => {
+    const { entries, deps, reportDeps } = reportSetup();
+    const first = await enqueueMarketSelections(request, deps);
+    deps.codes = { ...deps.codes, reserveCodes: async () => Promise.reject(new Error('Code Service down')) };
+    const next = { ...request, cursor: first.cursor! };
+    const error = await enqueueMarketSelections(next, deps).then(
+      () => undefined,
+      (e: Error) => e,
+    );
+    expect(error?.message).toBe('Code Service down');
+    const written = entries.stats.length;
+    const cause = JSON.stringify({ errorType: error!.name, errorMessage: error!.message, trace: [] });
+    await expect(reportSelectionFailure(next, { error: error!.name, cause }, reportDeps)).resolves.toEqual({
+      reported: false,
+      error: 'Code Service down',
+    });
+    expect(entries.stats).toHaveLength(written);
+    // Another error than the one in the stats is written.
+    await reportSelectionFailure(next, { error: 'Runtime.OutOfMemory', cause: 'Runtime exited' }, reportDeps);
+    expect(entries.stats.at(-1)).toMatchObject({ status: 'FAILED', error: 'Runtime.OutOfMemory: Runtime exited' });
+  });
+
+  it('still writes when the stats cannot be read, and throws when they cannot be written', async () => {
+    const { entries, reportDeps, log } = reportSetup();
+    reportDeps.entries = { ...reportDeps.entries, getStats: async () => Promise.reject(new Error('read down')) };
+    await reportSelectionFailure(request, { error: 'Lambda.Unknown', cause: 'boom' }, reportDeps);
+    expect(entries.stats.at(-1)).toMatchObject({ status: 'FAILED', error: 'Lambda.Unknown: boom' });
+    expect(log.lines.some((l) => l.message.startsWith('stats not read'))).toBe(true);
+
+    reportDeps.entries = { ...reportDeps.entries, upsertStats: async () => Promise.reject(new Error('write down')) };
+    await expect(reportSelectionFailure(request, { error: 'Lambda.Unknown' }, reportDeps)).rejects.toThrow(
+      'write down',
+    );
+  });
+
+  it('refuses a cursor of another run and bounds the error text', async () => {
+    const { entries, reportDeps } = reportSetup();
+    const foreign = encodeCursor({ ...startProgress({ ...request, dateId: 'd2' }, 5) });
+    await expect(
+      reportSelectionFailure({ ...request, cursor: foreign }, { error: 'States.Timeout' }, reportDeps),
+    ).rejects.toThrow('cursor belongs to another campaign, market or dateId');
+    expect(entries.stats).toEqual([]);
+    const long = await reportSelectionFailure(request, { error: 'E', cause: 'x'.repeat(5000) }, reportDeps);
+    expect(long.error).toHaveLength(1000);
+  });
+
+  it.each([
+    [{ error: 'States.Timeout', cause: 'States.Timeout' }, ''],
+    [{ error: 'States.Timeout' }, ''],
+    [
+      { error: 'Sandbox.Timedout', cause: '{"errorType":"Sandbox.Timedout","errorMessage":"Task timed out"}' },
+      'Task timed out',
+    ],
+    [{ error: 'Lambda.Unknown', cause: 'The cause could not be determined' }, 'The cause could not be determined'],
+    [{ error: 'X', cause: '{"not":"a payload"}' }, '{"not":"a payload"}'],
+  ])('failureMessage(%j) is %j', (failure, message) => {
+    expect(failureMessage(failure)).toBe(message);
   });
 });

@@ -13,7 +13,7 @@ import type { SelectionMessage } from '../messages';
 import { SELECTION, presaleStart } from '../messages';
 import type { QueueSender } from '../queueSender';
 import { codeTypeFor, releaseCodes, reserveCodes } from './codes';
-import type { SelectionProgress, SelectionRequest } from './input';
+import type { SelectionProgress, SelectionRequest, TaskFailure } from './input';
 import { decodeCursor, encodeCursor, startProgress } from './input';
 import type { Winner } from './selectFans';
 import { collectWinners } from './selectFans';
@@ -148,6 +148,87 @@ export async function enqueueMarketSelections(request: SelectionRequest, deps: E
     );
     throw error;
   }
+}
+
+/** Longest error text written to stats by a failure report. */
+export const MAX_REPORTED_ERROR_LENGTH = 1000;
+
+export interface ReportDeps {
+  entries: Pick<EntryService, 'getStats' | 'upsertStats'>;
+  settings: Pick<Config['selection'], 'statsType'>;
+  log: Logger;
+}
+
+export interface FailureReport {
+  /** false when the failed invocation had already written these FAILED stats itself. */
+  reported: boolean;
+  /** The error text in the market's stats. */
+  error: string;
+}
+
+/**
+ * The message a failed invocation would have written itself, from a caught error: Lambda's cause
+ * is its JSON error payload (`errorMessage`), the local executors' a plain message.
+ */
+export function failureMessage(failure: TaskFailure): string {
+  const cause = failure.cause?.trim() ?? '';
+  try {
+    const payload = JSON.parse(cause) as unknown;
+    if (
+      payload &&
+      typeof payload === 'object' &&
+      typeof (payload as { errorMessage?: unknown }).errorMessage === 'string'
+    ) {
+      return (payload as { errorMessage: string }).errorMessage;
+    }
+  } catch {
+    // Not JSON: the cause is the message.
+  }
+  return cause === failure.error ? '' : cause;
+}
+
+/**
+ * ReportFailure (selection-step-fn): a page failed, perhaps without its worker ever reaching its
+ * own catch (Lambda timeout, out of memory, States.Timeout), so write FAILED stats for the market
+ * with the caught error and the counts of the cursor the failed page was given. Stats that already
+ * say FAILED with the same message were written by the failed invocation itself, with counts at
+ * least as recent as the cursor's: they are left alone. Throws when the stats cannot be written.
+ */
+export async function reportSelectionFailure(
+  request: SelectionRequest,
+  failure: TaskFailure,
+  deps: ReportDeps,
+): Promise<FailureReport> {
+  const { entries, settings, log } = deps;
+  const { campaignId, marketId, dateId } = request;
+  const message = failureMessage(failure);
+  const text = (message ? `${failure.error}: ${message}` : failure.error).slice(0, MAX_REPORTED_ERROR_LENGTH);
+  if (message) {
+    const current = await entries
+      .getStats(campaignId, settings.statsType, { marketId, dateId })
+      .then((docs) => docs.find((d) => d.marketId === marketId && d.dateId === dateId))
+      .catch((error: unknown) => {
+        log.warn('stats not read before reporting the failure; writing them', { error });
+        return undefined;
+      });
+    if (current?.status === 'FAILED' && current.error === message) {
+      log.info('the failed invocation reported FAILED stats itself', { error: message });
+      return { reported: false, error: message };
+    }
+  }
+  const progress = request.cursor ? decodeCursor(request.cursor, request) : undefined;
+  const count = progress
+    ? { total: progress.eligible, processed: progress.queued, failed: progress.failed }
+    : undefined;
+  await entries.upsertStats(campaignId, settings.statsType, {
+    marketId,
+    dateId,
+    status: 'FAILED',
+    error: text,
+    ...(count ? { count } : {}),
+  });
+  log.warn('selection run reported FAILED', { campaignId, marketId, dateId, error: text });
+  return { reported: true, error: text };
 }
 
 async function loadMarket(request: SelectionRequest, deps: EnqueueDeps): Promise<Market> {

@@ -1,4 +1,4 @@
-import { decodeCursor, encodeCursor, parseSelectionRequest, startProgress } from './input';
+import { decodeCursor, encodeCursor, parseSelectionRequest, parseSelectionTask, startProgress } from './input';
 
 const request = { campaignId: 'c1', marketId: 'm1', dateId: 'd1' };
 
@@ -32,5 +32,57 @@ describe('selection input', () => {
     expect(() => decodeCursor(cursor, { ...request, dateId: 'd2' })).toThrow(
       'cursor belongs to another campaign, market or dateId',
     );
+  });
+
+  describe('failure reports (the ReportFailure state: the request plus the caught error)', () => {
+    const cursor = encodeCursor({ ...startProgress(request, 100), offset: 40, queued: 38, failed: 2 });
+
+    it('reads the request and the caught { Error, Cause }', () => {
+      expect(parseSelectionTask({ ...request, cursor, failure: { Error: 'States.Timeout', Cause: 'late' } })).toEqual({
+        kind: 'reportFailure',
+        request: { ...request, cursor },
+        failure: { error: 'States.Timeout', cause: 'late' },
+      });
+      // A Catch output may come without a cause.
+      expect(parseSelectionTask({ ...request, failure: { Error: 'Lambda.Unknown', Cause: null } })).toEqual({
+        kind: 'reportFailure',
+        request,
+        failure: { error: 'Lambda.Unknown' },
+      });
+      expect(parseSelectionTask({ ...request, failure: { Error: 'Sandbox.Timedout' } })).toMatchObject({
+        failure: { error: 'Sandbox.Timedout' },
+      });
+    });
+
+    it('is a page of the run without failure', () => {
+      expect(parseSelectionTask({ ...request, selectionCount: 3 })).toEqual({
+        kind: 'select',
+        request: { ...request, selectionCount: 3 },
+      });
+    });
+
+    it.each([
+      [{ ...request, failure: null }, 'failure must be the { Error, Cause } a Step Functions Catch produces'],
+      [{ ...request, failure: 'States.Timeout' }, 'failure must be the { Error, Cause }'],
+      [{ ...request, failure: [] }, 'failure must be the { Error, Cause }'],
+      [{ ...request, failure: { Error: 'X', Cause: 'y', trace: [] } }, 'unknown field trace'],
+      [{ ...request, failure: { error: 'X', cause: 'y' } }, 'unknown field error, cause'],
+      [{ ...request, failure: {} }, 'failure.Error must be a non-empty string'],
+      [{ ...request, failure: { Error: ' ' } }, 'failure.Error must be a non-empty string'],
+      [{ ...request, failure: { Error: 'X', Cause: { errorMessage: 'm' } } }, 'failure.Cause must be a string'],
+      [{ ...request, failure: { Error: 'X', Cause: 'c'.repeat(32_769) } }, 'failure.Cause is longer than 32768'],
+      [{ marketId: 'm1', dateId: 'd1', failure: { Error: 'X' } }, 'campaignId must be a non-empty string'],
+      [{ ...request, cursor: 'garbage', failure: { Error: 'X' } }, 'cursor is not one this worker returned'],
+    ])('refuses %j', (input, message) => {
+      expect(() => parseSelectionTask(input)).toThrow(
+        expect.objectContaining({ name: 'InvalidInputError', message: expect.stringContaining(message) }),
+      );
+    });
+
+    it('is never taken for a page: parseSelectionRequest refuses an input with failure', () => {
+      expect(() => parseSelectionRequest({ ...request, failure: { Error: 'States.Timeout' } })).toThrow(
+        expect.objectContaining({ name: 'InvalidInputError', message: expect.stringContaining('failure report') }),
+      );
+    });
   });
 });

@@ -43,9 +43,72 @@ function requireText(input: Record<string, unknown>, field: string): string {
   return value;
 }
 
+/**
+ * The error selection-step-fn caught from a page (its Catch output `{ Error, Cause }`): the
+ * worker's own error, or one the worker never saw (Lambda timeout or out of memory, States.Timeout).
+ */
+export interface TaskFailure {
+  error: string;
+  /** Lambda's JSON error payload, a plain message, or absent. */
+  cause?: string;
+}
+
+/** What one invocation is asked to do: a page of the run, or (ReportFailure) only report the run FAILED. */
+export type SelectionTask =
+  | { kind: 'select'; request: SelectionRequest }
+  | { kind: 'reportFailure'; request: SelectionRequest; failure: TaskFailure };
+
+/** Longest `failure.Cause` accepted (Step Functions caps a cause at 32,768 characters). */
+export const MAX_CAUSE_LENGTH = 32_768;
+
 /** Validates the invocation input; throws InvalidInputError naming the problem. */
+export function parseSelectionTask(event: unknown): SelectionTask {
+  const input = requireObject(event);
+  const request = parseRequestFields(input);
+  if (input.failure === undefined) {
+    return { kind: 'select', request };
+  }
+  return { kind: 'reportFailure', request, failure: parseFailure(input.failure) };
+}
+
+/**
+ * Validates a page's input; throws InvalidInputError naming the problem. An input carrying
+ * `failure` (a ReportFailure invocation) is refused: running a page for it would select fans.
+ */
 export function parseSelectionRequest(event: unknown): SelectionRequest {
   const input = requireObject(event);
+  if (input.failure !== undefined) {
+    throw new InvalidInputError(
+      'failure is a failure report, not a selection request (parse it with parseSelectionTask)',
+    );
+  }
+  return parseRequestFields(input);
+}
+
+function parseFailure(value: unknown): TaskFailure {
+  const shape = 'failure must be the { Error, Cause } a Step Functions Catch produces';
+  if (!value || typeof value !== 'object' || Array.isArray(value)) {
+    throw new InvalidInputError(shape);
+  }
+  const failure = value as Record<string, unknown>;
+  const unknown = Object.keys(failure).filter((key) => key !== 'Error' && key !== 'Cause');
+  if (unknown.length > 0) {
+    throw new InvalidInputError(`${shape}; unknown field ${unknown.join(', ')}`);
+  }
+  const { Error: error, Cause: cause } = failure;
+  if (typeof error !== 'string' || error.trim() === '') {
+    throw new InvalidInputError('failure.Error must be a non-empty string');
+  }
+  if (cause !== undefined && cause !== null && typeof cause !== 'string') {
+    throw new InvalidInputError('failure.Cause must be a string when given');
+  }
+  if (typeof cause === 'string' && cause.length > MAX_CAUSE_LENGTH) {
+    throw new InvalidInputError(`failure.Cause is longer than ${MAX_CAUSE_LENGTH} characters`);
+  }
+  return { error, ...(typeof cause === 'string' && cause !== '' ? { cause } : {}) };
+}
+
+function parseRequestFields(input: Record<string, unknown>): SelectionRequest {
   const request: SelectionRequest = {
     campaignId: requireText(input, 'campaignId'),
     marketId: requireText(input, 'marketId'),
