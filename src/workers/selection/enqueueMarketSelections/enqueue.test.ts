@@ -308,7 +308,7 @@ describe('reportSelectionFailure (the ReportFailure state)', () => {
     reportDeps.entries = { ...reportDeps.entries, getStats: async () => Promise.reject(new Error('read down')) };
     await reportSelectionFailure(request, { error: 'Lambda.Unknown', cause: 'boom' }, reportDeps);
     expect(entries.stats.at(-1)).toMatchObject({ status: 'FAILED', error: 'Lambda.Unknown: boom' });
-    expect(log.lines.some((l) => l.message.startsWith('stats not read'))).toBe(true);
+    expect(log.lines.some((l) => l.message === 'stats not read before reporting the failure; writing them')).toBe(true);
 
     reportDeps.entries = { ...reportDeps.entries, upsertStats: async () => Promise.reject(new Error('write down')) };
     await expect(reportSelectionFailure(request, { error: 'Lambda.Unknown' }, reportDeps)).rejects.toThrow(
