@@ -67,12 +67,13 @@ export interface BadInputWorld {
 export async function startBadInputWorld(prefix: string, ns = uniqueName(prefix)): Promise<BadInputWorld> {
   const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const messaging = messagingClients();
-  const [fakes, mongo, db, saveEntries, saveSelection, data] = await Promise.all([
+  const [fakes, mongo, db, saveEntries, saveSelection, refreshSelection, data] = await Promise.all([
     startServiceFakes({ publicKey: keys.publicKey }),
     startMongoServer({ useExisting: false }),
     localTable(`${prefix}-table`),
     localQueue(messaging.sqs, `${prefix}-save-entries`),
     localQueue(messaging.sqs, `${prefix}-save-selection`),
+    localQueue(messaging.sqs, `${prefix}-refresh-selection`),
     topicWithQueue(messaging, `${prefix}-data`),
   ]);
   const restoreEnv = setEnv({
@@ -81,6 +82,7 @@ export async function startBadInputWorld(prefix: string, ns = uniqueName(prefix)
     DEMAND_TABLE_NAME: db.name,
     SAVE_ENTRIES_QUEUE_URL: saveEntries.url,
     SAVE_SELECTION_QUEUE_URL: saveSelection.url,
+    REFRESH_SELECTION_QUEUE_URL: refreshSelection.url,
     DATA_TOPIC_ARN: data.topicArn,
     ENTRY_SERVICE_URL: fakes.urls.entries,
     USER_SERVICE_URL: fakes.urls.users,

@@ -268,6 +268,8 @@ function refreshSelectionsCells(): Record<string, CellTest> {
           campaigns: services.campaigns,
           entries: services.entries,
           saveSelectionQueue: createQueueSender({ client: sqs, queueUrl, maxEntries: 10 }),
+          // No deadline here (no remainingTimeMs), so a market never continues in a new message.
+          refreshSelectionQueue: createQueueSender({ client: sqs, queueUrl, maxEntries: 10 }),
           pageSize: 10,
           log: ctx.log,
           now: () => NOW,

@@ -92,6 +92,8 @@ export const IAM_EXPECTATIONS: Readonly<Record<string, readonly IamGrant[]>> = {
   refreshSelections: [
     { actions: SQS_CONSUME, resources: ['queue:refresh-selection'] },
     { actions: ['sqs:SendMessage'], resources: ['queue:save-selection'] },
+    // The continuation of a market too big for one invocation.
+    { actions: ['sqs:SendMessage'], resources: ['queue:refresh-selection'] },
     READ_SERVICE_JWT,
   ],
   markAssignedCodes: [

@@ -25,7 +25,11 @@ const ENVIRONMENT: Readonly<Record<string, Readonly<Record<string, string>>>> = 
   retryScore: { ...SERVICE_JWT },
   enqueueMarketSelections: { ...SERVICE_JWT, SAVE_SELECTION_QUEUE_URL: 'queue:save-selection' },
   saveSelections: { ...SERVICE_JWT, VERDICT_REPORTER_QUEUE_URL: 'queue:verdict-reporter' },
-  refreshSelections: { ...SERVICE_JWT, SAVE_SELECTION_QUEUE_URL: 'queue:save-selection' },
+  refreshSelections: {
+    ...SERVICE_JWT,
+    SAVE_SELECTION_QUEUE_URL: 'queue:save-selection',
+    REFRESH_SELECTION_QUEUE_URL: 'queue:refresh-selection',
+  },
   markAssignedCodes: { ...SERVICE_JWT },
   processData: { DATA_TOPIC_ARN: 'topic:data-sns' },
   sendData: { KAFKA_CERT_SECRET_ID: 'secret:kafka-cert' },

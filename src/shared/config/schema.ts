@@ -33,7 +33,7 @@ export const configSchema = obj({
   aws: obj({
     region: nonEmpty,
     demandTable: nonEmpty,
-    queues: obj({ saveEntries: str, saveSelection: str, verdictReporter: str }),
+    queues: obj({ saveEntries: str, saveSelection: str, refreshSelection: str, verdictReporter: str }),
     topics: obj({ data: str }),
     secrets: obj({ kafkaCert: str, serviceJwtKey: str, mongoUri: str }),
     functions: obj({ getMarketsToNotify: str }),

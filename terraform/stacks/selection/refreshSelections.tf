@@ -1,6 +1,6 @@
 # refreshSelections: refresh-selection queue (written by Campaign Service when a market's
 # presale changes) -> selectionRefresh messages on save-selection (seed: Selection stack;
-# DECISIONS C [16]).
+# DECISIONS C [16]). A market too big for one invocation continues in a message to its own queue.
 module "refreshSelections" {
   source = "../../modules/nodejs-lambda"
 
@@ -15,8 +15,9 @@ module "refreshSelections" {
   log_retention_days = var.log_retention_days
 
   environment_variables = {
-    SERVICE_JWT_SECRET_ID    = var.service_jwt_secret_arn
-    SAVE_SELECTION_QUEUE_URL = module.save_selection_queue.queue_url
+    SERVICE_JWT_SECRET_ID       = var.service_jwt_secret_arn
+    SAVE_SELECTION_QUEUE_URL    = module.save_selection_queue.queue_url
+    REFRESH_SELECTION_QUEUE_URL = module.refresh_selection_queue.queue_url
   }
 
   policy_statements = [
@@ -29,6 +30,12 @@ module "refreshSelections" {
       sid       = "EnqueueSelectionRefreshes"
       actions   = ["sqs:SendMessage"]
       resources = [module.save_selection_queue.queue_arn]
+    },
+    {
+      # The rest of a market that did not fit in one invocation (docs/selection.md).
+      sid       = "ContinueLargeMarkets"
+      actions   = ["sqs:SendMessage"]
+      resources = [module.refresh_selection_queue.queue_arn]
     },
     {
       sid       = "ReadServiceJwtKey"

@@ -2,22 +2,27 @@
  * Entry Service may serve fewer scoring records than `limit` asks for (its documented default is
  * 50). The deployed selection workers ask for pages of 1000 (config `selection.pageSize`); here
  * the Entry Service fake serves at most 50 per page, and a 3,000-fan market must still be
- * selected, and refreshed, to the last fan.
+ * selected, and refreshed, to the last fan. The refresh also runs short of time: each invocation
+ * has time for 10 pages, so the market goes on in continuation messages on refresh-selection.
  */
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { Context, SQSEvent } from 'aws-lambda';
 import { createDemandTable } from '../../../src/shared/aws/demandTable';
 import { entryKey } from '../../../src/shared/aws/keys';
 import { getConfig } from '../../../src/shared/config';
-import { sqsEvent } from '../../../src/shared/runtime/testing';
 import { handler as enqueueHandler } from '../../../src/workers/selection/enqueueMarketSelections';
 import { handler as refreshSelections } from '../../../src/workers/selection/refreshSelections';
+import { REFRESH_FINISH_MARGIN_MS } from '../../../src/workers/selection/refreshSelections/refreshSelections';
 import { handler as saveSelections } from '../../../src/workers/selection/saveSelections';
 import { drainQueue, useSelectionWorld, userIdOf } from './setup';
 import { startSelection } from './stateMachine';
 
 let saveSelectionQueueUrl = '';
+let refreshSelectionQueueUrl = '';
 const world = useSelectionWorld(async (w) => {
   saveSelectionQueueUrl = await w.createQueue('save-selection');
-  return { SAVE_SELECTION_QUEUE_URL: saveSelectionQueueUrl };
+  refreshSelectionQueueUrl = await w.createQueue('refresh-selection');
+  return { SAVE_SELECTION_QUEUE_URL: saveSelectionQueueUrl, REFRESH_SELECTION_QUEUE_URL: refreshSelectionQueueUrl };
 });
 
 const CAMPAIGN = 'camp-capped';
@@ -74,12 +79,27 @@ describe('a 3,000-fan market when Entry Service serves 50 records per page', () 
     const pages = () => fakes.entries.requests.filter((r) => r.path === `/${CAMPAIGN}/entries/scoring`).length;
     expect(pages()).toBeGreaterThanOrEqual(FANS / PAGE_CAP);
 
-    // The presale moves: every selected fan's assignment is re-sent with the new start.
+    // The presale moves: every selected fan's assignment is re-sent with the new start, ten pages
+    // per invocation (the Lambda context's remaining time falls with each page read).
     const before = pages();
     fakes.campaigns.seedMarket(market('2026-12-12T18:00:00.000Z'));
-    expect(await refreshSelections(sqsEvent([{ campaignId: CAMPAIGN, marketId: 'm1' }]))).toEqual({
-      batchItemFailures: [],
-    });
+    await sqs.send(
+      new SendMessageCommand({
+        QueueUrl: refreshSelectionQueueUrl,
+        MessageBody: JSON.stringify({ campaignId: CAMPAIGN, marketId: 'm1' }),
+      }),
+    );
+    const withTenPages = (event: SQSEvent) => {
+      const start = pages();
+      const context = {
+        getRemainingTimeInMillis: () => (pages() - start < 10 ? 25_000 : REFRESH_FINISH_MARGIN_MS),
+      } as Context;
+      return refreshSelections(event, context);
+    };
+    const refreshed = await drainQueue(sqs, refreshSelectionQueueUrl, withTenPages);
+    expect(refreshed.failures).toBe(0);
+    // 3,000 fans at 50 a page is 60 pages, 10 per invocation.
+    expect(refreshed.batches).toBeGreaterThanOrEqual(6);
     expect((await drainQueue(sqs, saveSelectionQueueUrl, saveSelections, { lanes: 4 })).failures).toBe(0);
     const starts = codesOf().map((codes) => codes[0].date?.start);
     expect(starts.filter((start) => start === '2026-12-12T18:00:00.000Z')).toHaveLength(FANS);

@@ -17,7 +17,11 @@ let verdictReporterQueueUrl = '';
 const world = useSelectionWorld(async (w) => {
   saveSelectionQueueUrl = await w.createQueue('save-selection');
   verdictReporterQueueUrl = await w.createQueue('verdict-reporter');
-  return { SAVE_SELECTION_QUEUE_URL: saveSelectionQueueUrl, VERDICT_REPORTER_QUEUE_URL: verdictReporterQueueUrl };
+  return {
+    SAVE_SELECTION_QUEUE_URL: saveSelectionQueueUrl,
+    REFRESH_SELECTION_QUEUE_URL: await w.createQueue('refresh-selection'),
+    VERDICT_REPORTER_QUEUE_URL: verdictReporterQueueUrl,
+  };
 });
 
 const FANS = [1, 2, 3, 4];

@@ -13,16 +13,20 @@ export const handler = sqsBatchHandler({
   parse: parseRefreshRequest,
   process: (messages, ctx) => {
     const { aws, selection } = getConfig();
+    const sender = (queueUrl: string, setting: string) =>
+      createQueueSender({
+        client: sqsClient(),
+        queueUrl: requireQueueUrl(queueUrl, setting),
+        maxEntries: aws.sqsSendBatchSize,
+      });
     return refreshSelections(messages, {
       campaigns: campaignService(WORKER, ctx.log),
       entries: entryService(WORKER, ctx.log),
-      saveSelectionQueue: createQueueSender({
-        client: sqsClient(),
-        queueUrl: requireQueueUrl(aws.queues.saveSelection, 'aws.queues.saveSelection'),
-        maxEntries: aws.sqsSendBatchSize,
-      }),
+      saveSelectionQueue: sender(aws.queues.saveSelection, 'aws.queues.saveSelection'),
+      refreshSelectionQueue: sender(aws.queues.refreshSelection, 'aws.queues.refreshSelection'),
       pageSize: selection.pageSize,
       log: ctx.log,
+      remainingTimeMs: ctx.remainingTimeMs,
     });
   },
 });

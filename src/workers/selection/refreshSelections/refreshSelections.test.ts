@@ -4,7 +4,7 @@ import type { Market } from '../../../shared/domain/campaign';
 import type { SelectionRefreshMessage } from '../messages';
 import { fan, memoryEntries, memoryQueue } from '../testing';
 import type { RefreshRequest, RefreshSelectionsDeps } from './refreshSelections';
-import { parseRefreshRequest, refreshSelections } from './refreshSelections';
+import { REFRESH_FINISH_MARGIN_MS, parseRefreshRequest, refreshSelections } from './refreshSelections';
 
 const market: Market = {
   id: 'm1',
@@ -27,15 +27,17 @@ function setup(failSend?: (m: SelectionRefreshMessage) => boolean) {
   records.push(fan(7, { codes: [{ id: 'C7', marketId: 'm1' }], globalUserId: '' }));
   const entries = memoryEntries(records);
   const queue = memoryQueue<SelectionRefreshMessage>(failSend);
+  const continuations = memoryQueue<RefreshRequest>();
   const deps: RefreshSelectionsDeps = {
     campaigns: { getMarket: async (_c, id) => (id === 'm1' ? market : null) },
     entries: entries.service,
     saveSelectionQueue: queue.queue,
+    refreshSelectionQueue: continuations.queue,
     pageSize: 2,
     log: memoryLogger(),
     now: () => new Date('2026-11-25T10:00:00Z'),
   };
-  return { deps, queue };
+  return { deps, queue, continuations };
 }
 
 describe('refreshSelections', () => {
@@ -43,6 +45,45 @@ describe('refreshSelections', () => {
     expect(parseRefreshRequest({ campaignId: 'c1', marketId: 'm1' })).toEqual({ campaignId: 'c1', marketId: 'm1' });
     expect(parseRefreshRequest({ ...market, name: 'Chicago' })).toEqual({ campaignId: 'c1', marketId: 'm1' });
     expect(() => parseRefreshRequest({ id: 'm1' })).toThrow(expect.objectContaining({ name: 'RejectedRecordError' }));
+    expect(parseRefreshRequest({ campaignId: 'c1', marketId: 'm1', offset: 4 })).toEqual({
+      campaignId: 'c1',
+      marketId: 'm1',
+      offset: 4,
+    });
+    for (const offset of [-1, 1.5, '4', null]) {
+      expect(() => parseRefreshRequest({ campaignId: 'c1', marketId: 'm1', offset })).toThrow(
+        'offset must be a non-negative integer',
+      );
+    }
+  });
+
+  it('continues a market in a new message when time runs short, and the continuation finishes it', async () => {
+    const { deps, queue, continuations } = setup();
+    // Time for one page (two selected fans), then the margin is reached.
+    let pagesLeft = 1;
+    const entries = deps.entries;
+    const timed: RefreshSelectionsDeps = {
+      ...deps,
+      entries: { getScoringPage: (...args) => (pagesLeft--, entries.getScoringPage(...args)) },
+      remainingTimeMs: () => (pagesLeft > 0 ? 25_000 : REFRESH_FINISH_MARGIN_MS),
+    };
+    const first = await refreshSelections(sqs([{ campaignId: 'c1', marketId: 'm1' }]), timed);
+    expect(first).toMatchObject({ failed: [], rejected: [], counts: { refreshes: 2, continued: 1 } });
+    expect(continuations.sent).toEqual([{ campaignId: 'c1', marketId: 'm1', offset: 2 }]);
+
+    const second = await refreshSelections(sqs(continuations.sent), deps);
+    expect(second).toMatchObject({ failed: [], counts: { refreshes: 2, skipped: 1, continued: 0 } });
+    expect(queue.sent.map((m) => m.globalUserId)).toEqual(['g0', 'g2', 'g4', 'g6']);
+  });
+
+  it('fails the market when its continuation cannot be sent, so the message is retried', async () => {
+    const { deps } = setup();
+    const result = await refreshSelections(sqs([{ campaignId: 'c1', marketId: 'm1', offset: 2 }]), {
+      ...deps,
+      refreshSelectionQueue: memoryQueue(() => true).queue,
+      remainingTimeMs: () => 0,
+    });
+    expect(result).toMatchObject({ failed: ['msg-0'], counts: { refreshes: 0 } });
   });
 
   it('enqueues a refresh with the current market data for every selected fan, page by page', async () => {
@@ -78,6 +119,19 @@ describe('refreshSelections', () => {
     );
     expect(result.counts).toMatchObject({ markets: 1, refreshes: 4 });
     expect(queue.sent).toHaveLength(4);
+  });
+
+  it('refreshes a market asked twice from the earlier offset', async () => {
+    const { deps, queue } = setup();
+    await refreshSelections(
+      sqs([
+        { campaignId: 'c1', marketId: 'm1', offset: 4 },
+        { campaignId: 'c1', marketId: 'm1', offset: 2 },
+      ]),
+      deps,
+    );
+    // Offsets count selected fans: g0, g2 | g4, g6 | (no globalUserId).
+    expect(queue.sent.map((m) => m.globalUserId)).toEqual(['g4', 'g6']);
   });
 
   it('rejects a market Campaign Service no longer knows, and fails a market whose refreshes could not be sent', async () => {

@@ -1,7 +1,8 @@
 /**
  * refreshSelections (DOMAIN.md 4.8, DECISIONS.md [16]): when a market's presale or events
  * change, every fan already selected for it gets a `selectionRefresh` message, and
- * saveSelections re-sends their assignment with the new dates.
+ * saveSelections re-sends their assignment with the new dates. A market too big for one
+ * invocation continues in a message to its own queue that names the offset to go on from.
  */
 import type { BatchResult, RejectedRecord } from '../../../shared/runtime/batch';
 import { RejectedRecordError } from '../../../shared/runtime/errors';
@@ -18,25 +19,42 @@ import type { QueueSender } from '../queueSender';
 export interface RefreshRequest {
   campaignId: string;
   marketId: string;
+  /** Position in the market's selected list to continue from (a continuation); 0 when absent. */
+  offset?: number;
 }
+
+/** Stop starting pages when less than this is left of the invocation, and continue in a new message. */
+export const REFRESH_FINISH_MARGIN_MS = 10_000;
 
 export interface RefreshSelectionsDeps {
   campaigns: Pick<CampaignService, 'getMarket'>;
   entries: Pick<EntryService, 'getScoringPage'>;
   saveSelectionQueue: QueueSender;
+  /** Sender to the refresh-selection queue itself, for continuations. */
+  refreshSelectionQueue: QueueSender;
   /** Scoring records per Entry Service page (config `selection.pageSize`). */
   pageSize: number;
   log: Logger;
   now?: () => Date;
+  remainingTimeMs?: () => number;
 }
 
 const isText = (value: unknown): value is string => typeof value === 'string' && value.length > 0;
 
-/** Accepts `{ campaignId, marketId }` or a Campaign Service market document (`id`, `campaign_id`). */
+/**
+ * Accepts `{ campaignId, marketId, offset? }` (offset: a continuation's position, a non-negative
+ * integer) or a Campaign Service market document (`id`, `campaign_id`).
+ */
 export function parseRefreshRequest(body: unknown): RefreshRequest {
   const b = (body && typeof body === 'object' && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
   if (isText(b.campaignId) && isText(b.marketId)) {
-    return { campaignId: b.campaignId, marketId: b.marketId };
+    if (b.offset === undefined) {
+      return { campaignId: b.campaignId, marketId: b.marketId };
+    }
+    if (!Number.isSafeInteger(b.offset) || (b.offset as number) < 0) {
+      throw new RejectedRecordError('offset must be a non-negative integer');
+    }
+    return { campaignId: b.campaignId, marketId: b.marketId, offset: b.offset as number };
   }
   if (isText(b.id) && isText(b.campaign_id)) {
     return { campaignId: b.campaign_id, marketId: b.id };
@@ -70,24 +88,39 @@ const refreshMessage = (
   };
 };
 
+interface MarketRefresh {
+  found: boolean;
+  sent: number;
+  skipped: number;
+  /** Offset the market continues from in a new message; undefined when it was refreshed to the end. */
+  continuedAt?: number;
+}
+
 /**
- * Refreshes one market. The market is read from Campaign Service even when the message carries
- * it: messages can arrive out of order, and the current market is what the fans should get.
- * `found` is false when the market no longer exists.
+ * Refreshes one market from `request.offset`. The market is read from Campaign Service even when
+ * the message carries it: messages can arrive out of order, and the current market is what the
+ * fans should get. `found` is false when the market no longer exists. When the invocation runs
+ * short of time the rest of the market is handed to a continuation message.
  */
-async function refreshMarket(
-  request: RefreshRequest,
-  deps: RefreshSelectionsDeps,
-): Promise<{ found: boolean; sent: number; skipped: number }> {
+async function refreshMarket(request: RefreshRequest, deps: RefreshSelectionsDeps): Promise<MarketRefresh> {
   const market = await deps.campaigns.getMarket(request.campaignId, request.marketId);
   if (!market) {
     return { found: false, sent: 0, skipped: 0 };
   }
   const created = (deps.now?.() ?? new Date()).toISOString();
+  const hasTime = () => (deps.remainingTimeMs?.() ?? Number.POSITIVE_INFINITY) > REFRESH_FINISH_MARGIN_MS;
   let sent = 0;
   let skipped = 0;
   // Refreshing removes no code, so the selected-only list keeps still and offsets stay valid.
-  for (let offset = 0; ;) {
+  for (let offset = request.offset ?? 0; ;) {
+    if (!hasTime()) {
+      const continuation: RefreshRequest = { campaignId: request.campaignId, marketId: request.marketId, offset };
+      const outcome = await deps.refreshSelectionQueue.send([continuation]);
+      if (outcome.failed.length > 0) {
+        throw new Error(`the continuation at offset ${offset} could not be sent: ${outcome.firstError}`);
+      }
+      return { found: true, sent, skipped, continuedAt: offset };
+    }
     const page = await deps.entries.getScoringPage(request.campaignId, {
       marketId: request.marketId,
       selectedOnly: true,
@@ -113,15 +146,19 @@ export async function refreshSelections(
   messages: readonly SqsMessage<RefreshRequest>[],
   deps: RefreshSelectionsDeps,
 ): Promise<BatchResult> {
+  // One refresh per market, from the earliest offset asked: it covers every message of the market.
   const byMarket = new Map<string, { request: RefreshRequest; messageIds: string[] }>();
   for (const { messageId, body } of messages) {
     const key = JSON.stringify([body.campaignId, body.marketId]);
-    byMarket.set(key, { request: body, messageIds: [...(byMarket.get(key)?.messageIds ?? []), messageId] });
+    const found = byMarket.get(key);
+    const request = found && (found.request.offset ?? 0) <= (body.offset ?? 0) ? found.request : body;
+    byMarket.set(key, { request, messageIds: [...(found?.messageIds ?? []), messageId] });
   }
   const failed: string[] = [];
   const rejected: RejectedRecord[] = [];
   let refreshes = 0;
   let skipped = 0;
+  let continued = 0;
   for (const { request, messageIds } of byMarket.values()) {
     try {
       const result = await refreshMarket(request, deps);
@@ -133,6 +170,10 @@ export async function refreshSelections(
           })),
         );
       }
+      if (result.continuedAt !== undefined) {
+        deps.log.info('market refresh continues in a new message', { ...request, offset: result.continuedAt });
+        continued++;
+      }
       refreshes += result.sent;
       skipped += result.skipped;
     } catch (error) {
@@ -140,5 +181,5 @@ export async function refreshSelections(
       failed.push(...messageIds);
     }
   }
-  return { failed, rejected, counts: { markets: byMarket.size, refreshes, skipped } };
+  return { failed, rejected, counts: { markets: byMarket.size, refreshes, skipped, continued } };
 }
