@@ -125,7 +125,8 @@ export const WORKERS: readonly WorkerDefinition[] = [
     stack: 'selection',
     nameTag: 'refresh-selections',
     trigger: { kind: 'sqs', queues: ['refresh-selection'] },
-    produces: { queues: ['save-selection'] },
+    // Its own queue too: a market too big for one invocation continues in a new message.
+    produces: { queues: ['save-selection', 'refresh-selection'] },
     purpose: 'Refreshes existing selections for a market',
   }),
   worker({

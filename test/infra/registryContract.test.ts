@@ -18,7 +18,7 @@ import { STACKS, WORKERS } from '../../src/workers/registry';
 const SERVICE_JWT = { SERVICE_JWT_SECRET_ID: 'secret:service-jwt' };
 const MONGO_URI = { MONGO_URI_SECRET_ID: 'secret:mongo-uri' };
 const ENVIRONMENT: Readonly<Record<string, Readonly<Record<string, string>>>> = {
-  checkEligibility: { ...MONGO_URI },
+  checkEligibility: { ...MONGO_URI, IDV_PUBLIC_KEY: 'key:idv-issuer' },
   upsertUsers: { ...SERVICE_JWT },
   enqueueEntries: { SAVE_ENTRIES_QUEUE_URL: 'queue:save-entries' },
   saveEntries: { ...SERVICE_JWT },
@@ -46,6 +46,7 @@ const ENVIRONMENT: Readonly<Record<string, Readonly<Record<string, string>>>> = 
 const PRODUCER_ENV: Readonly<Record<string, { variable: string; attr: string }>> = {
   'queue:save-entries': { variable: 'SAVE_ENTRIES_QUEUE_URL', attr: 'url' },
   'queue:save-selection': { variable: 'SAVE_SELECTION_QUEUE_URL', attr: 'url' },
+  'queue:refresh-selection': { variable: 'REFRESH_SELECTION_QUEUE_URL', attr: 'url' },
   'topic:data-sns': { variable: 'DATA_TOPIC_ARN', attr: 'arn' },
   'function:getMarketsToNotify': { variable: 'GET_MARKETS_TO_NOTIFY_FUNCTION_NAME', attr: 'name' },
 };
