@@ -2,11 +2,17 @@
  * The four environments of every stack: tm-nonprod/{qa1,dev1}, tm-prod/{preprod1,prod1}, each
  * with a backend config (S3 state per stack and environment, locking, encryption) and a tfvars
  * file that sets every required variable, no undeclared one, no secret, and agrees with the
- * YAML config of its environment.
+ * YAML config of its environment. Also: each environment's IDV issuer key reaches
+ * checkEligibility (variable → environment variable → config), and the plan refuses a missing one.
  */
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
+import { evaluate } from '../../tools/local/hcl/evaluate';
+import { parseStringValue } from '../../tools/local/hcl/syntax';
+import { force } from '../../tools/local/hcl/values';
+import type { Value } from '../../tools/local/hcl/values';
 import type { TfDir } from './hcl';
 import { at, environmentDirs, loadDir, parseHclFile, REPO_ROOT, STACKS_DIR } from './hcl';
 import { SEED_ENVIRONMENTS, SEED_PRODUCT_CODE, SEED_REGION } from './seedExpectations';
@@ -121,4 +127,82 @@ describe.each([...STACKS])('%s', (stack) => {
       }
     });
   });
+});
+
+describe('registration: the IDV issuer key of each environment', () => {
+  const pem = (type: 'rsa' | 'ec' | 'ed25519') => {
+    const pair =
+      type === 'rsa'
+        ? generateKeyPairSync('rsa', { modulusLength: 2048 })
+        : type === 'ec'
+          ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+          : generateKeyPairSync('ed25519');
+    return {
+      publicKey: pair.publicKey.export({ type: 'spki', format: 'pem' }).toString(),
+      privateKey: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+    };
+  };
+  const variable = () => stackDirs.registration.variables.idv_public_key;
+
+  /** Whether `terraform plan` accepts `value` for var.idv_public_key: every validation condition, evaluated. */
+  function planAccepts(value: string): boolean {
+    const validations = variable().validation as { condition: string }[];
+    expect(validations.length).toBeGreaterThan(0);
+    const scope = {
+      baseDir: stackDirs.registration.dir,
+      lookup: (name: string): Value => {
+        if (name !== 'var') {
+          throw new Error(`validation refers to ${name}`);
+        }
+        return { idv_public_key: value };
+      },
+    };
+    return validations.every((v) => force(evaluate(parseStringValue(v.condition), scope)) === true);
+  }
+
+  it('is a string variable without a default, so no environment runs without its own key', () => {
+    expect(variable()).toBeDefined();
+    expect(variable().type).toBe('${string}');
+    expect('default' in variable()).toBe(false);
+  });
+
+  it('fails the plan for an empty value, text that is no PEM public key, or a private key', () => {
+    expect(planAccepts('')).toBe(false);
+    expect(planAccepts('   \n')).toBe(false);
+    expect(planAccepts('PLACEHOLDER')).toBe(false);
+    expect(planAccepts('-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----')).toBe(false);
+    expect(planAccepts(pem('rsa').privateKey)).toBe(false);
+    expect(planAccepts(pem('ec').privateKey)).toBe(false);
+  });
+
+  it('accepts the PEM public key of an RSA, P-256 or Ed25519 issuer, with LF or CRLF line ends', () => {
+    for (const type of ['rsa', 'ec', 'ed25519'] as const) {
+      const { publicKey } = pem(type);
+      expect({ type, accepted: planAccepts(publicKey) }).toEqual({ type, accepted: true });
+      expect({ type, accepted: planAccepts(publicKey.replace(/\n/g, '\r\n')) }).toEqual({ type, accepted: true });
+    }
+  });
+
+  it('reaches checkEligibility as IDV_PUBLIC_KEY, which every deployed config reads as eligibility.idv.publicKey', () => {
+    const call = stackDirs.registration.modules.find((m) => m.name === 'checkEligibility');
+    expect(at(call?.body, 'environment_variables', 'IDV_PUBLIC_KEY')).toBe('${var.idv_public_key}');
+    for (const seed of SEED_ENVIRONMENTS) {
+      expect({ env: seed.configEnv, publicKey: at(config(seed.configEnv), 'eligibility', 'idv', 'publicKey') }).toEqual({
+        env: seed.configEnv,
+        publicKey: expect.stringMatching(/^\$\{env:IDV_PUBLIC_KEY(:-)?\}$/),
+      });
+    }
+  });
+
+  it.each(SEED_ENVIRONMENTS.map((e) => [e.env, e] as const))(
+    '%s: sets the key in its tfvars, marked PLACEHOLDER until it holds a key the plan accepts',
+    async (env, seed) => {
+      const file = path.join(STACKS_DIR, 'registration', seed.account, env, 'terraform.tfvars');
+      const value = (await parseHclFile(file)).idv_public_key;
+      expect(typeof value).toBe('string');
+      if (!planAccepts(value as string)) {
+        expect(readFileSync(file, 'utf8')).toMatch(/^idv_public_key = "" # PLACEHOLDER: PEM public key of the \w+ IDV issuer$/m);
+      }
+    },
+  );
 });

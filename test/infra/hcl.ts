@@ -292,6 +292,8 @@ const VARIABLE_TARGETS: Record<string, Target> = {
   'local.verdict_reporter_queue_arn': { token: 'queue:verdict-reporter', attr: 'arn' },
   'var.verdict_reporter_queue_url': { token: 'queue:verdict-reporter', attr: 'url' },
   'var.ccpa_role_arns': { token: 'roles:ccpa', attr: 'arn' },
+  // A value, not a resource: the environment's IDV issuer public key (PEM).
+  'var.idv_public_key': { token: 'key:idv-issuer', attr: 'pem' },
 };
 
 /** A stack directory with the lookups the contract and seed tests share. */

@@ -90,6 +90,12 @@ describe('configuration', () => {
     expect(local.services.entries.baseUrl).toBe('http://127.0.0.1:4701');
   });
 
+  it.each(CONFIG_ENVS)('%s: reads the IDV issuer key from IDV_PUBLIC_KEY (set by Terraform), empty without it', (env) => {
+    const pem = '-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE\n-----END PUBLIC KEY-----\n';
+    expect(loadConfig(env, { environment: { IDV_PUBLIC_KEY: pem } }).eligibility.idv.publicKey).toBe(pem);
+    expect(loadConfig(env, { environment: {} }).eligibility.idv.publicKey).toBe('');
+  });
+
   it('names the key and the variable when a required variable is missing', () => {
     expect(() => interpolate({ a: { b: '${env:NOPE_NOT_SET}' } }, {})).toThrow(
       'Configuration key "a.b" needs environment variable NOPE_NOT_SET, which is not set',

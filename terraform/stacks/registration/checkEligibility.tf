@@ -17,6 +17,8 @@ module "checkEligibility" {
 
   environment_variables = {
     MONGO_URI_SECRET_ID = var.mongo_uri_secret_arn
+    # Public key of the IDV issuer (eligibility.idv.publicKey); variables.tf validates it.
+    IDV_PUBLIC_KEY = var.idv_public_key
   }
 
   policy_statements = [

@@ -132,3 +132,13 @@ variable "user_info_detail_types" {
     error_message = "List at least one detail type."
   }
 }
+
+variable "idv_public_key" {
+  description = "PEM public key (SPKI, -----BEGIN PUBLIC KEY-----) of the environment's IDV issuer; checkEligibility verifies fans' IDV tokens with it (IDV_PUBLIC_KEY, read as eligibility.idv.publicKey). Public, not a secret: set in each environment's terraform.tfvars. No default, and the plan fails while it is empty or not a PEM public key, because without it every campaign with an idv gate refuses every fan."
+  type        = string
+
+  validation {
+    condition     = can(regex("^-----BEGIN PUBLIC KEY-----\\s+[A-Za-z0-9+/=\\s]{60,}-----END PUBLIC KEY-----$", trimspace(var.idv_public_key)))
+    error_message = "idv_public_key must be the PEM public key (-----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----) of this environment's IDV issuer; set it in tm-<account>/<env>/terraform.tfvars (docs/security.md)."
+  }
+}

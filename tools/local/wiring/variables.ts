@@ -43,6 +43,8 @@ export async function localStackVariables(terraformDir: string, stack: string, l
     ccpa_role_arns: [],
     secret_recovery_window_days: 0,
     verdict_reporter_queue_url: '',
+    // No IDV issuer runs locally: not dev1's key; an idv gate refuses and logs a configuration error.
+    idv_public_key: '',
   };
 }
 

@@ -18,6 +18,15 @@ demand_table_name      = "prd3292-dev1-us-east-1-demand-table"
 service_jwt_secret_arn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:prd2011/dev1/service-jwt-PLACEHOLDER" # PLACEHOLDER: full ARN of the existing secret
 mongo_uri_secret_arn   = "arn:aws:secretsmanager:us-east-1:000000000000:secret:prd2011/dev1/mongo-uri-PLACEHOLDER"   # PLACEHOLDER: full ARN of the existing secret
 
+# Public key of the dev1 IDV issuer (public, not a secret), for checkEligibility's idv gate. The
+# plan fails while it is empty; paste the issuer's PEM public key as a heredoc:
+#   idv_public_key = <<-EOT
+#     -----BEGIN PUBLIC KEY-----
+#     ...
+#     -----END PUBLIC KEY-----
+#   EOT
+idv_public_key = "" # PLACEHOLDER: PEM public key of the dev1 IDV issuer
+
 # The seed does not give the user-info pattern; confirm source and detail type with the producer.
 user_info_event_bus_name = "default"
 user_info_event_sources  = ["verifiedfan.users"] # PLACEHOLDER: producer's event source
