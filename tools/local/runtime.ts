@@ -576,8 +576,11 @@ function trustKafkaCert(components: Components, model: WiringModel): KafkaTlsBou
   return boundary;
 }
 
-/** Creates the queues, dead-letter queues first (a redrive policy needs its target). */
-async function createQueues(sqs: SQSClient, queues: Queue[]): Promise<void> {
+/**
+ * Creates the queues with their Terraform attributes (max_message_size included, so a message
+ * AWS would refuse is refused locally too), dead-letter queues first (a redrive policy needs its target).
+ */
+export async function createQueues(sqs: SQSClient, queues: Queue[]): Promise<void> {
   const ordered = [...queues].sort((a, b) => Number(Boolean(a.redrive)) - Number(Boolean(b.redrive)));
   for (const q of ordered) {
     await sqs.send(
@@ -587,6 +590,7 @@ async function createQueues(sqs: SQSClient, queues: Queue[]): Promise<void> {
           VisibilityTimeout: String(q.visibilityTimeoutSeconds),
           MessageRetentionPeriod: String(q.messageRetentionSeconds),
           DelaySeconds: String(q.delaySeconds),
+          MaximumMessageSize: String(q.maxMessageSizeBytes),
           ...(q.fifo ? { FifoQueue: 'true' } : {}),
           ...(q.redrive ? { RedrivePolicy: JSON.stringify(q.redrive) } : {}),
         },

@@ -2,11 +2,17 @@
 locals {
   # Seed: every DLQ keeps messages for 14 days.
   dlq_message_retention_seconds = 1209600
+
+  # 1 MiB, the largest message SQS takes and what the workers assume (SQS_MAX_MESSAGE_BYTES in
+  # src/shared/aws/sqsLimits.ts; test/infra/queueMessageSize.test.ts keeps the two equal). Left
+  # unset, AWS would make it 256 KiB and refuse larger messages the senders think fit.
+  max_message_size = 1048576
 }
 
 resource "aws_sqs_queue" "dlq" {
   name                      = "${var.name}-dlq"
   message_retention_seconds = local.dlq_message_retention_seconds
+  max_message_size          = local.max_message_size
   sqs_managed_sse_enabled   = true
   tags                      = merge(var.tags, { Name = "${var.name_tag}-dlq" })
 }
@@ -15,6 +21,7 @@ resource "aws_sqs_queue" "this" {
   name                       = var.name
   visibility_timeout_seconds = var.visibility_timeout_seconds
   message_retention_seconds  = var.message_retention_seconds
+  max_message_size           = local.max_message_size
   sqs_managed_sse_enabled    = true
 
   redrive_policy = jsonencode({

@@ -236,6 +236,8 @@ function readQueue(x: Reader): Queue {
     visibilityTimeoutSeconds: x.number('visibility_timeout_seconds', 30),
     messageRetentionSeconds: x.number('message_retention_seconds', 345600),
     delaySeconds: x.number('delay_seconds', 0),
+    // Unset, AWS (and the Terraform provider) make it 256 KiB, not the emulator's 1 MiB.
+    maxMessageSizeBytes: x.number('max_message_size', 262144),
     fifo: x.optional('fifo_queue', false),
     ...(redrive ? { redrive: { deadLetterTargetArn: redrive.deadLetterTargetArn, maxReceiveCount: Number(redrive.maxReceiveCount) } } : {}),
   };

@@ -35,6 +35,8 @@ export interface Queue extends Located {
   visibilityTimeoutSeconds: number;
   messageRetentionSeconds: number;
   delaySeconds: number;
+  /** Largest message body the queue takes (max_message_size; AWS's default is 256 KiB). */
+  maxMessageSizeBytes: number;
   fifo: boolean;
   redrive?: { deadLetterTargetArn: string; maxReceiveCount: number };
 }

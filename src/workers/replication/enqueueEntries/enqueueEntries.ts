@@ -3,13 +3,11 @@ import type {
   SendMessageBatchCommandOutput,
   SendMessageBatchRequestEntry,
 } from '@aws-sdk/client-sqs';
+import { SQS_MAX_MESSAGE_BYTES } from '../../../shared/aws/sqsLimits';
 import type { BatchResult, ChangeRecord, Logger } from '../../../shared/runtime';
 import { formatError } from '../../../shared/runtime';
 import type { SaveEntriesMessage } from '../saveEntriesMessage';
 import { decideReplication } from './filter';
-
-/** SQS's limit on one message and on a whole SendMessageBatch request (bodies summed). */
-const SQS_MAX_BYTES = 1024 * 1024;
 
 /** How many SendMessageBatch requests are in flight at once. */
 const SEND_CONCURRENCY = 10;
@@ -22,7 +20,7 @@ export interface EnqueueDeps {
   queueUrl: string;
   /** Entries per SendMessageBatch (config `aws.sqsSendBatchSize`, at most 10). */
   batchSize: number;
-  /** Bytes per message and per request; SQS's limit unless a test lowers it. */
+  /** Bytes per message and per request; SQS_MAX_MESSAGE_BYTES (the queues' max_message_size) unless a test lowers it. */
   maxBytes?: number;
   log: Logger;
 }
@@ -105,7 +103,7 @@ async function send(batch: Outgoing[], deps: EnqueueDeps): Promise<string[]> {
  * was not accepted are returned as failed (by sequence number) for the stream to retry.
  */
 export async function enqueueEntries(changes: ChangeRecord[], deps: EnqueueDeps): Promise<BatchResult> {
-  const maxBytes = deps.maxBytes ?? SQS_MAX_BYTES;
+  const maxBytes = deps.maxBytes ?? SQS_MAX_MESSAGE_BYTES;
   const outgoing: Outgoing[] = [];
   const tooLarge: string[] = [];
   let skipped = 0;
