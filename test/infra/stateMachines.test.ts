@@ -71,7 +71,7 @@ describe('ASL files', () => {
   );
 
   it.each(aslFiles.map((f) => [path.basename(f), f]))(
-    '%s retries Lambda service errors and catches everything else into a Fail state',
+    '%s retries Lambda service errors and catches everything else, ending in a Fail state',
     (_name, file) => {
       const definition = render(file) as unknown as {
         States: Record<
@@ -83,9 +83,9 @@ describe('ASL files', () => {
           }
         >;
       };
-      const tasks = Object.values(definition.States).filter((s) => s.Type === 'Task');
+      const tasks = Object.entries(definition.States).filter(([, s]) => s.Type === 'Task');
       expect(tasks.length).toBeGreaterThan(0);
-      for (const task of tasks) {
+      for (const [name, task] of tasks) {
         expect(task.Retry?.[0].ErrorEquals).toEqual([
           'Lambda.ServiceException',
           'Lambda.AWSLambdaException',
@@ -94,7 +94,18 @@ describe('ASL files', () => {
         ]);
         expect(task.Retry?.[0].BackoffRate).toBeGreaterThan(1);
         expect(task.Catch?.[0].ErrorEquals).toEqual(['States.ALL']);
-        expect(definition.States[task.Catch![0].Next].Type).toBe('Fail');
+        // A catch may go through tasks (selection-step-fn's ReportFailure) that catch
+        // everything too, never in a circle, and always ends in a Fail state.
+        const seen = [name];
+        let current = task.Catch![0].Next;
+        while (definition.States[current].Type === 'Task') {
+          expect(seen).not.toContain(current);
+          seen.push(current);
+          const catcher = definition.States[current].Catch?.find((c) => c.ErrorEquals.includes('States.ALL'));
+          expect(catcher).toBeDefined();
+          current = catcher!.Next;
+        }
+        expect(definition.States[current].Type).toBe('Fail');
       }
     },
   );
@@ -138,20 +149,96 @@ describe('selection-step-fn', () => {
     expect(calls).toEqual([input, { ...input, cursor: 'after-25000' }, { ...input, cursor: 'after-50000' }]);
   });
 
-  it('fails the execution when the worker fails (it has reported FAILED stats)', async () => {
-    const { result } = machine().run(
-      { campaignId: 'c1', marketId: 'm1', dateId: 'd1' },
-      {
-        overrides: {
-          taskResourceLocalHandlers: {
-            EnqueueMarketSelections: () => {
-              throw Object.assign(new Error('not enough codes'), { name: 'CodeReservationError' });
-            },
-          },
+  const input = { campaignId: 'c1', marketId: 'm1', dateId: 'd1' };
+  const named = (name: string, message: string) => Object.assign(new Error(message), { name });
+
+  /** Runs the machine with `page` as EnqueueMarketSelections and `report` as ReportFailure. */
+  function runWith(
+    page: (payload: Json) => Json | Promise<Json>,
+    report: (payload: Json) => Json | Promise<Json> = () => ({ reported: true }),
+    options: { definition?: Definition; retryIntervals?: Record<string, number> } = {},
+  ) {
+    const calls: [string, Json][] = [];
+    const machine = new StateMachine(options.definition ?? render(stateMachineFile('selection', 'selection-step-fn')));
+    const { result } = machine.run(input, {
+      overrides: {
+        retryIntervalOverrides: options.retryIntervals,
+        taskResourceLocalHandlers: {
+          EnqueueMarketSelections: (payload: Json) => (calls.push(['EnqueueMarketSelections', payload]), page(payload)),
+          ReportFailure: (payload: Json) => (calls.push(['ReportFailure', payload]), report(payload)),
         },
       },
-    );
+    });
+    return { result, calls };
+  }
+
+  it.each([
+    ['its own error (it has written FAILED stats itself)', 'CodeReservationError', 'not enough codes'],
+    ['a Lambda timeout', 'Sandbox.Timedout', 'Task timed out after 900.00 seconds'],
+    ['running out of memory', 'Runtime.OutOfMemory', 'Runtime exited with error: signal: killed'],
+    ['an unknown Lambda error', 'Lambda.Unknown', 'The cause of the error could not be determined'],
+  ])(
+    'when a page fails with %s, invokes the worker again with the request and the error to report it, then fails',
+    async (_what, error, cause) => {
+      const { result, calls } = runWith((payload) => {
+        if ((payload as { cursor?: string }).cursor) {
+          throw named(error, cause);
+        }
+        return { done: false, cursor: 'after-25000', counts: {} };
+      });
+      await expect(result).rejects.toMatchObject({ cause: { name: 'SelectionFailed' } });
+      expect(calls).toEqual([
+        ['EnqueueMarketSelections', input],
+        ['EnqueueMarketSelections', { ...input, cursor: 'after-25000' }],
+        ['ReportFailure', { ...input, cursor: 'after-25000', failure: { Error: error, Cause: cause } }],
+      ]);
+    },
+  );
+
+  it('reports a page the state machine gave up on (States.Timeout of the task) and fails', async () => {
+    const definition = render(stateMachineFile('selection', 'selection-step-fn')) as unknown as {
+      States: Record<string, { TimeoutSeconds?: number }>;
+    };
+    expect(definition.States.EnqueueMarketSelections.TimeoutSeconds).toBe(960);
+    definition.States.EnqueueMarketSelections.TimeoutSeconds = 1;
+    const { result, calls } = runWith(() => new Promise<Json>(() => undefined), undefined, {
+      definition: definition as unknown as Definition,
+    });
     await expect(result).rejects.toMatchObject({ cause: { name: 'SelectionFailed' } });
+    expect(calls).toEqual([
+      ['EnqueueMarketSelections', input],
+      ['ReportFailure', { ...input, failure: { Error: 'States.Timeout', Cause: expect.any(String) } }],
+    ]);
+  });
+
+  it('still fails in SelectionFailed when the report fails, and retries a throttled report', async () => {
+    const failing = runWith(
+      () => {
+        throw named('Sandbox.Timedout', 'timed out');
+      },
+      () => {
+        throw named('ServiceError', 'Entry Service down');
+      },
+    );
+    await expect(failing.result).rejects.toMatchObject({ cause: { name: 'SelectionFailed' } });
+    expect(failing.calls.map(([state]) => state)).toEqual(['EnqueueMarketSelections', 'ReportFailure']);
+
+    let reports = 0;
+    const throttled = runWith(
+      () => {
+        throw named('Sandbox.Timedout', 'timed out');
+      },
+      () => {
+        reports += 1;
+        if (reports === 1) {
+          throw named('Lambda.TooManyRequestsException', 'Rate exceeded');
+        }
+        return { reported: true };
+      },
+      { retryIntervals: { ReportFailure: 0 } },
+    );
+    await expect(throttled.result).rejects.toMatchObject({ cause: { name: 'SelectionFailed' } });
+    expect(reports).toBe(2);
   });
 
   it('retries a throttled invocation', async () => {

@@ -1,5 +1,8 @@
 # selection-step-fn: started by a campaign manager per market with { campaignId, marketId,
-# dateId, selectionCount? }; invokes enqueueMarketSelections until it returns done = true.
+# dateId, selectionCount? }; invokes enqueueMarketSelections until it returns done = true. When a
+# page fails in any way (including a Lambda timeout or running out of memory), the ReportFailure
+# state invokes the same function with the request and the caught error, so it writes FAILED
+# stats; both task states use the one ${enqueueMarketSelections} placeholder below.
 module "selection_step_fn" {
   source = "../../modules/state-machine"
 

@@ -99,7 +99,8 @@ describe('wiring model of the real stacks', () => {
       Object.values(index.stateMachineByRef(`prd2011-local-us-east-1-${name}`).definition.States as Record<string, { Type: string; Resource?: string }>)
         .filter((s) => s.Type === 'Task')
         .map((s) => index.functionByRef(s.Resource!).worker);
-    expect(tasks('selection-step-fn')).toEqual(['enqueueMarketSelections']);
+    // EnqueueMarketSelections and ReportFailure (the same function in failure-report mode).
+    expect(tasks('selection-step-fn')).toEqual(['enqueueMarketSelections', 'enqueueMarketSelections']);
     expect(tasks('notification-step-fn').sort()).toEqual(['getMarketsToNotify', 'planSends', 'triggerReminderEmail']);
   });
 

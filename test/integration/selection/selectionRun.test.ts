@@ -12,10 +12,16 @@ import { getConfig } from '../../../src/shared/config';
 import { invokeHandler } from '../../../src/shared/runtime/direct';
 import { silentLogger } from '../../../src/shared/runtime/logger';
 import { createCampaignService, createCodeService, createEntryService } from '../../../src/shared/services';
-import { enqueueMarketSelections } from '../../../src/workers/selection/enqueueMarketSelections/enqueue';
+import type { EnqueueResult, FailureReport } from '../../../src/workers/selection/enqueueMarketSelections/enqueue';
+import {
+  enqueueMarketSelections,
+  reportSelectionFailure,
+} from '../../../src/workers/selection/enqueueMarketSelections/enqueue';
 import { handler as deployedEnqueueHandler } from '../../../src/workers/selection/enqueueMarketSelections';
-import { parseSelectionRequest } from '../../../src/workers/selection/enqueueMarketSelections/input';
+import type { SelectionRequest } from '../../../src/workers/selection/enqueueMarketSelections/input';
+import { parseSelectionTask } from '../../../src/workers/selection/enqueueMarketSelections/input';
 import { handler as markAssignedCodesHandler } from '../../../src/workers/selection/markAssignedCodes';
+import type { QueueSender } from '../../../src/workers/selection/queueSender';
 import { createQueueSender } from '../../../src/workers/selection/queueSender';
 import { handler as saveSelectionsHandler } from '../../../src/workers/selection/saveSelections';
 import type { FakeScoringRecord } from '../../harness/fakes';
@@ -40,25 +46,38 @@ const SETTINGS = {
   statsType: 'selection',
 };
 
-/** enqueueMarketSelections as index.ts builds it, with SETTINGS instead of the configured slice sizes. */
-function enqueueHandler(w: SelectionWorld, queueUrl: string) {
+/**
+ * enqueueMarketSelections as index.ts builds it (pages, and failure reports from ReportFailure),
+ * with SETTINGS instead of the configured slice sizes. `sender` may wrap a page's save-selection sender.
+ */
+function enqueueHandler(
+  w: SelectionWorld,
+  queueUrl: string,
+  options: {
+    settings?: typeof SETTINGS;
+    sender?: (real: QueueSender, request: SelectionRequest) => QueueSender;
+  } = {},
+) {
+  const settings = options.settings ?? SETTINGS;
   return invokeHandler({
     worker: 'enqueueMarketSelections',
     log: silentLogger,
-    parse: parseSelectionRequest,
-    process: (request, ctx) =>
-      enqueueMarketSelections(request, {
+    parse: parseSelectionTask,
+    process: (task, ctx): Promise<EnqueueResult | FailureReport> => {
+      const entries = createEntryService(w.client('entries'));
+      if (task.kind === 'reportFailure') {
+        return reportSelectionFailure(task.request, task.failure, { entries, settings, log: ctx.log });
+      }
+      const sender = createQueueSender({ client: w.sqs, queueUrl, maxEntries: getConfig().aws.sqsSendBatchSize });
+      return enqueueMarketSelections(task.request, {
         campaigns: createCampaignService(w.client('campaigns')),
-        entries: createEntryService(w.client('entries')),
+        entries,
         codes: createCodeService(w.client('codes')),
-        saveSelectionQueue: createQueueSender({
-          client: w.sqs,
-          queueUrl,
-          maxEntries: getConfig().aws.sqsSendBatchSize,
-        }),
-        settings: SETTINGS,
+        saveSelectionQueue: options.sender ? options.sender(sender, task.request) : sender,
+        settings,
         log: ctx.log,
-      }),
+      });
+    },
   });
 }
 
@@ -296,5 +315,118 @@ describe('selection of a 60,000-fan market through selection-step-fn', () => {
       }),
     );
     expect(Item).toMatchObject({ verdict: true, codes: [{ id: 'FANCLUB', marketId: 'm1' }] });
+  }, 30_000);
+});
+
+describe('a page that never answers (issue 19.2: no market left in PROCESSING)', () => {
+  /** A page's sender that never answers: the invocation hangs the way one that times out in Lambda does. */
+  const hangingSender = (): QueueSender => ({ send: () => new Promise(() => undefined) });
+  const SMALL = { ...SETTINGS, maxPerInvocation: 100, pageSize: 50 };
+
+  function seedMarket(w: SelectionWorld, campaign: string, fans: number): string[] {
+    w.fakes.entries.seedScoring(
+      campaign,
+      Array.from({ length: fans }, (_, rank) => rankedFan(rank, fans)),
+    );
+    w.fakes.campaigns.seedCampaign({
+      id: campaign,
+      status: 'OPEN',
+      markets: [{ ...market('m1', { ticketer: 'AXS' }), campaign_id: campaign }],
+    });
+    const pool = Array.from({ length: 1000 }, (_, i) => `${campaign}-${i}`);
+    w.fakes.codes.seedCodes(campaign, 'external', pool);
+    return pool;
+  }
+
+  const statsPosts = (w: SelectionWorld, campaign: string) =>
+    w.fakes.entries.requests
+      .filter((r) => r.method === 'POST' && r.path === `/${campaign}/stats/selection`)
+      .map((r) => (r.body as { status: string }).status);
+
+  it('the executor gives up on the second page (States.Timeout): ReportFailure turns PROCESSING into FAILED with the first page counted', async () => {
+    const w = world();
+    const campaign = 'camp-timeout';
+    seedMarket(w, campaign, 250);
+    const queueUrl = await w.createQueue('save-selection-timeout');
+
+    const execution = startSelection(
+      { campaignId: campaign, marketId: 'm1', dateId: 'presale-1' },
+      enqueueHandler(w, queueUrl, {
+        settings: SMALL,
+        // The second page (it has a cursor) hangs while sending its fans.
+        sender: (real, request) => (request.cursor ? hangingSender() : real),
+      }),
+      { pageTimeoutSeconds: 3 },
+    );
+
+    await expect(execution.result).rejects.toMatchObject({
+      name: 'ExecutionError',
+      cause: { name: 'SelectionFailed' },
+    });
+    expect(execution.states).toEqual(['EnqueueMarketSelections', 'EnqueueMarketSelections', 'ReportFailure']);
+    expect(execution.invocations[2]).toEqual({
+      campaignId: campaign,
+      marketId: 'm1',
+      dateId: 'presale-1',
+      cursor: expect.any(String),
+      failure: { Error: 'States.Timeout', Cause: expect.any(String) },
+    });
+    expect(w.fakes.entries.stats.get([campaign, 'selection', 'm1', 'presale-1'].join('|'))).toMatchObject({
+      status: 'FAILED',
+      error: 'States.Timeout',
+      count: { total: 250, processed: 100, failed: 0 },
+    });
+    // PROCESSING at the start and after the first page; nobody else wrote FAILED.
+    expect(statsPosts(w, campaign)).toEqual(['PROCESSING', 'PROCESSING', 'FAILED']);
+    expect(await queueDepth(w.sqs, queueUrl)).toBe(100);
+  }, 30_000);
+
+  it('the first page never answers: the deployed handler, invoked by ReportFailure, writes FAILED', async () => {
+    const w = world();
+    const campaign = 'camp-timeout-first';
+    seedMarket(w, campaign, 20);
+
+    const execution = startSelection(
+      { campaignId: campaign, marketId: 'm1', dateId: 'presale-1' },
+      (event) =>
+        (event as { failure?: unknown }).failure === undefined
+          ? new Promise(() => undefined)
+          : deployedEnqueueHandler(event),
+      { pageTimeoutSeconds: 1 },
+    );
+
+    await expect(execution.result).rejects.toMatchObject({ cause: { name: 'SelectionFailed' } });
+    expect(execution.states).toEqual(['EnqueueMarketSelections', 'ReportFailure']);
+    expect([...w.fakes.entries.stats.values()].filter((s) => s.campaignId === campaign)).toEqual([
+      expect.objectContaining({ marketId: 'm1', dateId: 'presale-1', status: 'FAILED', error: 'States.Timeout' }),
+    ]);
+  }, 30_000);
+
+  it('a page that fails by itself keeps the FAILED stats it wrote: ReportFailure sees them and writes nothing', async () => {
+    const w = world();
+    const campaign = 'camp-own-failure';
+    seedMarket(w, campaign, 250);
+    const queueUrl = await w.createQueue('save-selection-own-failure');
+
+    const execution = startSelection(
+      { campaignId: campaign, marketId: 'm1', dateId: 'presale-1' },
+      enqueueHandler(w, queueUrl, {
+        settings: SMALL,
+        // SQS refuses every message of the second page: the worker reports FAILED and throws.
+        sender: (real, request) =>
+          request.cursor
+            ? { send: async (bodies) => ({ sent: 0, failed: bodies.map((_, i) => i), firstError: 'refused' }) }
+            : real,
+      }),
+    );
+
+    await expect(execution.result).rejects.toMatchObject({ cause: { name: 'SelectionFailed' } });
+    expect(execution.states).toEqual(['EnqueueMarketSelections', 'EnqueueMarketSelections', 'ReportFailure']);
+    expect(statsPosts(w, campaign)).toEqual(['PROCESSING', 'PROCESSING', 'FAILED']);
+    expect(w.fakes.entries.stats.get([campaign, 'selection', 'm1', 'presale-1'].join('|'))).toMatchObject({
+      status: 'FAILED',
+      error: '100 of 100 selections could not be sent to save-selection: refused',
+      count: { total: 250, processed: 100, failed: 0 },
+    });
   }, 30_000);
 });
