@@ -4,6 +4,9 @@
  * save-selection queue; saveSelections drains it into DynamoDB Local at the same time; the table's
  * real change stream then feeds markAssignedCodes.
  */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { createDemandTable } from '../../../src/shared/aws/demandTable';
@@ -26,6 +29,10 @@ import { createQueueSender } from '../../../src/workers/selection/queueSender';
 import { handler as saveSelectionsHandler } from '../../../src/workers/selection/saveSelections';
 import type { FakeScoringRecord } from '../../harness/fakes';
 import { openStreamReader } from '../../../tools/local/dynamoStream';
+import { LocalClock } from '../../../tools/local/clock';
+import { prepareHandlers } from '../../../tools/local/lambda/bundles';
+import { FunctionHost } from '../../../tools/local/lambda/host';
+import { StepFunctions } from '../../../tools/local/stepFunctions';
 import type { SelectionWorld } from './setup';
 import { drainQueue, queueDepth, useSelectionWorld, userIdOf } from './setup';
 import { startSelection } from './stateMachine';
@@ -429,4 +436,89 @@ describe('a page that never answers (issue 19.2: no market left in PROCESSING)',
       count: { total: 250, processed: 100, failed: 0 },
     });
   }, 30_000);
+
+  it('the local runtime: the function times out in its host (Sandbox.Timedout) and the same function, invoked again, writes FAILED', async () => {
+    const w = world();
+    const campaign = 'camp-local-runtime';
+    seedMarket(w, campaign, 20);
+    const root = path.resolve(__dirname, '../../..');
+    const workDir = mkdtempSync(path.join(tmpdir(), 'selection-timeout-'));
+    const worker = 'enqueueMarketSelections';
+    const code = (
+      await prepareHandlers([worker], {
+        root,
+        workDir,
+        useDist: false,
+        entryOf: () => `src/workers/selection/${worker}/index.ts`,
+      })
+    ).get(worker)!;
+    expect(code.status).toBe('ready');
+    const arn = `arn:aws:lambda:us-east-1:000000000000:function:${worker}`;
+    const host = new FunctionHost({
+      clock: new LocalClock(),
+      // The environment the selection world set up (service fakes, signing key, queue URL).
+      baseEnvironment: Object.fromEntries(
+        Object.entries(process.env).filter((e): e is [string, string] => typeof e[1] === 'string'),
+      ),
+      logDir: path.join(workDir, 'logs'),
+      recordInvocations: true,
+    });
+    host.register({
+      name: worker,
+      arn,
+      worker,
+      timeoutSeconds: 3,
+      memoryMb: 256,
+      handler: 'index.handler',
+      environment: {},
+      code,
+    });
+    const asl = readFileSync(path.join(root, 'terraform/stacks/selection/selection-step-fn.asl.json'), 'utf8');
+    const stepFunctions = new StepFunctions(
+      [
+        {
+          name: 'selection-step-fn',
+          arn: 'arn:aws:states:us-east-1:000000000000:stateMachine:selection-step-fn',
+          type: 'STANDARD',
+          definition: JSON.parse(asl.split('${enqueueMarketSelections}').join(arn)) as Record<string, unknown>,
+          stack: 'selection',
+          address: 'module.selection_step_fn.aws_sfn_state_machine.this',
+          file: 'selection-step-fn.tf',
+        },
+      ],
+      host,
+      Date.now,
+    );
+    // Campaign Service answers after the function's 3 s timeout: the first page never gets its
+    // market. A report needs Entry Service only.
+    w.fakes.campaigns.setLatency(20_000);
+    try {
+      const input = { campaignId: campaign, marketId: 'm1', dateId: 'presale-1' };
+      const execution = await stepFunctions.start('selection-step-fn', input, 'test').done;
+
+      expect(execution).toMatchObject({ status: 'FAILED', error: 'SelectionFailed' });
+      expect(host.invocations.map((i) => [i.event, i.outcome.ok ? 'ok' : i.outcome.error.errorType])).toEqual([
+        [input, 'Sandbox.Timedout'],
+        [
+          {
+            ...input,
+            failure: { Error: 'Sandbox.Timedout', Cause: 'Task timed out after 3.00 seconds' },
+          },
+          'ok',
+        ],
+      ]);
+      expect([...w.fakes.entries.stats.values()].filter((st) => st.campaignId === campaign)).toEqual([
+        expect.objectContaining({
+          marketId: 'm1',
+          dateId: 'presale-1',
+          status: 'FAILED',
+          error: 'Sandbox.Timedout: Task timed out after 3.00 seconds',
+        }),
+      ]);
+    } finally {
+      w.fakes.campaigns.clearFailures();
+      await host.stop();
+      rmSync(workDir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
