@@ -129,6 +129,7 @@ const saveSelectionsHandler = (
     process: (messages, ctx) =>
       saveSelections(messages, {
         entries: services.entries,
+        codes: services.codes,
         verdicts: createVerdictStore(table),
         verdictReporter:
           reporter && createQueueSender({ client: reporter.client, queueUrl: reporter.url, maxEntries: 10 }),

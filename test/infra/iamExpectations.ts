@@ -83,8 +83,9 @@ export const IAM_EXPECTATIONS: Readonly<Record<string, readonly IamGrant[]>> = {
   saveSelections: [
     { actions: SQS_CONSUME, resources: ['queue:save-selection'] },
     { actions: SQS_DELAY, resources: ['queue:save-selection'] },
-    // Reads the winners' entries first, then one conditional verdict update per fan (DECISIONS C [15]).
-    { actions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem'], resources: ['table:demand-table'] },
+    // Reads the winners' entries first, claims each fan's code (PutItem), then one conditional
+    // verdict update per fan (DECISIONS C [15], docs/selection.md).
+    { actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: ['table:demand-table'] },
     // Only granted when verdict_reporter_queue_url is set.
     { actions: ['sqs:SendMessage'], resources: ['queue:verdict-reporter'] },
     READ_SERVICE_JWT,

@@ -35,5 +35,14 @@ export const reminderKey = (globalUserId: string, campaignId: string, marketId: 
   SK: `asu#${campaignId}-${marketId}#reminder`,
 });
 
+/**
+ * Key of the claim that ties a fan's code for a market to one code (docs/selection.md): the
+ * first selection to claim it wins, and a later one with another code releases its code.
+ */
+export const codeClaimKey = (campaignId: string, marketId: string, globalUserId: string): TableKey => ({
+  PK: `sel:${campaignId}`,
+  SK: `claim#${marketId}#${globalUserId}`,
+});
+
 /** The key attributes of an item, nothing else. */
 export const keyOf = (item: TableKey): TableKey => ({ PK: item.PK, SK: item.SK });

@@ -1,5 +1,7 @@
-# saveSelections: save-selection queue -> Entry Service code assignment, then one conditional
-# verdict update per fan on the demand table (seed: Selection stack; DECISIONS C [15]).
+# saveSelections: save-selection queue -> a claim of the fan's one code per market, Entry Service
+# code assignment, then one conditional verdict update per fan on the demand table (seed:
+# Selection stack; DECISIONS C [15]). A selection that loses the claim releases its code in Code
+# Service.
 module "saveSelections" {
   source = "../../modules/nodejs-lambda"
 
@@ -31,8 +33,10 @@ module "saveSelections" {
       resources = [module.save_selection_queue.queue_arn]
     },
     {
-      sid       = "ReadEntriesWriteVerdicts"
-      actions   = ["dynamodb:BatchGetItem", "dynamodb:UpdateItem"]
+      # Reads the winners' entries, claims each fan's one code per market (PutItem of a
+      # codeClaim item), then writes the verdict (docs/selection.md).
+      sid       = "ReadEntriesClaimCodesWriteVerdicts"
+      actions   = ["dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
       resources = [local.demand_table_arn]
     },
     {

@@ -71,7 +71,8 @@ describe('a 3,000-fan market when Entry Service serves 50 records per page', () 
       status: 'FINISHED',
       count: { total: FANS, processed: FANS, failed: 0 },
     });
-    const codesOf = () => fakes.entries.scoring(CAMPAIGN).map((f) => (f.codes ?? []).filter((c) => c.marketId === 'm1'));
+    const codesOf = () =>
+      fakes.entries.scoring(CAMPAIGN).map((f) => (f.codes ?? []).filter((c) => c.marketId === 'm1'));
     const selected = codesOf();
     expect(selected.filter((codes) => codes.length === 1)).toHaveLength(FANS);
     expect(new Set(selected.map((codes) => codes[0].id)).size).toBe(FANS);

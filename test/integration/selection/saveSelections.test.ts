@@ -6,6 +6,7 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { createDemandTable } from '../../../src/shared/aws/demandTable';
 import { entryKey } from '../../../src/shared/aws/keys';
 import { sqsEvent } from '../../../src/shared/runtime/testing';
+import { createCodeService } from '../../../src/shared/services';
 import type { SaveSelectionMessage } from '../../../src/workers/selection/messages';
 import { handler as refreshSelections } from '../../../src/workers/selection/refreshSelections';
 import { handler as saveSelections } from '../../../src/workers/selection/saveSelections';
@@ -135,10 +136,64 @@ describe('saveSelections', () => {
     const campaign = 'camp-backoff';
     await seedCampaign(campaign);
     world().fakes.entries.failNext({ status: 503, count: 10, path: `/${campaign}/entries/codes` });
-    const { event, visibleAfterTimeout } = await heldDelivery(world().sqs, 'save-selection-backoff', [selection(campaign, 1)]);
+    const { event, visibleAfterTimeout } = await heldDelivery(world().sqs, 'save-selection-backoff', [
+      selection(campaign, 1),
+    ]);
 
     expect((await saveSelections(event)).batchItemFailures).toHaveLength(1);
     expect(await visibleAfterTimeout()).toBe(0);
+  });
+});
+
+describe('one code per fan and market', () => {
+  /** A campaign with fans 1–4, and two codes reserved in Code Service as a selection run leaves them. */
+  async function twoReservedCodes(campaign: string) {
+    const seeded = await seedCampaign(campaign);
+    world().fakes.codes.seedCodes(campaign, 'external', ['X-A', 'X-B']);
+    const { codes } = await createCodeService(world().client('codes')).reserveCodes(campaign, {
+      count: 2,
+      type: 'external',
+    });
+    expect(codes.sort()).toEqual(['X-A', 'X-B']);
+    return seeded;
+  }
+  const status = (campaign: string, code: string) => world().fakes.codes.statusOf(campaign, code);
+  const fan1Codes = (scoring: () => { globalUserId: string; codes?: { id: string }[] }[]) =>
+    scoring()
+      .find((f) => f.globalUserId === 'g1')
+      ?.codes?.map((c) => c.id);
+
+  it.each([
+    ['X-A then X-B', ['X-A', 'X-B']],
+    ['X-B then X-A', ['X-B', 'X-A']],
+  ])('keeps the first of two selections with different codes (%s) and releases the other', async (_, codes) => {
+    const campaign = `camp-two-codes-${codes[0]}`;
+    const { read, scoring } = await twoReservedCodes(campaign);
+    for (const code of codes) {
+      expect(await saveSelections(sqsEvent([{ ...selection(campaign, 1), code }]))).toEqual({ batchItemFailures: [] });
+    }
+    const [kept, lost] = codes;
+    expect(fan1Codes(scoring)).toEqual([kept]);
+    expect((await read())[0]).toMatchObject({ verdict: true, codes: [{ id: kept, marketId: 'm1' }] });
+    expect(status(campaign, lost)).toBe('available');
+    expect(status(campaign, kept)).toBe('reserved');
+  });
+
+  it('gives the fan one code when the two selections arrive in one batch or in two at the same time', async () => {
+    for (const concurrent of [false, true]) {
+      const campaign = `camp-two-codes-${concurrent ? 'concurrent' : 'batch'}`;
+      const { read, scoring } = await twoReservedCodes(campaign);
+      const messages = ['X-A', 'X-B'].map((code) => ({ ...selection(campaign, 1), code }));
+      const results = concurrent
+        ? await Promise.all(messages.map((m) => saveSelections(sqsEvent([m]))))
+        : [await saveSelections(sqsEvent(messages))];
+      expect(results.flatMap((r) => r.batchItemFailures)).toEqual([]);
+      const held = fan1Codes(scoring) ?? [];
+      expect(held).toHaveLength(1);
+      expect((await read())[0]).toMatchObject({ codes: [{ id: held[0], marketId: 'm1' }] });
+      const lost = ['X-A', 'X-B'].filter((code) => code !== held[0]);
+      expect(lost.map((code) => status(campaign, code))).toEqual(['available']);
+    }
   });
 });
 

@@ -3,7 +3,7 @@ import { sqsClient } from '../../../shared/aws/clients';
 import { sqsBatchHandler } from '../../../shared/runtime/sqs';
 import { demandTable } from '../../../shared/wiring/aws';
 import { sqsRetryBackoff } from '../../../shared/wiring/retryBackoff';
-import { entryService } from '../../../shared/wiring/services';
+import { codeService, entryService } from '../../../shared/wiring/services';
 import { parseSaveSelectionMessage } from '../messages';
 import { createQueueSender } from '../queueSender';
 import { saveSelections } from './saveSelections';
@@ -21,6 +21,7 @@ export const handler = sqsBatchHandler({
     const { aws, selection } = getConfig();
     return saveSelections(messages, {
       entries: entryService(WORKER, ctx.log),
+      codes: codeService(WORKER, ctx.log),
       verdicts: createVerdictStore(demandTable()),
       verdictReporter: aws.queues.verdictReporter
         ? createQueueSender({

@@ -30,14 +30,28 @@ const sqs = (bodies: SaveSelectionMessage[]): SqsMessage<SaveSelectionMessage>[]
     eventSourceArn: 'arn',
   }));
 
-/** The demand table as far as verdicts go: entries by fan, with their codes and assigned markets. */
+/** The demand table as far as verdicts go: entries by fan with their codes and assigned markets, and code claims. */
 function memoryVerdicts(fans: string[]) {
   const entries = new Map(
     fans.map((g) => [g, { codes: [] as { id: string; marketId: string }[], markets: new Set<string>() }]),
   );
+  const claims = new Map<string, string>();
   const store: VerdictStore = {
     async assignedMarkets(_campaignId, globalUserIds) {
-      return new Map(globalUserIds.flatMap((g) => (entries.has(g) ? [[g, new Set(entries.get(g)!.markets)]] : [])));
+      return new Map(
+        globalUserIds.flatMap((g) => {
+          const entry = entries.get(g);
+          const codeOf = (m: string) => entry?.codes.find((c) => c.marketId === m)?.id;
+          return entry ? [[g, new Map([...entry.markets].map((m) => [m, codeOf(m)]))]] : [];
+        }),
+      );
+    },
+    async claimCode({ globalUserId, marketId, code }: Verdict) {
+      const key = `${marketId}#${globalUserId}`;
+      if (!claims.has(key)) {
+        claims.set(key, code);
+      }
+      return claims.get(key)!;
     },
     async markSelected({ globalUserId, marketId, code }: Verdict) {
       const entry = entries.get(globalUserId);
@@ -52,7 +66,7 @@ function memoryVerdicts(fans: string[]) {
       return 'saved';
     },
   };
-  return { store, entries };
+  return { store, entries, claims };
 }
 
 function setup(fans = ['g1', 'g2', 'g3']) {
@@ -60,6 +74,7 @@ function setup(fans = ['g1', 'g2', 'g3']) {
   const failUsers = new Set<string>();
   const verdicts = memoryVerdicts(fans);
   const reporter = memoryQueue();
+  const released: string[][] = [];
   const deps: SaveSelectionsDeps = {
     entries: {
       assignCodes: async (campaignId, items) => {
@@ -68,13 +83,19 @@ function setup(fans = ['g1', 'g2', 'g3']) {
         return { assignedCount: items.length - failed.length, failed };
       },
     },
+    codes: {
+      releaseCodes: async (_campaignId, codes) => {
+        released.push([...codes]);
+        return { count: { in: codes.length, updated: codes.length } };
+      },
+    },
     verdicts: verdicts.store,
     verdictReporter: reporter.queue,
     chunkSize: 2,
     log: memoryLogger(),
     now: () => new Date('2026-11-26T00:00:00Z'),
   };
-  return { deps, calls, failUsers, verdicts, reporter };
+  return { deps, calls, failUsers, verdicts, reporter, released };
 }
 
 describe('saveSelections', () => {
@@ -112,13 +133,52 @@ describe('saveSelections', () => {
     expect(calls).toHaveLength(1);
   });
 
-  it('keeps the first code when a fan is selected twice for a market', async () => {
-    const { deps, verdicts, calls } = setup();
+  it('keeps the first code when a fan is selected twice for a market, and releases the second', async () => {
+    const { deps, verdicts, calls, released } = setup();
     await saveSelections(sqs([selection('g1')]), deps);
     const second = await saveSelections(sqs([selection('g1', { code: 'CODE-OTHER' })]), deps);
-    expect(second).toMatchObject({ failed: [], counts: { alreadySaved: 1 } });
+    expect(second).toMatchObject({ failed: [], counts: { alreadySaved: 0, releasedCodes: 1 } });
     expect(calls.flatMap((c) => c.items.map((i) => i.code))).toEqual(['CODE-g1']);
     expect(verdicts.entries.get('g1')?.codes).toEqual([{ id: 'CODE-g1', marketId: 'm1' }]);
+    expect(released).toEqual([['CODE-OTHER']]);
+  });
+
+  it.each([
+    ['A first', ['CODE-A', 'CODE-B']],
+    ['B first', ['CODE-B', 'CODE-A']],
+  ])('gives a fan one code when two selections with different codes come in one batch (%s)', async (_, codes) => {
+    const { deps, verdicts, calls, released } = setup();
+    const result = await saveSelections(sqs(codes.map((code) => selection('g1', { code }))), deps);
+    expect(result).toMatchObject({ failed: [], counts: { savedVerdicts: 1, releasedCodes: 1 } });
+    const kept = verdicts.claims.get('m1#g1');
+    expect(calls.flatMap((c) => c.items.map((i) => i.code))).toEqual([kept]);
+    expect(verdicts.entries.get('g1')?.codes).toEqual([{ id: kept, marketId: 'm1' }]);
+    expect(released).toEqual([codes.filter((code) => code !== kept)]);
+  });
+
+  it('gives a fan one code when two batches with different codes run at the same time', async () => {
+    const { deps, verdicts, calls, released } = setup();
+    await Promise.all(['CODE-A', 'CODE-B'].map((code) => saveSelections(sqs([selection('g1', { code })]), deps)));
+    const kept = verdicts.claims.get('m1#g1');
+    expect(calls.flatMap((c) => c.items.map((i) => i.code))).toEqual([kept]);
+    expect(released.flat()).toEqual(['CODE-A', 'CODE-B'].filter((code) => code !== kept));
+  });
+
+  it('retries a selection that lost its claim when its code cannot be released', async () => {
+    const { deps, calls } = setup();
+    deps.codes = { releaseCodes: async () => Promise.reject(new Error('Code Service down')) };
+    await saveSelections(sqs([selection('g1')]), deps);
+    const lost = await saveSelections(sqs([selection('g1', { code: 'CODE-OTHER' })]), deps);
+    expect(lost).toMatchObject({ failed: ['msg-0'], counts: { releasedCodes: 0, notSaved: 1 } });
+    expect(calls).toHaveLength(1);
+  });
+
+  it('retries a selection whose claim cannot be written, without assigning its code', async () => {
+    const { deps, calls } = setup();
+    deps.verdicts = { ...deps.verdicts, claimCode: async () => Promise.reject(new Error('throttled')) };
+    const result = await saveSelections(sqs([selection('g1'), selection('g2')]), deps);
+    expect(result.failed).toEqual(['msg-0', 'msg-1']);
+    expect(calls).toEqual([]);
   });
 
   it('retries the selections, not the refreshes, when the entries cannot be read', async () => {

@@ -1,10 +1,13 @@
 /**
  * saveSelections (DOMAIN.md 4.7, DECISIONS.md [15]): code assignment in Entry Service first,
- * then the verdict on the demand table; refreshes only re-send the assignment.
+ * then the verdict on the demand table; refreshes only re-send the assignment. Before either, a
+ * selection claims its code as the fan's one code for the market: a selection that finds
+ * another code there (a re-run while messages were queued) releases its own code instead.
  */
 import type { BatchResult } from '../../../shared/runtime/batch';
 import type { Logger } from '../../../shared/runtime/logger';
 import type { SqsMessage } from '../../../shared/runtime/sqs';
+import type { CodeService } from '../../../shared/services/codes';
 import type { CodeAssignment, EntryService } from '../../../shared/services/entries';
 import { ServiceError } from '../../../shared/services/http';
 import type { SaveSelectionMessage } from '../messages';
@@ -15,6 +18,8 @@ import type { VerdictOutcome, VerdictStore } from './verdicts';
 
 export interface SaveSelectionsDeps {
   entries: Pick<EntryService, 'assignCodes'>;
+  /** Code Service, to release the code of a selection that lost its fan's claim. */
+  codes: Pick<CodeService, 'releaseCodes'>;
   verdicts: VerdictStore;
   /** The vf-api verdict-reporter queue; absent when config leaves it empty. */
   verdictReporter?: QueueSender;
@@ -30,35 +35,45 @@ interface Delivery {
   messageIds: string[];
 }
 
-type Outcome = Exclude<VerdictOutcome, 'noEntry'> | 'refreshed' | 'failed';
+/** `released`: the selection lost its fan's claim to another code, and its own code was released. */
+type Outcome = Exclude<VerdictOutcome, 'noEntry'> | 'refreshed' | 'released' | 'failed';
 
-const VERDICT_WRITES_IN_FLIGHT = 10;
+const TABLE_WRITES_IN_FLIGHT = 10;
 
 /**
- * Collapses deliveries of one fan and market into one. A selection wins over a refresh (only it
- * writes the verdict); the dates of the newest delivery are used, so a later refresh's presale
- * time is not lost.
+ * Collapses deliveries of one fan and market: one per distinct selection code (the claim picks
+ * the code that stays), with the fan's refreshes riding on the first, or one refresh when there
+ * is no selection. All carry the dates of the newest delivery, so a later refresh's presale time
+ * is not lost.
  */
 export function dedupe(messages: readonly SqsMessage<SaveSelectionMessage>[]): Delivery[] {
-  const byKey = new Map<string, Delivery & { newest: SaveSelectionMessage }>();
+  type Group = { deliveries: Map<string, Delivery>; refreshIds: string[]; newest: SaveSelectionMessage };
+  const byKey = new Map<string, Group>();
   for (const { messageId, body } of messages) {
-    const found = byKey.get(selectionKey(body));
-    if (!found) {
-      byKey.set(selectionKey(body), { message: body, messageIds: [messageId], newest: body });
+    const group: Group = byKey.get(selectionKey(body)) ?? { deliveries: new Map(), refreshIds: [], newest: body };
+    byKey.set(selectionKey(body), group);
+    if (Date.parse(body.date.created) >= Date.parse(group.newest.date.created)) {
+      group.newest = body;
+    }
+    if (body.type !== SELECTION) {
+      group.refreshIds.push(messageId);
       continue;
     }
-    found.messageIds.push(messageId);
-    if (Date.parse(body.date.created) >= Date.parse(found.newest.date.created)) {
-      found.newest = body;
-    }
-    if (body.type === SELECTION && found.message.type !== SELECTION) {
-      found.message = body;
+    const found = group.deliveries.get(body.code);
+    if (found) {
+      found.messageIds.push(messageId);
+    } else {
+      group.deliveries.set(body.code, { message: body, messageIds: [messageId] });
     }
   }
-  return [...byKey.values()].map(({ message, messageIds, newest }) => ({
-    message: { ...message, date: newest.date },
-    messageIds,
-  }));
+  return [...byKey.values()].flatMap(({ deliveries, refreshIds, newest }) => {
+    const selections = [...deliveries.values()];
+    if (selections.length === 0) {
+      return [{ message: { ...newest }, messageIds: refreshIds }];
+    }
+    selections[0].messageIds.push(...refreshIds);
+    return selections.map(({ message, messageIds }) => ({ message: { ...message, date: newest.date }, messageIds }));
+  });
 }
 
 /** Chunks of at most `size` with each user id at most once, as Entry Service requires per call. */
@@ -99,13 +114,14 @@ export async function saveSelections(
 
   const outcomes = new Map<Delivery, Outcome>();
   for (const [campaignId, group] of groupBy(deliveries, (d) => d.message.campaignId)) {
-    const toAssign = await screenSelections(campaignId, group, outcomes, deps);
+    const screened = await screenSelections(campaignId, group, outcomes, deps);
+    const toAssign = await claimCodes(campaignId, screened, outcomes, deps);
     for (const chunk of assignmentChunks(toAssign, deps.chunkSize)) {
       (await assignChunk(campaignId, chunk, assignment, deps)).forEach((d) => outcomes.set(d, 'failed'));
     }
   }
   const assigned = deliveries.filter((d) => !outcomes.has(d));
-  const written = await mapLimit(assigned, VERDICT_WRITES_IN_FLIGHT, (d) =>
+  const written = await mapLimit(assigned, TABLE_WRITES_IN_FLIGHT, (d) =>
     d.message.type === SELECTION ? writeVerdict(d.message, deps) : Promise.resolve<Outcome>('refreshed'),
   );
   assigned.forEach((d, i) => outcomes.set(d, written[i]));
@@ -121,6 +137,7 @@ export async function saveSelections(
       selectionRefreshes: deliveries.filter((d) => d.message.type !== SELECTION).length,
       savedVerdicts: tally('saved'),
       alreadySaved: tally('alreadySaved'),
+      releasedCodes: tally('released'),
       notSaved: tally('failed'),
     },
   };
@@ -128,20 +145,21 @@ export async function saveSelections(
 
 /**
  * Reads the winners' entries before anything is assigned: a fan whose entry already holds the
- * market (a repeated or duplicate selection) is done, and a fan without an entry must not get a
- * code in Entry Service. Returns the deliveries that still need their assignment sent.
+ * market with this code (a repeated message) is done, one that holds it with another code has
+ * lost (`lost`), and a fan without an entry must not get a code in Entry Service. `pass` holds
+ * the refreshes and the selections that still need their claim.
  */
 async function screenSelections(
   campaignId: string,
   group: Delivery[],
   outcomes: Map<Delivery, Outcome>,
   deps: SaveSelectionsDeps,
-): Promise<Delivery[]> {
+): Promise<{ pass: Delivery[]; lost: Delivery[] }> {
   const selections = group.filter((d) => d.message.type === SELECTION);
   if (selections.length === 0) {
-    return group;
+    return { pass: group, lost: [] };
   }
-  let markets: Map<string, Set<string>>;
+  let markets: Map<string, Map<string, string | undefined>>;
   try {
     markets = await deps.verdicts.assignedMarkets(campaignId, [
       ...new Set(selections.map((d) => d.message.globalUserId)),
@@ -149,10 +167,11 @@ async function screenSelections(
   } catch (error) {
     deps.log.error('winners’ entries could not be read', { campaignId, fans: selections.length, error });
     selections.forEach((d) => outcomes.set(d, 'failed'));
-    return group.filter((d) => d.message.type !== SELECTION);
+    return { pass: group.filter((d) => d.message.type !== SELECTION), lost: [] };
   }
-  return group.filter((d) => {
-    const { type, globalUserId, marketId } = d.message;
+  const lost: Delivery[] = [];
+  const pass = group.filter((d) => {
+    const { type, globalUserId, marketId, code } = d.message;
     if (type !== SELECTION) {
       return true;
     }
@@ -164,11 +183,62 @@ async function screenSelections(
       return false;
     }
     if (entryMarkets.has(marketId)) {
-      outcomes.set(d, 'alreadySaved');
+      const held = entryMarkets.get(marketId);
+      if (held !== undefined && held !== code) {
+        lost.push(d);
+      } else {
+        outcomes.set(d, 'alreadySaved');
+      }
       return false;
     }
     return true;
   });
+  return { pass, lost };
+}
+
+/**
+ * Claims each selection's code as its fan's one code for the market (DynamoDB decides between
+ * concurrent claims), then releases the codes of the selections that lost, in Code Service, so
+ * they go back to the pool and no two fans can end up with one code. Returns the deliveries to
+ * assign: refreshes and the selections whose claim holds their code.
+ */
+async function claimCodes(
+  campaignId: string,
+  { pass, lost }: { pass: Delivery[]; lost: Delivery[] },
+  outcomes: Map<Delivery, Outcome>,
+  deps: SaveSelectionsDeps,
+): Promise<Delivery[]> {
+  const claims = await mapLimit(pass, TABLE_WRITES_IN_FLIGHT, async (d) => {
+    if (d.message.type !== SELECTION) {
+      return d.message.code;
+    }
+    const { globalUserId, marketId, code } = d.message;
+    try {
+      return await deps.verdicts.claimCode({ campaignId, globalUserId, marketId, code });
+    } catch (error) {
+      deps.log.error('code claim not written', { campaignId, globalUserId, marketId, error });
+      outcomes.set(d, 'failed');
+      return undefined;
+    }
+  });
+  const won = pass.filter((d, i) => claims[i] === d.message.code);
+  lost.push(...pass.filter((d, i) => claims[i] !== undefined && claims[i] !== d.message.code));
+  if (lost.length > 0) {
+    const codes = lost.map((d) => d.message.code);
+    try {
+      await deps.codes.releaseCodes(campaignId, codes);
+      deps.log.warn('selections lost to another code for the same fan and market; their codes were released', {
+        campaignId,
+        released: lost.map(({ message: { globalUserId, marketId, code } }) => ({ globalUserId, marketId, code })),
+      });
+      lost.forEach((d) => outcomes.set(d, 'released'));
+    } catch (error) {
+      // Retried: the claim still says they lost, and releasing again is harmless.
+      deps.log.error('codes of lost selections not released', { campaignId, codes, error });
+      lost.forEach((d) => outcomes.set(d, 'failed'));
+    }
+  }
+  return won;
 }
 
 /**
@@ -242,7 +312,8 @@ async function reportVerdicts(
   );
   const reports = [...groups.values()].map((group) => {
     const count = { saved: 0, alreadySaved: 0, refreshed: 0, failed: 0 };
-    group.forEach((i) => count[outcomes[i]]++);
+    // A fan whose selection lost to another code was already selected, as far as the report goes.
+    group.forEach((i) => count[outcomes[i] === 'released' ? 'alreadySaved' : outcomes[i]]++);
     const { campaignId, marketId } = deliveries[group[0]].message;
     return { type: 'selectionVerdicts', campaignId, marketId, count, date };
   });

@@ -1,7 +1,7 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DemandTable } from '../../../shared/aws/demandTable';
 import { isConditionFailed } from '../../../shared/aws/demandTable';
-import { entryKey } from '../../../shared/aws/keys';
+import { codeClaimKey, entryKey } from '../../../shared/aws/keys';
 
 /** String set on the entry naming the markets whose verdict has been written (docs/selection.md). */
 export const ASSIGNED_MARKETS = 'assignedMarkets';
@@ -20,9 +20,23 @@ export interface Verdict {
   code: string;
 }
 
+/** Item type of a code claim; no stream consumer matches it (they all filter on `registration`). */
+export const CODE_CLAIM = 'codeClaim';
+
 export interface VerdictStore {
-  /** Markets each fan's entry already holds a verdict for, by globalUserId; fans without an entry are absent. */
-  assignedMarkets(campaignId: string, globalUserIds: readonly string[]): Promise<Map<string, Set<string>>>;
+  /**
+   * Markets each fan's entry already holds a verdict for, with the code the entry holds for each
+   * (undefined if none is listed), by globalUserId; fans without an entry are absent.
+   */
+  assignedMarkets(
+    campaignId: string,
+    globalUserIds: readonly string[],
+  ): Promise<Map<string, Map<string, string | undefined>>>;
+  /**
+   * Claims `code` as the fan's one code for the market, unless another claim came first;
+   * returns the code that holds the claim (`code` itself when this one won or repeats).
+   */
+  claimCode(claim: Verdict): Promise<string>;
   /** Writes a winner's verdict and code with one conditional update. */
   markSelected(verdict: Verdict): Promise<VerdictOutcome>;
 }
@@ -42,9 +56,44 @@ export function createVerdictStore(table: Pick<DemandTable, 'client' | 'tableNam
         items.flatMap((item) => {
           const globalUserId = keys.get(item.SK);
           const markets = item[ASSIGNED_MARKETS];
-          return globalUserId ? [[globalUserId, new Set(markets instanceof Set ? (markets as Set<string>) : [])]] : [];
+          const codes = Array.isArray(item.codes) ? (item.codes as { id?: unknown; marketId?: unknown }[]) : [];
+          const codeOf = (marketId: string) => {
+            const id = codes.find((c) => c?.marketId === marketId)?.id;
+            return typeof id === 'string' ? id : undefined;
+          };
+          const assigned = markets instanceof Set ? [...(markets as Set<string>)] : [];
+          return globalUserId ? [[globalUserId, new Map(assigned.map((m) => [m, codeOf(m)]))]] : [];
         }),
       );
+    },
+
+    async claimCode({ campaignId, globalUserId, marketId, code }) {
+      try {
+        await table.client.send(
+          new PutCommand({
+            TableName: table.tableName,
+            Item: {
+              ...codeClaimKey(campaignId, marketId, globalUserId),
+              type: CODE_CLAIM,
+              campaignId,
+              marketId,
+              globalUserId,
+              code,
+            },
+            ConditionExpression: 'attribute_not_exists(PK) OR code = :code',
+            ExpressionAttributeValues: { ':code': code },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return code;
+      } catch (error) {
+        // The error's Item comes in attribute-value form (the document client does not convert it).
+        const held = (error as { Item?: { code?: { S?: unknown } } }).Item?.code?.S;
+        if (isConditionFailed(error) && typeof held === 'string') {
+          return held;
+        }
+        throw error;
+      }
     },
 
     async markSelected({ campaignId, globalUserId, marketId, code }) {
