@@ -3,6 +3,7 @@ import { createCampaignService } from './campaigns';
 import { createCodeService } from './codes';
 import {
   createEntryService,
+  failedIds,
   isLastPage,
   normalizeEligibility,
   normalizeScoringPage,
@@ -111,6 +112,29 @@ describe('entries client', () => {
       path: '/v2/entries',
       options: { body: { entries: [], deletions: [{ campaignId: 'c1', userId: 'u1' }] } },
     });
+  });
+
+  it('reads failed entries given as ids or as objects, and refuses failures it cannot tie to a user', async () => {
+    expect(failedIds(undefined)).toEqual([]);
+    expect(failedIds(['u1', { userId: 'u2', reason: 'x' }, { user_id: 'u3' }, { id: 'u4' }])).toEqual([
+      'u1',
+      'u2',
+      'u3',
+      'u4',
+    ]);
+    expect(() => failedIds([{ reason: 'duplicate code' }])).toThrow('does not tie to a user');
+    expect(() => failedIds('u1')).toThrow('not a list');
+    // Through the client: an object failure fails its user, an anonymous one fails the call.
+    const item = { userId: 'u1', code: 'C1', date: { start: '2026-12-10T17:00:00.000Z' } };
+    const objects = stubClient({ status: 200, data: { assignedCount: 0, failed: [{ userId: 'u1', reason: 'x' }] } });
+    await expect(createEntryService(objects.client).assignCodes('c1', [item])).resolves.toEqual({
+      assignedCount: 0,
+      failed: ['u1'],
+    });
+    const anonymous = stubClient({ status: 200, data: { upsertedCount: 0, failed: [{ reason: 'x' }] } });
+    await expect(
+      createEntryService(anonymous.client).batchUpsert([{ campaignId: 'c1', userId: 'u1' }]),
+    ).rejects.toThrow(TypeError);
   });
 
   it('encodes ids in paths and keeps orderBy out of the query', async () => {

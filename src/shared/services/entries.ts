@@ -29,8 +29,14 @@ export interface CodeAssignment {
   /** Entry Service user id (24 characters). */
   userId: string;
   code: string;
-  /** Market the code is for; kept on the scoring record so the fan counts as selected there. */
+  /**
+   * Market the code is for; kept on the scoring record so the fan counts as selected there.
+   * Not in the contract's item list (DOMAIN 6.2), but the stored code carries it (`codes.marketId`,
+   * which selectedOnly and the reminders select on), and nothing else tells the service the market.
+   */
   marketId?: string;
+  /** The market's events, re-sent with every assignment so a refresh carries them (DECISIONS C [15]). */
+  eventIds?: readonly string[];
   date: { start: string; end?: string; revealCode?: string; created?: string };
 }
 
@@ -143,7 +149,31 @@ export interface EntryService {
 }
 
 const num = (value: unknown): number => (typeof value === 'number' && Number.isFinite(value) ? value : 0);
-const ids = (value: unknown): string[] => (Array.isArray(value) ? value.map(String) : []);
+
+/**
+ * The user ids of a response's `failed` list: strings, or objects naming the user (`userId`,
+ * `user_id`, `id`). A failure the worker cannot tie to a user fails the whole call (its records are
+ * retried) rather than being read as a success.
+ */
+export function failedIds(value: unknown): string[] {
+  if (value === undefined || value === null) {
+    return [];
+  }
+  if (!Array.isArray(value)) {
+    throw new TypeError(`Entry Service reported failed as ${typeof value}, not a list`);
+  }
+  return value.map((item) => {
+    if (typeof item === 'string' && item !== '') {
+      return item;
+    }
+    const o = item !== null && typeof item === 'object' ? (item as Record<string, unknown>) : {};
+    const id = o.userId ?? o.user_id ?? o.id;
+    if (typeof id !== 'string' || id === '') {
+      throw new TypeError(`Entry Service reported a failure it does not tie to a user: ${JSON.stringify(item)}`);
+    }
+    return id;
+  });
+}
 const asObject = (value: unknown): Record<string, unknown> =>
   value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
 
@@ -185,7 +215,7 @@ export function normalizeScoringRecord(raw: unknown): ScoringRecord {
     globalUserId: String(r.globalUserId ?? ''),
     phone,
     verdict: r.verdict === true,
-    marketIds: ids(r.marketIds),
+    marketIds: Array.isArray(r.marketIds) ? r.marketIds.map(String) : [],
   };
 }
 
@@ -233,7 +263,11 @@ export function createEntryService(client: ServiceClient): EntryService {
       return { upsertedCount: 0, deletedCount: 0, failed: [] };
     }
     const body = asObject(await client.request('POST', '/v2/entries', { body: { entries, deletions } }));
-    return { upsertedCount: num(body.upsertedCount), deletedCount: num(body.deletedCount), failed: ids(body.failed) };
+    return {
+      upsertedCount: num(body.upsertedCount),
+      deletedCount: num(body.deletedCount),
+      failed: failedIds(body.failed),
+    };
   };
 
   return {
@@ -247,13 +281,13 @@ export function createEntryService(client: ServiceClient): EntryService {
       }
       const refs = entries.map(({ campaignId, userId }) => ({ campaignId, userId }));
       const body = asObject(await client.request('POST', '/v2/refreshScores', { body: { entries: refs } }));
-      return { refreshedCount: num(body.refreshedCount), failed: ids(body.failed) };
+      return { refreshedCount: num(body.refreshedCount), failed: failedIds(body.failed) };
     },
 
     async assignCodes(campaignId, items) {
       validateCodeAssignments(items);
       const body = asObject(await client.request('POST', `/${segment(campaignId)}/entries/codes`, { body: items }));
-      return { assignedCount: num(body.assignedCount), failed: ids(body.failed) };
+      return { assignedCount: num(body.assignedCount), failed: failedIds(body.failed) };
     },
 
     async getEligibilityCount(campaignId, query) {

@@ -13,7 +13,7 @@ export interface FakeScoringRecord {
   verdict: boolean;
   locale?: string;
   marketIds: string[];
-  codes?: { id: string; marketId?: string; date?: Record<string, string> }[];
+  codes?: { id: string; marketId?: string; eventIds?: string[]; date?: Record<string, string> }[];
 }
 
 export interface FakeStats {
@@ -200,10 +200,22 @@ export function createEntryServiceFake(options: { publicKey?: string | KeyObject
         'invalidMarketId',
         'marketId must be a string',
       );
+      check(
+        item.eventIds === undefined ||
+          (Array.isArray(item.eventIds) && item.eventIds.every((id) => typeof id === 'string')),
+        'invalidEventIds',
+        'eventIds must be a list of strings',
+      );
     }
     const records = scoring.get(req.params.campaignId);
     const failed: string[] = [];
-    for (const item of items as { userId: string; code: string; marketId?: string; date: Record<string, string> }[]) {
+    for (const item of items as {
+      userId: string;
+      code: string;
+      marketId?: string;
+      eventIds?: string[];
+      date: Record<string, string>;
+    }[]) {
       const record = records?.get(item.userId);
       if (!record || failing.has(item.userId)) {
         failed.push(item.userId);
@@ -211,11 +223,17 @@ export function createEntryServiceFake(options: { publicKey?: string | KeyObject
       }
       const codes = (record.codes ??= []);
       const existing = codes.find((c) => c.id === item.code && c.marketId === item.marketId);
+      const events = item.eventIds ? { eventIds: [...item.eventIds] } : {};
       if (existing) {
-        // A repeated assignment (or a refresh) updates the dates only.
-        existing.date = { ...item.date };
+        // A repeated assignment (or a refresh) updates the dates and events only.
+        Object.assign(existing, { date: { ...item.date } }, events);
       } else {
-        codes.push({ id: item.code, ...(item.marketId ? { marketId: item.marketId } : {}), date: { ...item.date } });
+        codes.push({
+          id: item.code,
+          ...(item.marketId ? { marketId: item.marketId } : {}),
+          ...events,
+          date: { ...item.date },
+        });
       }
     }
     return ok(req, { assignedCount: items.length - failed.length, failed });

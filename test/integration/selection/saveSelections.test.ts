@@ -87,6 +87,7 @@ describe('saveSelections', () => {
         {
           id: `CODE-${n}`,
           marketId: 'm1',
+          eventIds: ['ev1'],
           date: { start: '2026-12-10T17:00:00.000Z', created: '2026-11-25T10:00:00.000Z' },
         },
       ]),
@@ -222,9 +223,10 @@ describe('refreshSelections', () => {
     const drained = await drainQueue(world().sqs, saveSelectionQueueUrl, saveSelections);
 
     expect(drained.failures).toBe(0);
-    expect(scoring().map((f) => f.codes?.map((c) => [c.id, c.date?.start]))).toEqual([
-      [['CODE-1', '2026-12-12T18:00:00.000Z']],
-      [['CODE-2', '2026-12-12T18:00:00.000Z']],
+    // The new presale time and the market's new events (DECISIONS C [15]).
+    expect(scoring().map((f) => f.codes?.map((c) => [c.id, c.date?.start, c.eventIds]))).toEqual([
+      [['CODE-1', '2026-12-12T18:00:00.000Z', ['ev1', 'ev3']]],
+      [['CODE-2', '2026-12-12T18:00:00.000Z', ['ev1', 'ev3']]],
       undefined,
       undefined,
     ]);

@@ -109,6 +109,7 @@ export async function saveSelections(
     userId: m.userId,
     code: m.code,
     marketId: m.marketId,
+    eventIds: m.eventIds,
     date: { start: m.date.start ?? now, created: m.date.created },
   });
 
