@@ -5,10 +5,8 @@
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { SQS_MAX_MESSAGE_BYTES } from '../../shared/aws/sqsLimits';
 import { mapLimit } from '../../shared/util/mapLimit';
-
-/** SQS limit on the total size of one SendMessageBatch request and of one message. */
-export const MAX_BATCH_BYTES = 1024 * 1024;
 
 export interface SendOutcome {
   sent: number;
@@ -41,7 +39,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export function toBatches(
   texts: readonly string[],
   maxEntries: number,
-  maxBytes = MAX_BATCH_BYTES,
+  maxBytes = SQS_MAX_MESSAGE_BYTES,
 ): { batches: number[][]; oversized: number[] } {
   const batches: number[][] = [];
   const oversized: number[] = [];
@@ -109,7 +107,7 @@ export function createQueueSender(options: QueueSenderOptions): QueueSender {
       const { batches, oversized } = toBatches(texts, maxEntries);
       const results = await mapLimit(batches, concurrency, (batch) => sendBatch(texts, batch));
       const reasons = new Map<number, string>(
-        oversized.map((index) => [index, `message over the ${MAX_BATCH_BYTES}-byte limit`]),
+        oversized.map((index) => [index, `message over the ${SQS_MAX_MESSAGE_BYTES}-byte limit`]),
       );
       results.forEach((result) => result.forEach((reason, index) => reasons.set(index, reason)));
       const failed = [...reasons.keys()].sort((a, b) => a - b);

@@ -117,6 +117,7 @@ describe('saveSelections', () => {
       userId: userId('g2'),
       code: 'CODE-g2',
       marketId: 'm1',
+      eventIds: ['e1'],
       date: { start: '2026-12-01T15:00:00.000Z', created: '2026-11-25T10:00:00.000Z' },
     });
     expect(calls[0].items[0].date.start).toBe('2026-11-26T00:00:00.000Z');
