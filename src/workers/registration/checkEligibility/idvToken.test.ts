@@ -109,6 +109,12 @@ describe('IDV token verification', () => {
       reason: expect.stringMatching(/not a valid public key/),
       misconfigured: true,
     });
+    const privatePem = rsa.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    expect(createIdvVerifier({ ...options, publicKey: privatePem })(token, 'fan-1')).toEqual({
+      valid: false,
+      reason: 'eligibility.idv.publicKey holds a private key; configure the issuer public key',
+      misconfigured: true,
+    });
   });
 
   it('never calls a bad or missing token a configuration problem when the key is usable', () => {

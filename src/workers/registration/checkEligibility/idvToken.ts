@@ -124,6 +124,9 @@ export function createIdvVerifier(options: IdvVerifierOptions): IdvVerifier {
   let keyProblem: string | undefined;
   if (options.publicKey.trim() === '') {
     keyProblem = 'no IDV public key is configured (eligibility.idv.publicKey)';
+  } else if (/PRIVATE KEY-----/.test(options.publicKey)) {
+    // createPublicKey would quietly derive the public half; a private key has no place here.
+    keyProblem = 'eligibility.idv.publicKey holds a private key; configure the issuer public key';
   } else {
     try {
       key = createPublicKey(options.publicKey);
