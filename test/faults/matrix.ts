@@ -118,6 +118,7 @@ export const MATRIX: Record<Suite, readonly Cell[]> = {
     cell('saveSelections', 'Entry Service', 'partial failure response (`failed` ids)', 'retried'),
     cell('saveSelections', 'DynamoDB', 'UnprocessedKeys (entry pre-read)', 'retried'),
     cell('saveSelections', 'DynamoDB', 'throttling (verdict update of one fan)', 'retried'),
+    cell('saveSelections', 'DynamoDB', 'throttling (code claim of one fan)', 'retried'),
     cell('saveSelections', 'DynamoDB', 'connection refused', 'retried'),
     cell(
       'saveSelections',

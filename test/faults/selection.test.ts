@@ -205,6 +205,19 @@ function saveSelectionsCells(): Record<string, CellTest> {
       cellWith(async () => ({ clear: leaveKeysUnprocessed(db.client, (key) => key.SK === 'entry#g2') }), FANS),
     'saveSelections × DynamoDB × throttling (verdict update of one fan)': () =>
       cellWith(async () => ({ clear: failCalls(db.client, 'UpdateItemCommand', dynamoThrottled, isFan(2)) }), ['f2']),
+    // The claim comes before Entry Service: a fan whose claim failed gets no code anywhere, and is retried.
+    'saveSelections × DynamoDB × throttling (code claim of one fan)': () =>
+      cellWith(
+        async () => ({
+          clear: failCalls(
+            db.client,
+            'PutItemCommand',
+            dynamoThrottled,
+            (input) => (input.Item as { SK?: string } | undefined)?.SK === 'claim#m1#g2',
+          ),
+        }),
+        ['f2'],
+      ),
     'saveSelections × DynamoDB × connection refused': () =>
       cellWith(async () => ({ table: await db.refused(), clear: () => undefined }), FANS),
     'saveSelections × Secrets Manager (service JWT key) × unavailable at cold start': () =>
