@@ -14,8 +14,11 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { KinesisStreamEvent, SQSEvent } from 'aws-lambda';
 import type { StreamReader } from '../../../tools/local/dynamoStream';
-import { LOCAL_AWS } from '../../harness/dynamodb';
+import { openStreamReader } from '../../../tools/local/dynamoStream';
+import { createDemandTable, LOCAL_AWS } from '../../harness/dynamodb';
 import { requireEnv, uniqueName } from '../../harness/env';
+import type { ServiceFakes } from '../../harness/fakes';
+import { startServiceFakes } from '../../harness/fakes';
 import { localQueueUrl, sqsEventOf } from '../../harness/sqs';
 
 /** A throwaway service-JWT key pair: workers sign with the private key, the fakes verify with the public one. */
@@ -27,6 +30,37 @@ export function serviceKeys() {
 /** Points the configuration (`CONFIG_ENV=local`) at this suite's resources; call before the first handler call. */
 export function useLocalConfig(vars: Record<string, string>): void {
   Object.assign(process.env, { CONFIG_ENV: 'local', LOG_LEVEL: 'error', ...vars });
+}
+
+/**
+ * What a replication suite runs on: a demand table with its stream (read from now on), the
+ * service fakes verifying `keys`, and the configuration pointing the workers at them and at the
+ * save-entries queue `queueUrl`. `stop` closes the reader and the fakes.
+ */
+export async function startReplicationWorld(options: {
+  endpoint: string;
+  tableName: string;
+  queueUrl: string;
+  keys: ReturnType<typeof serviceKeys>;
+}): Promise<{ fakes: ServiceFakes; reader: StreamReader; stop(): Promise<void> }> {
+  const { endpoint, tableName, queueUrl, keys } = options;
+  await createDemandTable(endpoint, tableName);
+  const fakes = await startServiceFakes({ publicKey: keys.publicKey });
+  useLocalConfig({
+    DEMAND_TABLE_NAME: tableName,
+    SAVE_ENTRIES_QUEUE_URL: queueUrl,
+    ENTRY_SERVICE_URL: fakes.urls.entries,
+    SERVICE_JWT_PRIVATE_KEY: keys.privateKeyPem,
+  });
+  const reader = await openStreamReader({ endpoint, tableName, from: 'LATEST' });
+  return {
+    fakes,
+    reader,
+    async stop() {
+      reader.close();
+      await fakes.stop();
+    },
+  };
 }
 
 /** An SQS client for fauxqs with the endpoint given explicitly (see test/harness/sqs.ts on queue URL hosts). */

@@ -18,19 +18,17 @@ import { handler as enqueueEntries } from '../../../src/workers/replication/enqu
 import { enqueueEntries as enqueueLogic } from '../../../src/workers/replication/enqueueEntries/enqueueEntries';
 import { handler as saveEntries } from '../../../src/workers/replication/saveEntries';
 import type { SaveEntriesMessage } from '../../../src/workers/replication/saveEntriesMessage';
-import { openStreamReader } from '../../../tools/local/dynamoStream';
 import type { StreamReader } from '../../../tools/local/dynamoStream';
 import { createQueues, uniqueEnvironment } from '../../../tools/local/runtime';
 import { loadWiring, localResolver } from '../../../tools/local/wiring/load';
 import type { Queue } from '../../../tools/local/wiring/model';
 import { modelIndex } from '../../../tools/local/wiring/model';
 import { localStackVariables, placeholderVariables } from '../../../tools/local/wiring/variables';
-import { createDemandTable, localDynamoDbClient } from '../../harness/dynamodb';
+import { localDynamoDbClient } from '../../harness/dynamodb';
 import { requireEnv, uniqueName } from '../../harness/env';
 import type { ServiceFakes } from '../../harness/fakes';
-import { startServiceFakes } from '../../harness/fakes';
 import { localQueueUrl, sqsEventOf } from '../../harness/sqs';
-import { failures, localSqsClient, receive, serviceKeys, streamEvent, useLocalConfig } from './helpers';
+import { failures, localSqsClient, receive, serviceKeys, startReplicationWorld, streamEvent } from './helpers';
 
 const KIB = 1024;
 const TERRAFORM_DIR = path.resolve(__dirname, '..', '..', '..', 'terraform');
@@ -42,6 +40,7 @@ const sqs = localSqsClient();
 const keys = serviceKeys();
 let fakes: ServiceFakes;
 let reader: StreamReader;
+let stopWorld: () => Promise<void> = async () => undefined;
 let saveEntriesQueue: Queue;
 
 const T1 = '2026-05-01T10:00:00.000Z';
@@ -70,7 +69,11 @@ beforeAll(async () => {
     terraformDir: TERRAFORM_DIR,
     stacks: ['replication'],
     variables: (stack) => localStackVariables(TERRAFORM_DIR, stack, variables),
-    resolver: localResolver({ region: 'us-east-1', accountId: '000000000000', queueUrl: (name) => localQueueUrl(sqsEndpoint, name) }),
+    resolver: localResolver({
+      region: 'us-east-1',
+      accountId: '000000000000',
+      queueUrl: (name) => localQueueUrl(sqsEndpoint, name),
+    }),
   });
   const index = modelIndex(model);
   const consumer = index.functionOfWorker('saveEntries').name;
@@ -81,20 +84,20 @@ beforeAll(async () => {
   saveEntriesQueue = index.queueByRef(mapping.queueArn);
   await createQueues(sqs, model.queues);
 
-  await createDemandTable(endpoint, tableName);
-  fakes = await startServiceFakes({ publicKey: keys.publicKey });
-  useLocalConfig({
-    DEMAND_TABLE_NAME: tableName,
-    SAVE_ENTRIES_QUEUE_URL: saveEntriesQueue.url,
-    ENTRY_SERVICE_URL: fakes.urls.entries,
-    SERVICE_JWT_PRIVATE_KEY: keys.privateKeyPem,
-  });
-  reader = await openStreamReader({ endpoint, tableName, from: 'LATEST' });
+  ({
+    fakes,
+    reader,
+    stop: stopWorld,
+  } = await startReplicationWorld({
+    endpoint,
+    tableName,
+    queueUrl: saveEntriesQueue.url,
+    keys,
+  }));
 });
 
 afterAll(async () => {
-  reader?.close();
-  await fakes?.stop();
+  await stopWorld();
   raw.destroy();
   sqs.destroy();
 });
@@ -103,7 +106,12 @@ afterAll(async () => {
 async function enqueue(streamRecords: number, expectedMessages: number): Promise<Message[]> {
   const response = await enqueueEntries(await streamEvent(reader, streamRecords));
   expect(failures(response)).toEqual([]);
-  const messages = await receive(sqs, saveEntriesQueue.url, Math.max(expectedMessages, 1), expectedMessages === 0 ? 1500 : 5000);
+  const messages = await receive(
+    sqs,
+    saveEntriesQueue.url,
+    Math.max(expectedMessages, 1),
+    expectedMessages === 0 ? 1500 : 5000,
+  );
   expect(messages).toHaveLength(expectedMessages);
   return messages;
 }

@@ -22,12 +22,10 @@ import type { SaveEntriesMessage } from '../../../src/workers/replication/saveEn
 import { createEntryService } from '../../../src/shared/services/entries';
 import { createServiceClient } from '../../../src/shared/services/http';
 import { createTokenProvider } from '../../../src/shared/services/jwt';
-import { openStreamReader } from '../../../tools/local/dynamoStream';
 import type { StreamReader } from '../../../tools/local/dynamoStream';
-import { createDemandTable, localDynamoDbClient, LOCAL_AWS } from '../../harness/dynamodb';
+import { localDynamoDbClient, LOCAL_AWS } from '../../harness/dynamodb';
 import { requireEnv, uniqueName } from '../../harness/env';
 import type { ServiceFakes } from '../../harness/fakes';
-import { startServiceFakes } from '../../harness/fakes';
 import { freePort } from '../../harness/processes';
 import {
   createQueue,
@@ -35,8 +33,8 @@ import {
   localSqsClient,
   receive,
   serviceKeys,
+  startReplicationWorld,
   streamEvent,
-  useLocalConfig,
 } from './helpers';
 import { sqsEventOf } from '../../harness/sqs';
 
@@ -81,22 +79,14 @@ async function enqueue(streamRecords: number, expectedMessages: number): Promise
   return messages;
 }
 
+let stopWorld: () => Promise<void> = async () => undefined;
 beforeAll(async () => {
-  await createDemandTable(endpoint, tableName);
   queueUrl = await createQueue(sqs, 'save-entries');
-  fakes = await startServiceFakes({ publicKey: keys.publicKey });
-  useLocalConfig({
-    DEMAND_TABLE_NAME: tableName,
-    SAVE_ENTRIES_QUEUE_URL: queueUrl,
-    ENTRY_SERVICE_URL: fakes.urls.entries,
-    SERVICE_JWT_PRIVATE_KEY: keys.privateKeyPem,
-  });
-  reader = await openStreamReader({ endpoint, tableName, from: 'LATEST' });
+  ({ fakes, reader, stop: stopWorld } = await startReplicationWorld({ endpoint, tableName, queueUrl, keys }));
 });
 
 afterAll(async () => {
-  reader?.close();
-  await fakes?.stop();
+  await stopWorld();
   raw.destroy();
   sqs.destroy();
 });
