@@ -5,7 +5,7 @@
  * naming the queue and the numbers, for a copy of the Terraform whose visibility timeout is too short
  * and at the module's boundary values.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Value } from '../../tools/local/hcl/values';
@@ -15,6 +15,7 @@ import { environmentDirs, MODULES_DIR, TERRAFORM_DIR } from './hcl';
 import { evaluatePreconditions, stackInstance } from './preconditions';
 import { SEED_QUEUES } from './seedExpectations';
 import { STACKS } from '../../src/workers/registry';
+import { editedTerraformCopy } from '../harness/terraformCopy';
 
 const QUEUE_PRECONDITION = /\.aws_sqs_queue\.this$/;
 const scratch: string[] = [];
@@ -29,14 +30,7 @@ afterAll(() => {
 function editedCopy(file: string, from: string, to: string): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'tf-visibility-'));
   scratch.push(dir);
-  cpSync(TERRAFORM_DIR, path.join(dir, 'terraform'), { recursive: true });
-  const full = path.join(dir, 'terraform', file);
-  const text = readFileSync(full, 'utf8');
-  if (!text.includes(from)) {
-    throw new Error(`${file} no longer contains ${JSON.stringify(from)}; update this test's edit`);
-  }
-  writeFileSync(full, text.replace(from, to));
-  return path.join(dir, 'terraform');
+  return editedTerraformCopy(path.dirname(TERRAFORM_DIR), dir, { [file]: [from, to] });
 }
 
 const dev1Tfvars = (terraformDir: string, stack: string) =>

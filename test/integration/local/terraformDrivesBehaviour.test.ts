@@ -4,7 +4,7 @@
  * enqueueEntries filter loses INSERT), both models are loaded, and the same messages and the
  * same table changes are run through the original and the edited mappings.
  */
-import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { CreateQueueCommand, SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -22,6 +22,7 @@ import { loadWiring, localResolver } from '../../../tools/local/wiring/load';
 import type { SqsMapping, StreamMapping, WiringModel } from '../../../tools/local/wiring/model';
 import { modelIndex } from '../../../tools/local/wiring/model';
 import { localStackVariables, placeholderVariables } from '../../../tools/local/wiring/variables';
+import { editedTerraformCopy } from '../../harness/terraformCopy';
 import { REPO_ROOT, fixtureWorker, sqsBodies, tempDir, waitFor } from './helpers';
 
 const sqsEndpoint = () => requireEnv('SQS_ENDPOINT');
@@ -35,20 +36,8 @@ const scratchDir = (prefix: string) => {
 };
 
 /** A copy of terraform/ and configs/ with `edits` (file → [from, to]) applied. */
-function editedCopy(edits: Record<string, [string, string]>): string {
-  const dir = scratchDir('tf-copy-');
-  cpSync(path.join(REPO_ROOT, 'terraform'), path.join(dir, 'terraform'), { recursive: true });
-  cpSync(path.join(REPO_ROOT, 'configs'), path.join(dir, 'configs'), { recursive: true });
-  for (const [file, [from, to]] of Object.entries(edits)) {
-    const full = path.join(dir, 'terraform', file);
-    const text = readFileSync(full, 'utf8');
-    if (!text.includes(from)) {
-      throw new Error(`${file} no longer contains ${JSON.stringify(from)}; update this test's edit`);
-    }
-    writeFileSync(full, text.replace(from, to));
-  }
-  return path.join(dir, 'terraform');
-}
+const editedCopy = (edits: Record<string, [string, string]>): string =>
+  editedTerraformCopy(REPO_ROOT, scratchDir('tf-copy-'), edits);
 
 const load = (terraformDir: string, stacks: string[]) =>
   loadWiring({
