@@ -32,10 +32,10 @@ export function createCampaignService(client: ServiceClient): CampaignService {
     return res.status === 404 ? null : res.data;
   };
   return {
-    getCampaign: (campaignId) => getOrNull<CampaignDocument>(`/campaigns/${segment(campaignId)}`),
-    getMarket: (campaignId, marketId) =>
-      getOrNull<Market>(`/campaigns/${segment(campaignId)}/markets/${segment(marketId)}`),
+    getCampaign: async (campaignId) => getOrNull<CampaignDocument>(`/campaigns/${segment(campaignId, 'campaignId')}`),
+    getMarket: async (campaignId, marketId) =>
+      getOrNull<Market>(`/campaigns/${segment(campaignId, 'campaignId')}/markets/${segment(marketId, 'marketId')}`),
     getMarkets: async (campaignId) =>
-      (await getOrNull<Market[]>(`/campaigns/${segment(campaignId)}/markets`)) ?? [],
+      (await getOrNull<Market[]>(`/campaigns/${segment(campaignId, 'campaignId')}/markets`)) ?? [],
   };
 }

@@ -154,6 +154,48 @@ describe('entries client', () => {
   });
 });
 
+describe('ids in paths', () => {
+  const assignments = [assignment('u'.repeat(24))];
+  const calls: [string, (id: string, client: ServiceClient) => Promise<unknown>][] = [
+    ['entries.assignCodes', (id, c) => createEntryService(c).assignCodes(id, assignments)],
+    ['entries.getEligibilityCount', (id, c) => createEntryService(c).getEligibilityCount(id, { marketIds: ['m1'] })],
+    [
+      'entries.getScoringPage',
+      (id, c) => createEntryService(c).getScoringPage(id, { marketId: 'm1', limit: 1, offset: 0 }),
+    ],
+    ['entries.upsertStats', (id, c) => createEntryService(c).upsertStats(id, 'selection', { status: 'FAILED' })],
+    ['entries.upsertStats type', (id, c) => createEntryService(c).upsertStats('c1', id, { status: 'FAILED' })],
+    ['entries.getStats', (id, c) => createEntryService(c).getStats(id, 'selection')],
+    ['campaigns.getCampaign', (id, c) => createCampaignService(c).getCampaign(id)],
+    ['campaigns.getMarket', (id, c) => createCampaignService(c).getMarket(id, 'm1')],
+    ['campaigns.getMarket marketId', (id, c) => createCampaignService(c).getMarket('c1', id)],
+    ['campaigns.getMarkets', (id, c) => createCampaignService(c).getMarkets(id)],
+    ['codes.reserveCodes', (id, c) => createCodeService(c).reserveCodes(id, { count: 1, type: 'tm' })],
+    ['codes.assignCodes', (id, c) => createCodeService(c).assignCodes(id, ['A'])],
+    ['codes.releaseCodes', (id, c) => createCodeService(c).releaseCodes(id, ['A'])],
+    ['codes.countCodes', (id, c) => createCodeService(c).countCodes(id)],
+    ['exports.createExport', (id, c) => createExportsService(c).createExport(id, { exportType: 'autoReminderEmail' })],
+  ];
+  const badIds = [
+    ['..', '..', /must not be "\." or "\.\."/],
+    ['.', '.', /must not be "\." or "\.\."/],
+    ['a control character', 'c\u00001', /control characters/],
+    ['1 MB long', 'x'.repeat(1024 * 1024), /longer than 128 characters/],
+  ] as const;
+
+  it.each(calls.flatMap(([name, call]) => badIds.map(([what, id, reason]) => [name, what, call, id, reason] as const)))(
+    '%s refuses an id that is %s before any call',
+    async (_name, _what, call, id, reason) => {
+      const { client, calls: made } = stubClient();
+      const error = (await call(id, client).catch((e: unknown) => e)) as Error;
+      expect(error).toBeInstanceOf(TypeError);
+      expect(error.message).toMatch(reason);
+      expect(error.message.length).toBeLessThan(100);
+      expect(made).toEqual([]);
+    },
+  );
+});
+
 describe('campaigns client', () => {
   it('maps 404 to null and an unknown campaign to no markets', async () => {
     const { client, calls } = stubClient(

@@ -1,5 +1,5 @@
 import type { ServiceClient } from './http';
-import { segment } from './http';
+import { campaignPath } from './http';
 
 export type CodeType = 'tm' | 'external';
 export type CodeStatus = 'available' | 'reserved' | 'assigned';
@@ -39,13 +39,13 @@ export function createCodeService(client: ServiceClient): CodeService {
   const update = async (campaignId: string, action: 'assign' | 'release', codes: readonly string[]) =>
     codes.length === 0
       ? { count: { in: 0, updated: 0 } }
-      : toUpdateCount(await client.request('POST', `/${segment(campaignId)}/${action}`, { body: { codes } }));
+      : toUpdateCount(await client.request('POST', `${campaignPath(campaignId)}/${action}`, { body: { codes } }));
 
   return {
     async reserveCodes(campaignId, { count, type }) {
       const body = await client.request<{ codes?: unknown; reserveId?: unknown }>(
         'GET',
-        `/${segment(campaignId)}/reserve`,
+        `${campaignPath(campaignId)}/reserve`,
         { query: { count, type } },
       );
       return {
@@ -58,7 +58,7 @@ export function createCodeService(client: ServiceClient): CodeService {
     async countCodes(campaignId, options = {}) {
       const body = await client.request<Partial<Record<CodeStatus, unknown>>>(
         'GET',
-        `/${segment(campaignId)}/codes/count`,
+        `${campaignPath(campaignId)}/codes/count`,
         { query: { ...options } },
       );
       return { available: num(body?.available), reserved: num(body?.reserved), assigned: num(body?.assigned) };

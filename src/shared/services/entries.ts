@@ -1,5 +1,5 @@
 import type { ServiceClient } from './http';
-import { segment } from './http';
+import { campaignPath, segment } from './http';
 
 /** An entry as replicated to Entry Service: the demand-table entry without PK, SK, type, needsReplication. */
 export interface EntryUpsert {
@@ -286,26 +286,30 @@ export function createEntryService(client: ServiceClient): EntryService {
 
     async assignCodes(campaignId, items) {
       validateCodeAssignments(items);
-      const body = asObject(await client.request('POST', `/${segment(campaignId)}/entries/codes`, { body: items }));
+      const body = asObject(await client.request('POST', `${campaignPath(campaignId)}/entries/codes`, { body: items }));
       return { assignedCount: num(body.assignedCount), failed: failedIds(body.failed) };
     },
 
     async getEligibilityCount(campaignId, query) {
-      const body = await client.request('GET', `/${segment(campaignId)}/entries/eligibility`, { query: { ...query } });
+      const body = await client.request('GET', `${campaignPath(campaignId)}/entries/eligibility`, {
+        query: { ...query },
+      });
       return normalizeEligibility(body);
     },
 
     async getScoringPage(campaignId, { orderBy: _orderBy, ...query }) {
-      const body = await client.request('GET', `/${segment(campaignId)}/entries/scoring`, { query });
+      const body = await client.request('GET', `${campaignPath(campaignId)}/entries/scoring`, { query });
       return normalizeScoringPage(body);
     },
 
     async upsertStats(campaignId, type, stats) {
-      await client.request('POST', `/${segment(campaignId)}/stats/${segment(type)}`, { body: stats });
+      await client.request('POST', `${campaignPath(campaignId)}/stats/${segment(type, 'type')}`, { body: stats });
     },
 
     async getStats(campaignId, type, query = {}) {
-      const body = await client.request<unknown>('GET', `/${segment(campaignId)}/stats/${segment(type)}`, { query });
+      const body = await client.request<unknown>('GET', `${campaignPath(campaignId)}/stats/${segment(type, 'type')}`, {
+        query,
+      });
       if (Array.isArray(body)) {
         return body as StatsDocument[];
       }

@@ -28,7 +28,7 @@ export interface ExportsService {
 export function createExportsService(client: ServiceClient): ExportsService {
   return {
     async createExport(campaignId, request) {
-      const res = await client.send<ExportRecord>('POST', `/campaigns/${segment(campaignId)}/exports`, {
+      const res = await client.send<ExportRecord>('POST', `/campaigns/${segment(campaignId, 'campaignId')}/exports`, {
         body: request,
         expectedStatuses: [200, 201],
       });

@@ -8,7 +8,10 @@ import {
   createServiceClient,
   encodeQuery,
   extractServiceError,
+  MAX_QUOTED_DETAIL,
+  MAX_QUOTED_PATH,
   parseRetryAfter,
+  segment,
   unwrapEnvelope,
 } from './http';
 
@@ -103,6 +106,24 @@ describe('encodeQuery', () => {
   });
 });
 
+describe('segment', () => {
+  it('encodes an id so it stays one segment', () => {
+    expect(segment('c/1?x#y', 'campaignId')).toBe('c%2F1%3Fx%23y');
+    expect(segment('tour.2026', 'campaignId')).toBe('tour.2026');
+  });
+
+  it.each([
+    ['..', '..', 'campaignId must not be "." or ".."'],
+    ['.', '.', 'campaignId must not be "." or ".."'],
+    ['empty', '', 'campaignId must be a non-empty string'],
+    ['a control character', 'c\n1', 'campaignId must not contain control characters or unpaired surrogates'],
+    ['over 128 characters', 'x'.repeat(129), 'campaignId is longer than 128 characters'],
+    ['padded with spaces', ' c1 ', 'campaignId must not begin or end with whitespace'],
+  ])('refuses an id that is %s, without quoting it', (_name, id, reason) => {
+    expect(() => segment(id, 'campaignId')).toThrow(new TypeError(reason));
+  });
+});
+
 describe('unwrapEnvelope', () => {
   it('returns data of a Koa envelope', () => {
     expect(unwrapEnvelope({ data: { a: 1 }, meta: { timestamp: 't' } })).toEqual({ a: 1 });
@@ -183,6 +204,16 @@ describe('createServiceClient', () => {
       serviceError: { message: 'Mongo unavailable', code: 'dbDown' },
     });
     expect(error.message).toBe('entries POST /v2/entries failed with 503 after 3 attempts: Mongo unavailable (dbDown)');
+  });
+
+  it('quotes a long path and what the service echoed only in bounded excerpts', async () => {
+    const echoed = 'x'.repeat(1024 * 1024);
+    const { client } = clientWith([() => json(400, { error: { message: echoed, code: echoed } })]);
+    const path = `/${'p'.repeat(10_000)}/entries`;
+    const error = (await client.request('GET', path).catch((e: unknown) => e)) as ServiceError;
+    expect(error.path).toBe(path);
+    expect(error.message.startsWith(`entries GET /${'p'.repeat(MAX_QUOTED_PATH - 2)}… failed with 400`)).toBe(true);
+    expect(error.message.length).toBeLessThan(MAX_QUOTED_PATH + 2 * MAX_QUOTED_DETAIL + 100);
   });
 
   it.each([400, 401, 403, 404, 409, 422])('does not retry %i', async (status) => {

@@ -1,3 +1,4 @@
+import { idProblem } from '../domain/ids';
 import type { Logger } from '../runtime/logger';
 import { getCorrelationId } from '../runtime/context';
 import { traceHeaders, withSpan } from '../runtime/tracing';
@@ -91,13 +92,24 @@ export class ServiceError extends Error {
   }
 }
 
-/** `entries POST /v2/entries failed with 503 after 3 attempts: <message>`. */
+/** Most characters of the path, and of the service's message and code, a ServiceError message quotes. */
+export const MAX_QUOTED_PATH = 256;
+export const MAX_QUOTED_DETAIL = 512;
+
+/** `text` cut to `max` characters, marked with `…` when cut. */
+const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/**
+ * `entries POST /v2/entries failed with 503 after 3 attempts: <message>`. The path (bounded
+ * anyway once `segment` refuses long ids) and what the service said are quoted only up to
+ * MAX_QUOTED_PATH / MAX_QUOTED_DETAIL characters: a service echoing its input cannot make a log line huge.
+ */
 export function formatServiceErrorMessage(d: ServiceErrorDetails): string {
   const outcome = d.status === undefined ? (d.outcome ?? 'network error') : String(d.status);
-  const detail = d.serviceError?.message ?? d.reason;
-  const code = d.serviceError?.code ? ` (${d.serviceError.code})` : '';
+  const detail = clip(d.serviceError?.message ?? d.reason, MAX_QUOTED_DETAIL);
+  const code = d.serviceError?.code ? ` (${clip(d.serviceError.code, MAX_QUOTED_DETAIL)})` : '';
   const attempts = `${d.attempts} attempt${d.attempts === 1 ? '' : 's'}`;
-  return `${d.service} ${d.method} ${d.path} failed with ${outcome} after ${attempts}: ${detail}${code}`;
+  return `${d.service} ${d.method} ${clip(d.path, MAX_QUOTED_PATH)} failed with ${outcome} after ${attempts}: ${detail}${code}`;
 }
 
 /** Full-jitter exponential backoff: a random delay in [0, min(max, base * 2^(attempt-1))). */
@@ -390,5 +402,20 @@ export function createServiceClient(options: ServiceClientOptions): ServiceClien
   };
 }
 
-/** Encodes one path segment (ids may come from user-controlled data). */
-export const segment = (value: string): string => encodeURIComponent(value);
+/**
+ * Encodes one path segment. Ids may come from user-controlled data and the workers check them
+ * when they parse their input; this is the last line of defence: a value breaking the id rule
+ * (`..`, a control character, over 128 characters; see domain/ids.ts) throws a TypeError naming
+ * `field` before any request is made, so it can never leave its segment.
+ * @example `/campaigns/${segment(campaignId, 'campaignId')}`
+ */
+export function segment(value: string, field = 'path segment'): string {
+  const problem = idProblem(value, field);
+  if (problem !== undefined) {
+    throw new TypeError(problem);
+  }
+  return encodeURIComponent(value);
+}
+
+/** `/<campaignId>`, the path most service calls start with, encoded by `segment`. */
+export const campaignPath = (campaignId: string): string => `/${segment(campaignId, 'campaignId')}`;
