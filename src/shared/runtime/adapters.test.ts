@@ -285,3 +285,102 @@ describe('stream image decoding', () => {
     expect(() => JSON.stringify(seen[0])).not.toThrow();
   });
 });
+
+/** What Lambda's runtime answers an Invoke with when the handler throws `error`. */
+const invokeErrorAnswer = (error: Error) => ({
+  errorType: error.name,
+  errorMessage: error.message,
+  trace: String(error.stack).split('\n'),
+});
+
+describe('rejections and faults', () => {
+  const failing = (error: unknown) =>
+    invokeHandler({
+      worker: 'w',
+      log: memoryLogger(),
+      parse: (e) => e,
+      process: async () => {
+        throw error;
+      },
+    });
+
+  it('logs invalid input at warn with its reason and no stack, and answers without source paths', async () => {
+    const log = memoryLogger();
+    const handler = invokeHandler({
+      worker: 'w',
+      log,
+      parse: (e) => {
+        throw new InvalidInputError(`n must be a number, got ${JSON.stringify((e as { n: unknown }).n)}`);
+      },
+      process: async () => 'never',
+    });
+    const error = (await handler({ n: 'x' }).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error;
+    expect(error).toBeInstanceOf(InvalidInputError);
+    expect(invokeErrorAnswer(error)).toEqual({
+      errorType: 'InvalidInputError',
+      errorMessage: 'n must be a number, got "x"',
+      trace: ['InvalidInputError: n must be a number, got "x"'],
+    });
+    expect(log.lines.map((l) => [l.level, l.message, l.data])).toEqual([
+      [
+        'warn',
+        'invocation failed',
+        {
+          worker: 'w',
+          durationMs: expect.any(Number),
+          error: { name: 'InvalidInputError', message: 'n must be a number, got "x"' },
+        },
+      ],
+    ]);
+  });
+
+  it('treats a rejected AppSync body as the caller’s fault: warn, no stack, no error line', async () => {
+    const log = memoryLogger();
+    const handler = appSyncHandler({
+      worker: 'w',
+      log,
+      process: async () => 'ok',
+      onError: (error) => `refused: ${(error as Error).name}`,
+    });
+    expect(await handler({ body: '{not json' })).toBe('refused: RejectedRecordError');
+    expect(log.lines.map((l) => l.level)).toEqual(['warn']);
+    expect(JSON.stringify(log.lines)).not.toMatch(/"stack"|\.ts:\d/);
+  });
+
+  it('logs a fault of ours at error with its stack, and still answers without source paths', async () => {
+    const log = memoryLogger();
+    const handler = invokeHandler({
+      worker: 'w',
+      log,
+      parse: (e) => e,
+      process: async () => {
+        throw Object.assign(new TypeError('cannot read x'), { code: 'E1' });
+      },
+    });
+    const error = (await handler({}).then(
+      () => undefined,
+      (e: unknown) => e,
+    )) as Error & { code?: string };
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.code).toBe('E1');
+    expect(invokeErrorAnswer(error)).toEqual({
+      errorType: 'TypeError',
+      errorMessage: 'cannot read x',
+      trace: ['TypeError: cannot read x'],
+    });
+    const line = log.lines.find((l) => l.message === 'invocation failed');
+    expect(line?.level).toBe('error');
+    expect((line?.data as { error: { stack: string } }).error.stack).toMatch(/adapters\.test\.ts:\d+/);
+  });
+
+  it('leaves the thrown error itself untouched (it may be shared) and passes non-errors on', async () => {
+    const shared = new RangeError('cached failure');
+    const stack = shared.stack;
+    await expect(failing(shared)({})).rejects.toThrow('cached failure');
+    expect(shared.stack).toBe(stack);
+    await expect(failing('plain')({})).rejects.toBe('plain');
+  });
+});

@@ -5,6 +5,7 @@ export * from './direct';
 export * from './errors';
 export * from './invocation';
 export * from './logger';
+export * from './quote';
 export * from './sqs';
 export * from './stream';
 export * from './tracing';

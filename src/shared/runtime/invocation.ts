@@ -1,6 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { getConfig } from '../config';
 import { runWithContext, newCorrelationId } from './context';
+import { isExpectedRejection, withoutStackFrames } from './errors';
 import type { Logger, LogLevel } from './logger';
 import { createLogger, formatError } from './logger';
 import { withSpan } from './tracing';
@@ -54,7 +55,12 @@ export function correlationIdOf(event: unknown): string {
 
 /**
  * Runs one invocation: sets the correlation context, opens a span, times it and logs one
- * summary line (the `summary` callback supplies the counts). Errors are logged and rethrown.
+ * summary line (the `summary` callback supplies the counts). Errors are logged and rethrown:
+ * an expected rejection (InvalidInputError, RejectedRecordError: the caller's fault) at warn
+ * with its name and message, anything else (a fault of ours) at error with its stack. The
+ * rethrown error keeps its class, name and message but carries no stack frames, so the Invoke
+ * error answer (errorType, errorMessage, trace) shows no source paths; the stack of an
+ * unexpected error is in the error line, found by the correlation id.
  */
 export async function runInvocation<T>(
   options: AdapterOptions,
@@ -87,12 +93,17 @@ export async function runInvocation<T>(
           });
           return result;
         } catch (error) {
-          log.error('invocation failed', {
-            worker: options.worker,
-            durationMs: Math.round(performance.now() - started),
-            error: formatError(error),
-          });
-          throw error;
+          const durationMs = Math.round(performance.now() - started);
+          if (isExpectedRejection(error)) {
+            log.warn('invocation failed', {
+              worker: options.worker,
+              durationMs,
+              error: { name: error.name, message: error.message },
+            });
+          } else {
+            log.error('invocation failed', { worker: options.worker, durationMs, error: formatError(error) });
+          }
+          throw withoutStackFrames(error);
         }
       },
     );

@@ -24,15 +24,51 @@ export interface LoggerOptions {
 const REDACTED = '[REDACTED]';
 const MAX_DEPTH = 8;
 
-/** Copies `value` with secret-named keys redacted, errors made serialisable and cycles cut. */
+/**
+ * Longest string (and object key) a log line carries, in UTF-16 characters; longer ones are cut
+ * with a "…(+N chars)" marker. A few KB keeps a stack trace or a reason whole.
+ */
+export const MAX_LOG_STRING_CHARS = 4096;
+
+/**
+ * Largest log line in UTF-8 bytes (CloudWatch takes events up to 256 KB). A longer line keeps
+ * timestamp, level, tag, message and the correlation ids, and says how big it was instead of
+ * carrying its data.
+ */
+export const MAX_LOG_LINE_BYTES = 32 * 1024;
+
+/** `text` cut to `maxChars` with a "…(+N chars)" marker (never splitting a surrogate pair); short text unchanged. */
+export function truncateText(text: string, maxChars: number): string {
+  if (text.length <= maxChars) {
+    return text;
+  }
+  const code = text.charCodeAt(maxChars - 1);
+  const end = code >= 0xd800 && code <= 0xdbff ? maxChars - 1 : maxChars;
+  return `${text.slice(0, end)}…(+${text.length - end} chars)`;
+}
+
+/** Whether `key` is secret-named: it holds one of `secretKeys` (lower case), case-insensitively. */
+export function isSecretKey(key: string, secretKeys: readonly string[]): boolean {
+  const lower = key.toLowerCase();
+  return secretKeys.some((s) => lower.includes(s));
+}
+
+/**
+ * Copies `value` with secret-named keys redacted, errors made serialisable, cycles cut and
+ * strings (values and keys) cut to `maxChars`.
+ */
 export function redact(
   value: unknown,
   secretKeys: readonly string[],
   depth = 0,
   seen = new WeakSet<object>(),
+  maxChars = MAX_LOG_STRING_CHARS,
 ): unknown {
   if (value instanceof Error) {
-    return formatError(value);
+    return redact(formatError(value), secretKeys, depth, seen, maxChars);
+  }
+  if (typeof value === 'string') {
+    return truncateText(value, maxChars);
   }
   if (value === null || typeof value !== 'object') {
     return typeof value === 'bigint' ? value.toString() : value;
@@ -42,12 +78,13 @@ export function redact(
   }
   seen.add(value);
   if (Array.isArray(value)) {
-    return value.map((v) => redact(v, secretKeys, depth + 1, seen));
+    return value.map((v) => redact(v, secretKeys, depth + 1, seen, maxChars));
   }
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
-    const lower = key.toLowerCase();
-    out[key] = secretKeys.some((s) => lower.includes(s)) ? REDACTED : redact(v, secretKeys, depth + 1, seen);
+    out[truncateText(key, maxChars)] = isSecretKey(key, secretKeys)
+      ? REDACTED
+      : redact(v, secretKeys, depth + 1, seen, maxChars);
   }
   return out;
 }
@@ -69,7 +106,43 @@ function safeJson(value: unknown): string {
   }
 }
 
-/** Creates a structured JSON logger; each line carries timestamp, level, tag and the correlation id. */
+/**
+ * The JSON text of a log line, at most MAX_LOG_LINE_BYTES: when `line` is longer, its `data`
+ * (then its extra fields too, if still needed) is replaced by a note of the line's size.
+ */
+function boundedLine(line: Record<string, unknown>, fields: Record<string, unknown>): string {
+  const text = JSON.stringify(line);
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes <= MAX_LOG_LINE_BYTES) {
+    return text;
+  }
+  const { timestamp, level, tag, message, correlationId, awsRequestId } = line;
+  const omitted = { lineBytes: bytes, maxLineBytes: MAX_LOG_LINE_BYTES };
+  const withFields = JSON.stringify({
+    timestamp,
+    level,
+    tag,
+    message,
+    correlationId,
+    awsRequestId,
+    ...fields,
+    omitted,
+  });
+  return Buffer.byteLength(withFields, 'utf8') <= MAX_LOG_LINE_BYTES
+    ? withFields
+    : JSON.stringify({ timestamp, level, tag, message, correlationId, awsRequestId, omitted });
+}
+
+/**
+ * Creates a structured JSON logger; each line carries timestamp, level, tag and the correlation
+ * id. Lines are bounded whatever they are given: secret-named keys are redacted, every string is
+ * cut to MAX_LOG_STRING_CHARS (4096) characters and a line over MAX_LOG_LINE_BYTES (32 KiB)
+ * keeps its fixed fields and replaces its data with `omitted: { lineBytes, maxLineBytes }`.
+ *
+ * @example
+ * const log = createLogger({ tag: 'reg-workers:saveEntries' });
+ * log.warn('record rejected', { id: 'm1', reason: 'entry has no campaignId' });
+ */
 export function createLogger(options: LoggerOptions, fields: Record<string, unknown> = {}): Logger {
   const threshold = LEVELS[options.level ?? (process.env.LOG_LEVEL as LogLevel) ?? 'info'] ?? LEVELS.info;
   const secretKeys = (options.secretKeys ?? DEFAULT_SECRET_KEYS).map((k) => k.toLowerCase());
@@ -79,17 +152,18 @@ export function createLogger(options: LoggerOptions, fields: Record<string, unkn
       return;
     }
     const ctx = currentContext();
+    const extra = redact(fields, secretKeys) as Record<string, unknown>;
     const line = {
       timestamp: new Date().toISOString(),
       level,
       tag: options.tag,
-      message,
+      message: truncateText(message, MAX_LOG_STRING_CHARS),
       correlationId: ctx?.correlationId,
       awsRequestId: ctx?.awsRequestId,
-      ...(redact(fields, secretKeys) as Record<string, unknown>),
+      ...extra,
       ...(data === undefined ? {} : { data: redact(data, secretKeys) }),
     };
-    write(JSON.stringify(line));
+    write(boundedLine(line, extra));
   };
   return {
     error: (m, d) => log('error', m, d),
