@@ -23,6 +23,10 @@ describe('save-selection messages', () => {
   it.each([
     [{ ...valid, type: 'winner' }, 'type must be "selection" or "selectionRefresh"'],
     [{ ...valid, code: '' }, 'code must be a non-empty string'],
+    [{ ...valid, campaignId: '' }, 'campaignId must be a non-empty string'],
+    [{ ...valid, campaignId: '..' }, 'campaignId must not be "." or ".."'],
+    [{ ...valid, campaignId: 'c\u007f1' }, 'campaignId must not contain control characters'],
+    [{ ...valid, campaignId: 'c'.repeat(129) }, 'campaignId is longer than 128 characters'],
     [{ ...valid, userId: undefined }, 'userId must be a non-empty string'],
     [{ ...valid, eventIds: 'e1' }, 'eventIds must be an array of strings'],
     [{ ...valid, date: {} }, 'date.created must be an ISO date'],

@@ -3,6 +3,7 @@
  * refreshSelections and read by saveSelections. Both kinds carry the code: a refresh re-sends an
  * existing assignment, and Entry Service needs the code to do that.
  */
+import { requireId } from '../../shared/domain/ids';
 import { RejectedRecordError } from '../../shared/runtime/errors';
 
 export const SELECTION = 'selection';
@@ -54,13 +55,11 @@ export function parseSaveSelectionMessage(body: unknown): SaveSelectionMessage {
       `type must be "${SELECTION}" or "${SELECTION_REFRESH}", got ${JSON.stringify(b.type)}`,
     );
   }
-  const [campaignId, marketId, globalUserId, userId, code] = [
-    'campaignId',
-    'marketId',
-    'globalUserId',
-    'userId',
-    'code',
-  ].map((field) => requireText(b, field));
+  // campaignId goes into Code and Entry Service URL paths: checked by the id rule before any call.
+  const campaignId = requireId(b.campaignId, 'campaignId', RejectedRecordError);
+  const [marketId, globalUserId, userId, code] = ['marketId', 'globalUserId', 'userId', 'code'].map((field) =>
+    requireText(b, field),
+  );
   if (!Array.isArray(b.eventIds) || !b.eventIds.every(isText)) {
     throw new RejectedRecordError('eventIds must be an array of strings');
   }

@@ -14,6 +14,10 @@ describe('selection input', () => {
   it.each([
     [{ marketId: 'm1', dateId: 'd1' }, 'campaignId must be a non-empty string'],
     [{ ...request, dateId: ' ' }, 'dateId must be a non-empty string'],
+    [{ ...request, campaignId: '..' }, 'campaignId must not be "." or ".."'],
+    [{ ...request, marketId: '.' }, 'marketId must not be "." or ".."'],
+    [{ ...request, campaignId: 'c\u00001' }, 'campaignId must not contain control characters'],
+    [{ ...request, marketId: 'm'.repeat(129) }, 'marketId is longer than 128 characters'],
     [{ ...request, selectionCount: 0 }, 'selectionCount must be a positive integer'],
     [{ ...request, selectionCount: '10' }, 'selectionCount must be a positive integer'],
     [{ ...request, cursor: 'garbage' }, 'cursor is not one this worker returned'],

@@ -2,6 +2,7 @@
  * The state machine's input (DECISIONS.md [13]) and the cursor that carries a selection run
  * from one invocation to the next.
  */
+import { requireId } from '../../../shared/domain/ids';
 import { InvalidInputError } from '../../../shared/runtime/errors';
 import { requireObject } from '../../../shared/runtime/direct';
 
@@ -110,8 +111,9 @@ function parseFailure(value: unknown): TaskFailure {
 
 function parseRequestFields(input: Record<string, unknown>): SelectionRequest {
   const request: SelectionRequest = {
-    campaignId: requireText(input, 'campaignId'),
-    marketId: requireText(input, 'marketId'),
+    // Both go into service URL paths: checked by the id rule, so a `..` never calls anything.
+    campaignId: requireId(input.campaignId, 'campaignId', InvalidInputError),
+    marketId: requireId(input.marketId, 'marketId', InvalidInputError),
     dateId: requireText(input, 'dateId'),
   };
   if (input.selectionCount !== undefined && input.selectionCount !== null) {

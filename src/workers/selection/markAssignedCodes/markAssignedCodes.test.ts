@@ -97,7 +97,21 @@ describe('markAssignedCodes', () => {
     const result = await handler(kinesisEvent([change('MODIFY', { codes: [{ id: 'A' }] })]));
     expect(result.batchItemFailures).toEqual([]);
     expect(log.lines.find((l) => l.message === 'record rejected')?.data).toMatchObject({
-      reason: expect.stringContaining('no campaignId'),
+      reason: expect.stringContaining('campaignId must be a non-empty string'),
+    });
+  });
+
+  it.each([
+    ['..', 'campaignId must not be "." or ".."'],
+    ['c\u00001', 'campaignId must not contain control characters or unpaired surrogates'],
+    ['c'.repeat(129), 'campaignId is longer than 128 characters'],
+  ])('rejects an entry with new codes and the campaignId %j, calling nothing', async (campaignId, reason) => {
+    const { handler, log, perCampaign } = setup();
+    const result = await handler(kinesisEvent([change('MODIFY', { campaignId, codes: [{ id: 'A' }] })]));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(perCampaign).toEqual({});
+    expect(log.lines.find((l) => l.message === 'record rejected')?.data).toMatchObject({
+      reason: expect.stringContaining(reason),
     });
   });
 });

@@ -2,6 +2,7 @@
  * markAssignedCodes (DOMAIN.md 4.9, DECISIONS.md [17]): codes that appeared on an entry are
  * marked assigned in Code Service, so they are never reserved again.
  */
+import { idProblem } from '../../../shared/domain/ids';
 import type { BatchResult, RejectedRecord } from '../../../shared/runtime/batch';
 import type { Logger } from '../../../shared/runtime/logger';
 import type { ChangeRecord } from '../../../shared/runtime/stream';
@@ -45,14 +46,16 @@ export async function markAssignedCodes(
       skipped++;
       continue;
     }
-    const campaignId = record.newItem?.campaignId;
-    if (typeof campaignId !== 'string' || campaignId === '') {
+    // campaignId goes into Code Service's URL path: the id rule keeps a `..` from calling anything.
+    const problem = idProblem(record.newItem?.campaignId, 'campaignId');
+    if (problem !== undefined) {
       rejected.push({
         id: record.sequenceNumber,
-        reason: `entry ${record.keys.PK}/${record.keys.SK} has new codes but no campaignId`,
+        reason: `entry ${record.keys.PK}/${record.keys.SK} has new codes but ${problem}`,
       });
       continue;
     }
+    const campaignId = record.newItem?.campaignId as string;
     const group = byCampaign.get(campaignId) ?? { codes: new Set<string>(), sequenceNumbers: [] };
     codes.forEach((code) => group.codes.add(code));
     group.sequenceNumbers.push(record.sequenceNumber);

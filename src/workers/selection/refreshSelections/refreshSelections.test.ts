@@ -57,6 +57,16 @@ describe('refreshSelections', () => {
     }
   });
 
+  it.each([
+    [{ campaignId: '..', marketId: 'm1' }, 'campaignId must not be "." or ".."'],
+    [{ campaignId: 'c1', marketId: '.', offset: 4 }, 'marketId must not be "." or ".."'],
+    [{ campaignId: 'c1\r\n', marketId: 'm1' }, 'campaignId must not begin or end with whitespace'],
+    [{ id: 'm\u00001', campaign_id: 'c1' }, 'id must not contain control characters or unpaired surrogates'],
+    [{ id: 'm1', campaign_id: 'c'.repeat(200) }, 'campaign_id is longer than 128 characters'],
+  ])('rejects a message whose ids cannot go into a URL path: %j', (body, reason) => {
+    expect(() => parseRefreshRequest(body)).toThrow(expect.objectContaining({ name: 'RejectedRecordError', reason }));
+  });
+
   it('continues a market in a new message when time runs short, and the continuation finishes it', async () => {
     const { deps, queue, continuations } = setup();
     // Time for one page (two selected fans), then the margin is reached.

@@ -9,6 +9,7 @@ import { RejectedRecordError } from '../../../shared/runtime/errors';
 import type { Logger } from '../../../shared/runtime/logger';
 import type { SqsMessage } from '../../../shared/runtime/sqs';
 import type { Market } from '../../../shared/domain/campaign';
+import { requireId } from '../../../shared/domain/ids';
 import type { CampaignService } from '../../../shared/services/campaigns';
 import type { EntryService, ScoringRecord } from '../../../shared/services/entries';
 import { isLastPage } from '../../../shared/services/entries';
@@ -47,17 +48,25 @@ const isText = (value: unknown): value is string => typeof value === 'string' &&
  */
 export function parseRefreshRequest(body: unknown): RefreshRequest {
   const b = (body && typeof body === 'object' && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
+  // The ids go into Campaign and Entry Service URL paths: checked by the id rule before any call.
   if (isText(b.campaignId) && isText(b.marketId)) {
+    const ids = {
+      campaignId: requireId(b.campaignId, 'campaignId', RejectedRecordError),
+      marketId: requireId(b.marketId, 'marketId', RejectedRecordError),
+    };
     if (b.offset === undefined) {
-      return { campaignId: b.campaignId, marketId: b.marketId };
+      return ids;
     }
     if (!Number.isSafeInteger(b.offset) || (b.offset as number) < 0) {
       throw new RejectedRecordError('offset must be a non-negative integer');
     }
-    return { campaignId: b.campaignId, marketId: b.marketId, offset: b.offset as number };
+    return { ...ids, offset: b.offset as number };
   }
   if (isText(b.id) && isText(b.campaign_id)) {
-    return { campaignId: b.campaign_id, marketId: b.id };
+    return {
+      campaignId: requireId(b.campaign_id, 'campaign_id', RejectedRecordError),
+      marketId: requireId(b.id, 'id', RejectedRecordError),
+    };
   }
   throw new RejectedRecordError(
     'message must be { campaignId, marketId } or a market document with id and campaign_id',
