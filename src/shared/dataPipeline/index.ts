@@ -3,4 +3,5 @@ export * from './canonicalJson';
 export * from './dataTypes';
 export * from './keys';
 export * from './schemas';
+export * from './secrets';
 export * from './validate';
