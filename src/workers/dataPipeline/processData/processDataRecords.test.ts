@@ -182,4 +182,32 @@ describe('processDataRecords', () => {
       }),
     ).rejects.toThrow('aws.topics.data (DATA_TOPIC_ARN) is not configured');
   });
+
+  it('publishes no secret-named key (logging.secretKeys), wherever the source put one', async () => {
+    const sns = fakeSns();
+    const entry = registrationEntry();
+    const planted = {
+      ...entry,
+      idvToken: 'TOKEN',
+      fields: { ...entry.fields, idvToken: 'TOKEN', extra: [{ Authorization: 'TOKEN', keep: 1 }] },
+      attributes: { phonescore: { ...entry.attributes.phonescore, location: { city: 'NYC', sessionCookie: 'TOKEN' } } },
+    };
+    const result = await processDataRecords(
+      messages([
+        { type: 'registration', data: planted },
+        { type: 'registration', data: { ...planted, globalUserId: 'g2', fields: JSON.stringify(planted.fields) } },
+        { type: 'campaign', data: { ...campaignData(), image: { url: 'u', password: 'TOKEN' } } },
+        { type: 'market', data: { ...marketData(), event: { ids: ['E1'], venue: { name: 'v', secret: 'TOKEN' } } } },
+      ]),
+      deps(sns.client),
+    );
+    expect(result).toMatchObject({ failed: [], rejected: [] });
+    expect(JSON.stringify(sns.published)).not.toContain('TOKEN');
+    const registrations = sns.published.filter((p) => p.type === 'registration').map((p) => p.body);
+    expect(registrations.map((r) => JSON.parse(r.fields as string) as unknown)).toEqual([
+      { ...entry.fields, extra: [{ keep: 1 }] },
+      { ...entry.fields, extra: [{ keep: 1 }] },
+    ]);
+    expect(registrations[0].phonescore).toMatchObject({ location: { city: 'NYC' } });
+  });
 });

@@ -1,3 +1,4 @@
+import { withoutSecrets } from '../../../shared/dataPipeline';
 import type { BatchResult, RejectedRecord } from '../../../shared/runtime/batch';
 import { RejectedRecordError } from '../../../shared/runtime/errors';
 import type { Logger } from '../../../shared/runtime/logger';
@@ -55,7 +56,8 @@ export async function processDataRecords(messages: DataQueueMessage[], deps: Pro
           dropped,
         });
       }
-      const bodies = records.map((r) => ({
+      // Only what the schema lists is formatted; its open objects and the fields text lose secret-named keys here.
+      const bodies = records.map((r) => withoutSecrets(r)).map((r) => ({
         sourceId: message.messageId,
         type: r.type,
         body: JSON.stringify(r.record),

@@ -319,6 +319,16 @@ describe('registration formatter', () => {
       expect.objectContaining({ marketId: 'm4', rank: 1, isDeleted: true }),
     ]);
   });
+
+  it('reads fields sent as JSON text and leaves out (and reports) text that is not a JSON object', () => {
+    const text = JSON.stringify({ b: 2, a: 1 });
+    expect(only({ type: 'registration', data: { ...entry, fields: text } }).fields).toBe('{"a":1,"b":2}');
+    for (const fields of ['idvToken=abc', '[1]', 7]) {
+      const { records, dropped } = format({ type: 'registration', data: { ...entry, fields } });
+      expect(records[0].record).not.toHaveProperty('fields');
+      expect(dropped).toEqual(['fields: expected an object or the JSON text of one']);
+    }
+  });
 });
 
 describe('dedupe', () => {
@@ -361,7 +371,10 @@ describe('dedupe', () => {
     const { date: _date, ...undated } = registrationEntry('c1', 'g1', ['m1']);
     const { records } = format({
       type: 'registration',
-      data: { eventName: 'INSERT', dynamodb: { NewImage: marshall(undated), ApproximateCreationDateTime: 1778000000000 } },
+      data: {
+        eventName: 'INSERT',
+        dynamodb: { NewImage: marshall(undated), ApproximateCreationDateTime: 1778000000000 },
+      },
     });
     expect(records.map((r) => r.record.dedupe.timestamp)).toEqual([
       new Date(1778000000000).toISOString(),

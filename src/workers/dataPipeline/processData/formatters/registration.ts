@@ -1,5 +1,5 @@
 import type { RegisteredMarketRecord, RegistrationRecord } from '../../../../shared/dataPipeline';
-import { canonicalJson } from '../../../../shared/dataPipeline';
+import { canonicalJson, parseRegistrationFields } from '../../../../shared/dataPipeline';
 import { RejectedRecordError } from '../../../../shared/runtime/errors';
 import type { PlainObject } from '../../../../shared/util/sanitise';
 import { isPlainObject } from '../../../../shared/util/sanitise';
@@ -94,15 +94,19 @@ export function formatRegistration(
   });
 }
 
-/** The form fields as canonical JSON (a producer that already sends a string keeps it). */
+/**
+ * The form fields as canonical JSON. A producer may already send the JSON text; text that is not
+ * the JSON of an object is left out (and noted) rather than published unread.
+ */
 function fieldsAsString(value: unknown, s: Shaper): string | null | undefined {
-  if (value === undefined || value === null || typeof value === 'string') {
+  if (value === undefined || value === null) {
     return value;
   }
-  if (isPlainObject(value)) {
-    return canonicalJson(value);
+  const fields = typeof value === 'string' ? parseRegistrationFields(value) : value;
+  if (isPlainObject(fields)) {
+    return canonicalJson(fields);
   }
-  s.dropped.push('fields: expected an object');
+  s.dropped.push('fields: expected an object or the JSON text of one');
   return undefined;
 }
 
