@@ -229,10 +229,11 @@ describe('duplicate deliveries in one batch', () => {
 
 describe('records at the 1 MiB limit', () => {
   it('upsertUsers accepts a body of exactly 1 MiB and upserts it', async () => {
-    const raw = sized(MAX_RECORD_BYTES, (bio) => ({ globalUserId: `u-${NS}-big`, bio }));
+    // In a documented attribute: only those reach User Service.
+    const raw = sized(MAX_RECORD_BYTES, (firstName) => ({ globalUserId: `u-${NS}-big`, firstName }));
     await expectProcessed(upsertUsers, sqsEvent([raw], { ids: [nextId()] }), NS);
-    const stored = String(world.fakes.users.users.get(`u-${NS}-big`)?.bio ?? '');
-    expect(stored.length).toBe((JSON.parse(raw) as { bio: string }).bio.length);
+    const stored = String(world.fakes.users.users.get(`u-${NS}-big`)?.firstName ?? '');
+    expect(stored.length).toBe((JSON.parse(raw) as { firstName: string }).firstName.length);
   });
 
   it('processData rejects a 1 MiB record, over the 256 KiB SNS message limit, with the reason', async () => {

@@ -18,7 +18,7 @@ describe('parseUserMessage (DECISIONS.md [11])', () => {
     expect(parseUserMessage(envelope)).toEqual({ globalUserId: 'g1', email: 'a@b.co' });
   });
 
-  it('accepts a bare user with camelCase fields, passing other attributes through', () => {
+  it('accepts a bare user with camelCase fields', () => {
     expect(parseUserMessage({ globalUserId: ' g1 ', firstName: 'Zoë', lastName: null, ticketmasterId: 't1' })).toEqual({
       globalUserId: 'g1',
       firstName: 'Zoë',
@@ -53,5 +53,36 @@ describe('parseUserMessage (DECISIONS.md [11])', () => {
     rejects({ globalUserId: 'g1', global_user_id: 'g2' }, /disagree/);
     rejects({ globalUserId: 'g1', email: 'not-an-email' }, /malformed email/);
     rejects({ globalUserId: 'g1', email: 7 }, /malformed email/);
+  });
+
+  it('forwards only the documented attributes: no authorization, IDV token or other attribute of the message', () => {
+    const body = {
+      globalUserId: 'g1',
+      email: 'a@b.co',
+      firstName: 'A',
+      lastName: 'B',
+      phoneNumber: '+12125550100',
+      ticketmasterId: 12345,
+      authorization: 'Bearer T',
+      idvToken: 'T',
+      profile: { sessionToken: 'T', city: 'X' },
+      tokens: ['T'],
+    };
+    const expected = {
+      globalUserId: 'g1',
+      email: 'a@b.co',
+      firstName: 'A',
+      lastName: 'B',
+      phoneNumber: '+12125550100',
+      ticketmasterId: '12345',
+    };
+    expect(parseUserMessage(body)).toEqual(expected);
+    expect(parseUserMessage({ source: 's', 'detail-type': 'd', detail: body })).toEqual(expected);
+  });
+
+  it('rejects a documented attribute that is not text, which would otherwise carry anything', () => {
+    rejects({ globalUserId: 'g1', firstName: { idvToken: 'T' } }, /^user firstName must be a string$/);
+    rejects({ globalUserId: 'g1', lastName: ['T'] }, /lastName must be a string/);
+    rejects({ globalUserId: 'g1', phoneNumber: true }, /phoneNumber must be a string/);
   });
 });

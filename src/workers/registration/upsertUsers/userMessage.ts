@@ -13,12 +13,33 @@ const idOf = (value: unknown): string | undefined =>
   typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 
 /**
+ * The attributes forwarded to User Service besides `globalUserId` and `email` (DOMAIN.md 2.9,
+ * 6.5). Nothing else of a message travels: not an `authorization` or `idvToken` a producer put
+ * in it, nor any attribute the service does not document.
+ */
+export const USER_ATTRIBUTES = ['firstName', 'lastName', 'phoneNumber', 'ticketmasterId'] as const;
+
+/** A documented attribute's value to send: text as is, a number as its text, null/absent left out. */
+function attributeOf(name: string, value: unknown): string | undefined {
+  if (value === undefined || value === null) {
+    return undefined;
+  }
+  if (typeof value === 'string') {
+    return value;
+  }
+  if (typeof value === 'number' && Number.isFinite(value)) {
+    return String(value);
+  }
+  throw new RejectedRecordError(`user ${name} must be a string`);
+}
+
+/**
  * Reads one user-info message (DECISIONS.md [11]): an EventBridge envelope or a bare user,
- * camelCase, `global_user_id` accepted for `globalUserId`. Other attributes pass through to
- * User Service as sent (null ones dropped), without prototype-reaching keys (`__proto__`,
- * `constructor`, `prototype`), which a naive merge downstream would follow. A message that would
- * fail the whole request (no id, a malformed email, nesting too deep to serialise) is rejected
- * here, so it cannot fail its batch-mates.
+ * camelCase, `global_user_id` accepted for `globalUserId`. Only the documented attributes
+ * (`USER_ATTRIBUTES`, email) go on to User Service; everything else of the message stays here.
+ * A message that would fail the whole request (no id, a malformed email, a documented attribute
+ * that is not text, nesting too deep to serialise) is rejected here, so it cannot fail its
+ * batch-mates.
  */
 export function parseUserMessage(body: unknown): UserUpsert {
   if (!isObject(body)) {
@@ -26,9 +47,8 @@ export function parseUserMessage(body: unknown): UserUpsert {
   }
   const clean = sanitise(body) as Record<string, unknown>;
   const user = isEnvelope(clean) ? (clean.detail as Record<string, unknown>) : clean;
-  const { global_user_id: alias, globalUserId: camel, ...rest } = user;
-  const camelId = idOf(camel);
-  const aliasId = idOf(alias);
+  const camelId = idOf(user.globalUserId);
+  const aliasId = idOf(user.global_user_id);
   if (camelId && aliasId && camelId !== aliasId) {
     throw new RejectedRecordError(`globalUserId ${camelId} and global_user_id ${aliasId} disagree`);
   }
@@ -37,7 +57,7 @@ export function parseUserMessage(body: unknown): UserUpsert {
     throw new RejectedRecordError('user has no globalUserId (or global_user_id)');
   }
   // A blank email means "no email"; anything else must look like an address.
-  const email = typeof rest.email === 'string' ? rest.email.trim() : rest.email;
+  const email = typeof user.email === 'string' ? user.email.trim() : user.email;
   if (
     email !== undefined &&
     email !== null &&
@@ -47,7 +67,7 @@ export function parseUserMessage(body: unknown): UserUpsert {
     throw new RejectedRecordError(`user ${globalUserId} has a malformed email`);
   }
   const attributes = Object.fromEntries(
-    Object.entries(rest).filter(([key, value]) => key !== 'email' && value !== null && value !== undefined),
+    USER_ATTRIBUTES.map((name) => [name, attributeOf(name, user[name])] as const).filter(([, v]) => v !== undefined),
   );
   return { ...attributes, globalUserId, ...(typeof email === 'string' && email !== '' ? { email } : {}) };
 }
