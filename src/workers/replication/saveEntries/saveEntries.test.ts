@@ -234,4 +234,21 @@ describe('toEntryUpsert', () => {
       date: { updated: T1, fanModified: T1 },
     });
   });
+
+  it('leaves out every secret-named key (logging.secretKeys), at any depth', () => {
+    const record = parseSaveEntryMessage({
+      operation: 'INSERT',
+      newItem: entry('g1', {
+        idvToken: 'T',
+        fields: { email: 'g1@example.com', idvToken: 'T', list: [{ Authorization: 'T', keep: 1 }] },
+        attributes: { gate: { sessionCookie: 'T', passed: true } },
+      }),
+    });
+    const upsert = toEntryUpsert(record);
+    expect(JSON.stringify(upsert)).not.toContain('"T"');
+    expect(upsert).toMatchObject({
+      fields: { email: 'g1@example.com', list: [{ keep: 1 }] },
+      attributes: { gate: { passed: true } },
+    });
+  });
 });

@@ -3,6 +3,7 @@ import type { BatchResult, Logger, RejectedRecord, SqsMessage } from '../../../s
 import { formatError } from '../../../shared/runtime';
 import type { EntryRef, EntryService, EntryUpsert } from '../../../shared/services/entries';
 import { chunk } from '../../../shared/util/chunk';
+import { stripSecrets } from '../../../shared/util/stripSecrets';
 import { clearNeedsReplication } from './clearFlag';
 import type { SaveEntryRecord } from './message';
 import { judge } from './staleness';
@@ -22,10 +23,14 @@ interface Replication {
   messageIds: string[];
 }
 
-/** The Entry Service payload of an entry: everything but the table's own attributes (DECISIONS.md [8]). */
+/**
+ * The Entry Service payload of an entry: everything but the table's own attributes (DECISIONS.md
+ * [8]) and any secret-named key (`logging.secretKeys`, at any depth: an IDV token a fan's form
+ * carried is not Entry Service's to keep).
+ */
 export function toEntryUpsert(record: SaveEntryRecord): EntryUpsert {
   const { PK: _pk, SK: _sk, type: _type, needsReplication: _flag, ...attributes } = record.entry;
-  return { ...attributes, campaignId: record.campaignId, userId: record.userId };
+  return { ...stripSecrets(attributes), campaignId: record.campaignId, userId: record.userId };
 }
 
 const itemId = (r: SaveEntryRecord) => `${r.key.PK}|${r.key.SK}`;
