@@ -102,4 +102,17 @@ describe('validateDataRecord', () => {
     expect(validateDataRecord('market', market).valid).toBe(true);
     expect(validateDataRecord('registration', registration).valid).toBe(true);
   });
+
+  it('keeps the reason short for a hostile record: ten problems listed, the rest counted, names cut', () => {
+    const hostile = Object.fromEntries([
+      [`${'k'.repeat(1_000_000)}`, 1],
+      ...Array.from({ length: 5000 }, (_, i) => [`f${i}`, i]),
+    ]);
+    const result = validateDataRecord('campaign', hostile);
+    const errors = result.valid ? '' : result.errors;
+    expect(errors).toMatch(/; and \d+ more$/);
+    expect(errors.split('; ')).toHaveLength(11);
+    expect(errors).toContain(`must not have property '${'k'.repeat(64)}…(+999936 chars)'`);
+    expect(errors.length).toBeLessThan(2000);
+  });
 });

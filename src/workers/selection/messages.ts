@@ -5,6 +5,7 @@
  */
 import { requireId } from '../../shared/domain/ids';
 import { RejectedRecordError } from '../../shared/runtime/errors';
+import { quote } from '../../shared/runtime/quote';
 
 export const SELECTION = 'selection';
 export const SELECTION_REFRESH = 'selectionRefresh';
@@ -51,9 +52,7 @@ export function parseSaveSelectionMessage(body: unknown): SaveSelectionMessage {
   }
   const b = body as Record<string, unknown>;
   if (b.type !== SELECTION && b.type !== SELECTION_REFRESH) {
-    throw new RejectedRecordError(
-      `type must be "${SELECTION}" or "${SELECTION_REFRESH}", got ${JSON.stringify(b.type)}`,
-    );
+    throw new RejectedRecordError(`type must be "${SELECTION}" or "${SELECTION_REFRESH}", got ${quote(b.type)}`);
   }
   // campaignId goes into Code and Entry Service URL paths: checked by the id rule before any call.
   const campaignId = requireId(b.campaignId, 'campaignId', RejectedRecordError);

@@ -168,7 +168,7 @@ describe('checkEligibility', () => {
       isEligible: false,
       reason: 'INVALID_ENTRY',
       campaignId: 'c-tour',
-      detail: { field: 'markets', message: 'market m9 is not a market of this campaign' },
+      detail: { field: 'markets', message: 'market "m9" is not a market of this campaign' },
     });
   });
 

@@ -1,6 +1,6 @@
 import { normaliseStatus } from '../../../shared/domain/campaign';
 import type { Market } from '../../../shared/domain/campaign';
-import { InvalidInputError, requireObject } from '../../../shared/runtime';
+import { InvalidInputError, quote, requireObject } from '../../../shared/runtime';
 import type { Logger } from '../../../shared/runtime';
 import type { MarketStore } from '../common/store';
 import { toTime } from '../common/time';
@@ -38,7 +38,7 @@ export function parseGetMarketsInput(event: unknown): GetMarketsInput {
   const input = event === undefined || event === null ? {} : requireObject(event);
   const mode = input.mode ?? 'due';
   if (!(MODES as readonly unknown[]).includes(mode)) {
-    throw new InvalidInputError(`mode must be "due" or "planning", got ${JSON.stringify(mode)}`);
+    throw new InvalidInputError(`mode must be "due" or "planning", got ${quote(mode)}`);
   }
   return { mode: mode as Mode };
 }

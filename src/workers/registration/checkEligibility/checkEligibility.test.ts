@@ -102,7 +102,7 @@ describe('checkEligibility', () => {
       isEligible: false,
       reason: 'INVALID_ENTRY',
       campaignId: 'c1',
-      detail: { field: 'markets', message: 'market m3 is not a market of this campaign' },
+      detail: { field: 'markets', message: 'market "m3" is not a market of this campaign' },
     });
   });
 

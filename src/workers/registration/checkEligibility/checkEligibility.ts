@@ -1,5 +1,6 @@
 import type { Campaign } from '../../../shared/domain/campaign';
 import type { Logger } from '../../../shared/runtime';
+import { QUOTE_MAX_CHARS, truncateText } from '../../../shared/runtime';
 import { validateCampaign } from './campaign';
 import { validateEntry } from './entry';
 import type { GateDeps } from './gates';
@@ -32,7 +33,11 @@ export async function checkEligibility(input: EligibilityInput, deps: Eligibilit
   const campaign = await deps.getCampaign(input.slug);
   const state = validateCampaign(campaign, deps.now(), deps.allowPreview);
   if (!state.open) {
-    deps.log.info('not eligible', { slug: input.slug, reason: state.reason, detail: state.detail });
+    deps.log.info('not eligible', {
+      slug: truncateText(input.slug, QUOTE_MAX_CHARS),
+      reason: state.reason,
+      detail: state.detail,
+    });
     return campaign
       ? { isEligible: false, reason: state.reason, campaignId: campaign.id }
       : { isEligible: false, reason: state.reason };

@@ -10,6 +10,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { constants, createPublicKey, verify } from 'node:crypto';
+import { quote } from '../../../shared/runtime/quote';
 
 /**
  * `misconfigured`: the verifier has no usable issuer key (eligibility.idv.publicKey empty or not
@@ -154,7 +155,7 @@ export function createIdvVerifier(options: IdvVerifierOptions): IdvVerifier {
     }
     const algorithm = typeof header.alg === 'string' ? algorithms[header.alg] : undefined;
     if (!algorithm || header.crit !== undefined) {
-      return { valid: false, reason: `algorithm ${String(header.alg)} is not accepted for this key` };
+      return { valid: false, reason: `algorithm ${quote(header.alg)} is not accepted for this key` };
     }
     const signature = Buffer.from(parts[2], 'base64url');
     const signed = Buffer.from(`${parts[0]}.${parts[1]}`);

@@ -1,5 +1,6 @@
 import { parsePhoneNumberFromString } from 'libphonenumber-js';
 import type { Campaign, Preference, PreferenceType } from '../../../shared/domain/campaign';
+import { quote } from '../../../shared/runtime/quote';
 import type { FieldValue } from './types';
 
 /** A value the fan can correct; its message goes back to AppSync in `detail`. */
@@ -122,7 +123,7 @@ function markets(value: unknown, preference: Preference, campaign: Campaign): st
   const known = new Set((campaign.markets ?? []).map((m) => String(m.id)));
   const unknown = ids.find((id) => !known.has(id));
   if (unknown !== undefined) {
-    throw new FieldError(`market ${unknown} is not a market of this campaign`);
+    throw new FieldError(`market ${quote(unknown)} is not a market of this campaign`);
   }
   if (new Set(ids).size !== ids.length) {
     throw new FieldError('markets must not repeat');
@@ -162,7 +163,7 @@ function checklist(value: unknown, preference: Preference): string[] {
   const ticked = [...new Set(list(value, 'checklist'))];
   const unknown = ticked.find((item) => !items.has(item));
   if (unknown !== undefined) {
-    throw new FieldError(`${unknown} is not an item of this checklist`);
+    throw new FieldError(`${quote(unknown)} is not an item of this checklist`);
   }
   within(ticked.length, bound(preference.additional?.min), bound(preference.additional?.max), 'number of ticked items');
   return ticked;
@@ -177,7 +178,7 @@ function promoterOptIns(value: unknown, _preference: Preference, campaign: Campa
   const promoters = new Set((campaign.markets ?? []).flatMap((m) => m.promoterIds ?? []));
   const unknown = ids.find((id) => !promoters.has(id));
   if (promoters.size > 0 && unknown !== undefined) {
-    throw new FieldError(`promoter ${unknown} is not a promoter of this campaign`);
+    throw new FieldError(`promoter ${quote(unknown)} is not a promoter of this campaign`);
   }
   return ids;
 }

@@ -1,6 +1,6 @@
 import type { TableKey } from '../../../shared/aws/keys';
 import type { ChangeOperation } from '../../../shared/runtime';
-import { RejectedRecordError } from '../../../shared/runtime';
+import { RejectedRecordError, quote } from '../../../shared/runtime';
 import { sanitise } from '../../../shared/util/sanitise';
 
 /** A save-entries message, checked and reduced to what replication needs. */
@@ -44,12 +44,12 @@ export function parseSaveEntryMessage(body: unknown): SaveEntryRecord {
     throw new RejectedRecordError('entry has no PK/SK');
   }
   if (entry.type !== 'registration') {
-    throw new RejectedRecordError(`item ${PK} ${SK} is not a registration`);
+    throw new RejectedRecordError(`item ${quote(PK)} ${quote(SK)} is not a registration`);
   }
   const campaignId = nonEmpty(entry.campaignId);
   const userId = nonEmpty(entry.userId) ?? nonEmpty(entry.globalUserId);
   if (!campaignId || !userId) {
-    throw new RejectedRecordError(`entry ${PK} ${SK} has no campaignId or no userId/globalUserId`);
+    throw new RejectedRecordError(`entry ${quote(PK)} ${quote(SK)} has no campaignId or no userId/globalUserId`);
   }
   const updated = (entry.date as { updated?: unknown } | undefined)?.updated;
   return { operation, entry, key: { PK, SK }, campaignId, userId, ...(typeof updated === 'string' ? { updated } : {}) };

@@ -1,4 +1,5 @@
 import type { Item } from '../../../shared/aws/demandTable';
+import { quote } from '../../../shared/runtime/quote';
 import type { SaveEntryRecord } from './message';
 
 export type Judgement = { replicate: true } | { replicate: false; reason: string };
@@ -32,7 +33,7 @@ export function judge(record: SaveEntryRecord, current: Item | undefined): Judge
     if (current && !isOlder(updatedOf(current), record.updated)) {
       return {
         replicate: false,
-        reason: `deletion superseded: the item exists again (date.updated ${String(updatedOf(current))})`,
+        reason: `deletion superseded: the item exists again (date.updated ${quote(updatedOf(current))})`,
       };
     }
     return { replicate: true };
@@ -43,7 +44,7 @@ export function judge(record: SaveEntryRecord, current: Item | undefined): Judge
   if (isOlder(record.updated, updatedOf(current))) {
     return {
       replicate: false,
-      reason: `stale: date.updated ${record.updated} is older than the table's ${String(updatedOf(current))}`,
+      reason: `stale: date.updated ${quote(record.updated)} is older than the table's ${quote(updatedOf(current))}`,
     };
   }
   return { replicate: true };
