@@ -83,6 +83,23 @@ describe('selection input', () => {
       );
     });
 
+    it('names unknown fields in a short excerpt, however many and long they are', () => {
+      const failure = {
+        Error: 'X',
+        [`${'k'.repeat(1_000_000)}`]: 1,
+        ...Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`f${i}`, i])),
+      };
+      const error = (() => {
+        try {
+          parseSelectionTask({ ...request, failure });
+        } catch (e) {
+          return e as Error;
+        }
+      })();
+      expect(error?.message).toMatch(/; unknown field k+…\(\+\d+ chars\)$/);
+      expect(error?.message.length).toBeLessThan(250);
+    });
+
     it('is never taken for a page: parseSelectionRequest refuses an input with failure', () => {
       expect(() => parseSelectionRequest({ ...request, failure: { Error: 'States.Timeout' } })).toThrow(
         expect.objectContaining({ name: 'InvalidInputError', message: expect.stringContaining('failure report') }),

@@ -5,6 +5,8 @@
 import { requireId } from '../../../shared/domain/ids';
 import { InvalidInputError } from '../../../shared/runtime/errors';
 import { requireObject } from '../../../shared/runtime/direct';
+import { truncateText } from '../../../shared/runtime/logger';
+import { QUOTE_MAX_CHARS } from '../../../shared/runtime/quote';
 
 export interface SelectionRequest {
   campaignId: string;
@@ -94,7 +96,7 @@ function parseFailure(value: unknown): TaskFailure {
   const failure = value as Record<string, unknown>;
   const unknown = Object.keys(failure).filter((key) => key !== 'Error' && key !== 'Cause');
   if (unknown.length > 0) {
-    throw new InvalidInputError(`${shape}; unknown field ${unknown.join(', ')}`);
+    throw new InvalidInputError(`${shape}; unknown field ${truncateText(unknown.join(', '), QUOTE_MAX_CHARS)}`);
   }
   const { Error: error, Cause: cause } = failure;
   if (typeof error !== 'string' || error.trim() === '') {
