@@ -1,8 +1,12 @@
+import { RejectedRecordError } from './errors';
 import type { WorkerContext } from './invocation';
 
 /** A record a worker refused under an explicit rule; logged and counted, never retried. */
 export interface RejectedRecord {
-  id: string;
+  /** The record's messageId / sequence number; absent for a record that has none. */
+  id?: string;
+  /** The record's position in the event's `Records`, for a record that has no id. */
+  index?: number;
   reason: string;
 }
 
@@ -30,9 +34,62 @@ export interface BatchSummary {
 }
 
 /**
+ * Whether `id` can be reported as a partial batch failure: Lambda treats an empty, null or
+ * missing `itemIdentifier` as the failure of the whole batch, so only a non-empty string can.
+ */
+export function isItemIdentifier(id: unknown): id is string {
+  return typeof id === 'string' && id.length > 0;
+}
+
+/** How many records a batch event holds (0 when its `Records` is not a list). */
+export function recordCount(event: unknown): number {
+  const records = (event as { Records?: unknown } | null | undefined)?.Records;
+  return Array.isArray(records) ? records.length : 0;
+}
+
+/**
+ * Parses the `Records` of a batch event record by record. A record that is not an object, or
+ * whose `idOf` is not a usable item identifier, is rejected alone by its index: it could never
+ * be reported for retry. A record `parse` throws for is rejected by its id, with the
+ * RejectedRecordError's reason or `invalid` and the error. Nothing here throws.
+ *
+ * @example parseBatchRecords(event.Records, (r: SQSRecord) => r.messageId, 'messageId', toMessage, 'invalid message')
+ */
+export function parseBatchRecords<E extends object, R>(
+  records: unknown,
+  idOf: (record: E) => unknown,
+  idName: string,
+  parse: (record: E) => R,
+  invalid: string,
+): { parsed: { id: string; record: R }[]; rejected: RejectedRecord[] } {
+  const parsed: { id: string; record: R }[] = [];
+  const rejected: RejectedRecord[] = [];
+  (Array.isArray(records) ? (records as unknown[]) : []).forEach((record, index) => {
+    if (!record || typeof record !== 'object' || Array.isArray(record)) {
+      rejected.push({ index, reason: `record is ${record === null ? 'null' : typeof record}, not an object` });
+      return;
+    }
+    const id = idOf(record as E);
+    if (!isItemIdentifier(id)) {
+      rejected.push({ index, reason: `record has no ${idName}` });
+      return;
+    }
+    try {
+      parsed.push({ id, record: parse(record as E) });
+    } catch (error) {
+      const reason =
+        error instanceof RejectedRecordError ? error.reason : `${invalid}: ${(error as Error)?.message ?? error}`;
+      rejected.push({ id, reason });
+    }
+  });
+  return { parsed, rejected };
+}
+
+/**
  * Runs a batch worker over the records that parsed and turns the outcome into the Lambda
- * response. A thrown error (or thrown non-Error) fails every parsed record, never none; ids the
- * worker returns that are not in the batch are ignored with a warning.
+ * response. `parsed` ids are usable item identifiers (parseBatchRecords). A thrown error (or
+ * thrown non-Error) fails every parsed record, never none; ids the worker returns that are not
+ * in the batch are ignored with a warning.
  */
 export async function settleBatch<R>(
   ctx: WorkerContext,
@@ -66,9 +123,15 @@ export async function settleBatch<R>(
   const failed = [...new Set(result.failed.filter((id) => ids.has(id)))];
   const rejected = [...rejectedWhileParsing, ...(result.rejected ?? [])];
   for (const r of rejected) {
-    ctx.log.warn('record rejected', { id: r.id, reason: r.reason });
+    ctx.log.warn(
+      'record rejected',
+      r.id === undefined ? { index: r.index, reason: r.reason } : { id: r.id, reason: r.reason },
+    );
   }
-  const rejectedCount = new Set(rejected.map((r) => r.id)).size;
+  // A record rejected twice (while parsing and by the worker) counts once; one without an id counts alone.
+  const rejectedCount =
+    new Set(rejected.flatMap((r) => (r.id === undefined ? [] : [r.id]))).size +
+    rejected.filter((r) => r.id === undefined).length;
   const summary: BatchSummary = {
     ...(result.counts ?? {}),
     received,

@@ -1,7 +1,7 @@
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { BatchItemFailuresResponse, BatchResult, RejectedRecord } from './batch';
-import { settleBatch } from './batch';
-import { RejectedRecordError, parseJsonBounded } from './errors';
+import { parseBatchRecords, recordCount, settleBatch } from './batch';
+import { parseJsonBounded } from './errors';
 import type { AdapterOptions, WorkerContext } from './invocation';
 import { runInvocation } from './invocation';
 import { formatError } from './logger';
@@ -91,34 +91,28 @@ function sentAt(record: SQSRecord): string | undefined {
   return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : undefined;
 }
 
-/** Parses each record of an SQS event; invalid ones become rejections with a reason. */
+/**
+ * Parses each record of an SQS event; invalid ones become rejections with a reason, and a
+ * record that is not an object or has no messageId is rejected alone by its index.
+ */
 export function parseSqsRecords<T>(
   event: SQSEvent,
   parse: (body: unknown, record: SQSRecord) => T,
 ): { parsed: { id: string; record: SqsMessage<T> }[]; rejected: RejectedRecord[] } {
-  const parsed: { id: string; record: SqsMessage<T> }[] = [];
-  const rejected: RejectedRecord[] = [];
-  for (const record of event.Records ?? []) {
-    try {
-      const body = parse(parseJsonBounded(record.body ?? '', 'message body'), record);
-      parsed.push({
-        id: record.messageId,
-        record: {
-          messageId: record.messageId,
-          body,
-          messageAttributes: stringAttributes(record),
-          receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1),
-          sentAt: sentAt(record),
-          eventSourceArn: record.eventSourceARN,
-        },
-      });
-    } catch (error) {
-      const reason =
-        error instanceof RejectedRecordError ? error.reason : `invalid message: ${(error as Error)?.message ?? error}`;
-      rejected.push({ id: record.messageId, reason });
-    }
-  }
-  return { parsed, rejected };
+  return parseBatchRecords(
+    event?.Records,
+    (record: SQSRecord) => record.messageId,
+    'messageId',
+    (record): SqsMessage<T> => ({
+      messageId: record.messageId,
+      body: parse(parseJsonBounded(record.body ?? '', 'message body'), record),
+      messageAttributes: stringAttributes(record),
+      receiveCount: Number(record.attributes?.ApproximateReceiveCount ?? 1),
+      sentAt: sentAt(record),
+      eventSourceArn: record.eventSourceARN,
+    }),
+    'invalid message',
+  );
 }
 
 /**
@@ -137,7 +131,7 @@ export async function delayFailedMessages(
   const failed = new Set(failedIds);
   const byQueue = new Map<string, SQSRecord[]>();
   for (const r of records) {
-    if (failed.has(r.messageId)) {
+    if (r && failed.has(r.messageId)) {
       byQueue.set(r.eventSourceARN, [...(byQueue.get(r.eventSourceARN) ?? []), r]);
     }
   }
@@ -206,10 +200,10 @@ export function sqsBatchHandler<T>(def: SqsWorkerDefinition<T>) {
       async (ctx) => {
         const { parsed, rejected } = parseSqsRecords(event, def.parse);
         const process = def.retryBackoff ? beforeTimeout(def.process) : def.process;
-        const settled = await settleBatch(ctx, parsed, rejected, event.Records?.length ?? 0, process);
+        const settled = await settleBatch(ctx, parsed, rejected, recordCount(event), process);
         const failedIds = settled.response.batchItemFailures.map((f) => f.itemIdentifier);
         if (def.retryBackoff && failedIds.length > 0) {
-          const counts = await delayFailedMessages(ctx, event.Records ?? [], failedIds, def.retryBackoff);
+          const counts = await delayFailedMessages(ctx, event.Records, failedIds, def.retryBackoff);
           Object.assign(settled.summary, counts);
         }
         return settled;

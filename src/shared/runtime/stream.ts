@@ -1,8 +1,8 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context, KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
-import type { BatchItemFailuresResponse, BatchResult, RejectedRecord } from './batch';
-import { settleBatch } from './batch';
+import type { BatchItemFailuresResponse, BatchResult } from './batch';
+import { parseBatchRecords, recordCount, settleBatch } from './batch';
 import { RejectedRecordError, parseJsonBounded } from './errors';
 import type { AdapterOptions, WorkerContext } from './invocation';
 import { runInvocation } from './invocation';
@@ -22,6 +22,13 @@ export interface ChangeRecord<T = Record<string, unknown>> {
   oldItem?: T;
   /** When DynamoDB made the change (ISO string). */
   approximateCreationTime?: string;
+  /**
+   * DynamoDB numbers of either image that a JSON number cannot carry exactly (integers beyond
+   * 2^53, more than 17 significant digits, out of double range), as DynamoDB wrote them: the
+   * images hold them rounded. Absent when there are none; a worker that forwards the images
+   * rejects such a change rather than send the rounded value on.
+   */
+  inexactNumbers?: string[];
 }
 
 export interface StreamWorkerDefinition<T> extends AdapterOptions {
@@ -65,14 +72,46 @@ function withoutForbiddenKeys(image: Image): Image {
   );
 }
 
+/** A decimal number's value as `digits` x 10^`exponent` with no leading or trailing zeros, or undefined. */
+function canonicalDecimal(text: string): string | undefined {
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(text.trim());
+  if (!m || (m[2] === '' && (m[3] ?? '') === '')) {
+    return undefined;
+  }
+  const fraction = m[3] ?? '';
+  let digits = `${m[2]}${fraction}`.replace(/^0+/, '');
+  let exponent = Number(m[4] ?? 0) - fraction.length;
+  if (digits === '') {
+    return '0';
+  }
+  const trailing = digits.length - digits.replace(/0+$/, '').length;
+  digits = digits.slice(0, digits.length - trailing);
+  exponent += trailing;
+  return `${m[1] === '-' ? '-' : ''}${digits}e${exponent}`;
+}
+
+/**
+ * Whether the DynamoDB number `text` survives as a JSON number: the shortest text of the double
+ * it parses to names the same decimal value (so 0.1 does; 12345678901234567890 and 1e400 do not).
+ */
+export function isExactAsJsonNumber(text: string): boolean {
+  const canonical = canonicalDecimal(text);
+  return canonical !== undefined && canonical === canonicalDecimal(String(Number(text)));
+}
+
 /**
  * Unmarshalls a DynamoDB attribute-value image into plain JSON: numbers as JS numbers (never
  * BigInt, which JSON cannot carry), sets as sorted arrays, prototype-reaching keys dropped.
+ * Numbers a JS number cannot hold exactly are added to `inexact` (they are rounded in the result).
  */
-export function unmarshallImage<T>(image: Image | undefined): T | undefined {
-  return image
-    ? (toPlain(unmarshall(withoutForbiddenKeys(image), { wrapNumbers: (n: string) => Number(n) })) as T)
-    : undefined;
+export function unmarshallImage<T>(image: Image | undefined, inexact: string[] = []): T | undefined {
+  const toNumber = (n: string): number => {
+    if (!isExactAsJsonNumber(n)) {
+      inexact.push(n);
+    }
+    return Number(n);
+  };
+  return image ? (toPlain(unmarshall(withoutForbiddenKeys(image), { wrapNumbers: toNumber })) as T) : undefined;
 }
 
 const OPERATIONS: readonly string[] = ['INSERT', 'MODIFY', 'REMOVE'];
@@ -94,22 +133,27 @@ export function decodeChangeRecord<T>(record: KinesisStreamRecord): ChangeRecord
     throw new RejectedRecordError('change record has no string PK/SK keys');
   }
   const created = change.dynamodb?.ApproximateCreationDateTime;
+  const inexactNumbers: string[] = [];
+  const newItem = unmarshallImage<T>(change.dynamodb?.NewImage, inexactNumbers);
+  const oldItem = unmarshallImage<T>(change.dynamodb?.OldImage, inexactNumbers);
   return {
     sequenceNumber,
     operation: change.eventName as ChangeOperation,
     tableName: change.tableName ?? '',
     keys: { PK: keys.PK, SK: keys.SK },
-    newItem: unmarshallImage<T>(change.dynamodb?.NewImage),
-    oldItem: unmarshallImage<T>(change.dynamodb?.OldImage),
+    newItem,
+    oldItem,
     // Kinesis Data Streams for DynamoDB gives epoch milliseconds (DynamoDB Streams gives seconds).
     approximateCreationTime:
       typeof created === 'number' ? new Date(created < 1e12 ? created * 1000 : created).toISOString() : undefined,
+    ...(inexactNumbers.length > 0 ? { inexactNumbers } : {}),
   };
 }
 
 /**
  * Lambda handler for the demand-table change stream (Kinesis event source mapping with
- * ReportBatchItemFailures): failures by sequence number; undecodable records are rejected.
+ * ReportBatchItemFailures): failures by sequence number; undecodable records are rejected, and
+ * a record that is not an object or has no `kinesis.sequenceNumber` is rejected alone by its index.
  */
 export function streamBatchHandler<T = Record<string, unknown>>(def: StreamWorkerDefinition<T>) {
   return async (event: KinesisStreamEvent, context?: Context): Promise<BatchItemFailuresResponse> => {
@@ -118,20 +162,14 @@ export function streamBatchHandler<T = Record<string, unknown>>(def: StreamWorke
       event,
       context,
       async (ctx) => {
-        const parsed: { id: string; record: ChangeRecord<T> }[] = [];
-        const rejected: RejectedRecord[] = [];
-        for (const record of event.Records ?? []) {
-          const id = record.kinesis?.sequenceNumber ?? record.eventID;
-          try {
-            parsed.push({ id, record: decodeChangeRecord<T>(record) });
-          } catch (error) {
-            rejected.push({
-              id,
-              reason: error instanceof RejectedRecordError ? error.reason : `undecodable record: ${String(error)}`,
-            });
-          }
-        }
-        return settleBatch(ctx, parsed, rejected, event.Records?.length ?? 0, def.process);
+        const { parsed, rejected } = parseBatchRecords(
+          event?.Records,
+          (record: KinesisStreamRecord) => record.kinesis?.sequenceNumber,
+          'kinesis.sequenceNumber',
+          (record) => decodeChangeRecord<T>(record),
+          'undecodable record',
+        );
+        return settleBatch(ctx, parsed, rejected, recordCount(event), def.process);
       },
       (o) => o.summary,
     );

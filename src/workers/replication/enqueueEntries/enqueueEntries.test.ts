@@ -146,6 +146,48 @@ describe('enqueueEntries', () => {
     await expect(enqueueEntries([insert(1)], deps(sqs(), { queueUrl: '' }))).rejects.toThrow(/not configured/);
   });
 
+  it('rejects a change without the image its operation needs, with the reason, and sends the rest', async () => {
+    const s = sqs();
+    const result = await enqueueEntries(
+      [
+        { ...insert(1), operation: 'REMOVE', newItem: undefined, oldItem: undefined },
+        { ...insert(2), newItem: undefined },
+        insert(3),
+      ],
+      deps(s),
+    );
+    expect(result.rejected).toEqual([
+      { id: '1001', reason: 'REMOVE without its old image: cannot tell what changed' },
+      { id: '1002', reason: 'INSERT without its new image: cannot tell what changed' },
+    ]);
+    expect(result.counts).toEqual({ skipped: 0, queued: 1 });
+    expect(bodies(s).map((b) => b.newItem?.globalUserId)).toEqual(['g3']);
+  });
+
+  it('rejects a registration change holding a number JSON would round, rather than send it rounded', async () => {
+    const s = sqs();
+    const rounded: ChangeRecord = {
+      ...insert(1, { fields: { ticket_count: Number('12345678901234567890') } }),
+      inexactNumbers: ['12345678901234567890'],
+    };
+    const result = await enqueueEntries([rounded, insert(2)], deps(s));
+    expect(result.rejected).toEqual([{ id: '1001', reason: expect.stringContaining('12345678901234567890') }]);
+    expect(result.failed).toEqual([]);
+    expect(bodies(s).map((b) => b.newItem?.globalUserId)).toEqual(['g2']);
+  });
+
+  it('skips, without rejecting, a change it would not replicate anyway whatever its numbers', async () => {
+    const s = sqs();
+    const invite: ChangeRecord = {
+      ...insert(1, { type: 'invite' }),
+      inexactNumbers: ['12345678901234567890'],
+    };
+    expect(await enqueueEntries([invite], deps(s, { queueUrl: '' }))).toEqual({
+      failed: [],
+      counts: { skipped: 1, queued: 0 },
+    });
+  });
+
   it('escapes characters SQS refuses in a body', async () => {
     const s = sqs();
     await enqueueEntries([insert(1, { note: 'a\uFFFFb' })], deps(s));

@@ -4,7 +4,7 @@ import type {
   SendMessageBatchRequestEntry,
 } from '@aws-sdk/client-sqs';
 import { SQS_MAX_MESSAGE_BYTES } from '../../../shared/aws/sqsLimits';
-import type { BatchResult, ChangeRecord, Logger } from '../../../shared/runtime';
+import type { BatchResult, ChangeRecord, Logger, RejectedRecord } from '../../../shared/runtime';
 import { formatError } from '../../../shared/runtime';
 import type { SaveEntriesMessage } from '../saveEntriesMessage';
 import { decideReplication } from './filter';
@@ -98,16 +98,44 @@ async function send(batch: Outgoing[], deps: EnqueueDeps): Promise<string[]> {
 }
 
 /**
+ * Why a change lacks the image its operation needs (a REMOVE its old image, an INSERT or MODIFY
+ * its new one), or undefined. Without it the change cannot even be told to be a registration's.
+ */
+function missingImage(change: ChangeRecord): string | undefined {
+  const needed = change.operation === 'REMOVE' ? 'old' : 'new';
+  const image = needed === 'old' ? change.oldItem : change.newItem;
+  return image ? undefined : `${change.operation} without its ${needed} image: cannot tell what changed`;
+}
+
+/**
+ * Why a change to replicate is refused for numbers JSON cannot carry exactly: they would reach
+ * Entry Service (JSON, DOMAIN.md 6.2) rounded, a change no one made; the reason quotes a few.
+ */
+const inexactReason = (numbers: string[]): string =>
+  `holds numbers JSON cannot carry exactly (they would arrive rounded): ${numbers
+    .slice(0, 3)
+    .map((n) => (n.length > 48 ? `${n.slice(0, 48)}…` : n))
+    .join(', ')}`;
+
+/**
  * enqueueEntries (DOMAIN.md 4.3): turns the stream's registration changes that need
  * replication into save-entries messages, sent with SendMessageBatch. Records whose message
- * was not accepted are returned as failed (by sequence number) for the stream to retry.
+ * was not accepted are returned as failed (by sequence number) for the stream to retry. A
+ * change without the image it needs, or a registration change holding a number JSON would
+ * round, is rejected with the reason (logged at warn and counted, never retried).
  */
 export async function enqueueEntries(changes: ChangeRecord[], deps: EnqueueDeps): Promise<BatchResult> {
   const maxBytes = deps.maxBytes ?? SQS_MAX_MESSAGE_BYTES;
   const outgoing: Outgoing[] = [];
   const tooLarge: string[] = [];
+  const rejected: RejectedRecord[] = [];
   let skipped = 0;
   for (const change of changes) {
+    const missing = missingImage(change);
+    if (missing !== undefined) {
+      rejected.push({ id: change.sequenceNumber, reason: missing });
+      continue;
+    }
     const decision = decideReplication(change);
     if (!decision.replicate) {
       skipped++;
@@ -116,6 +144,10 @@ export async function enqueueEntries(changes: ChangeRecord[], deps: EnqueueDeps)
         keys: change.keys,
         reason: decision.reason,
       });
+      continue;
+    }
+    if (change.inexactNumbers) {
+      rejected.push({ id: change.sequenceNumber, reason: inexactReason(change.inexactNumbers) });
       continue;
     }
     const body = messageBody(change, maxBytes);
@@ -144,5 +176,9 @@ export async function enqueueEntries(changes: ChangeRecord[], deps: EnqueueDeps)
     const results = await Promise.all(batches.slice(i, i + SEND_CONCURRENCY).map((batch) => send(batch, deps)));
     notSent.push(...results.flat());
   }
-  return { failed: [...tooLarge, ...notSent], counts: { skipped, queued: outgoing.length - notSent.length } };
+  return {
+    failed: [...tooLarge, ...notSent],
+    ...(rejected.length > 0 ? { rejected } : {}),
+    counts: { skipped, queued: outgoing.length - notSent.length },
+  };
 }
