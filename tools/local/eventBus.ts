@@ -14,6 +14,7 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { LocalClock } from './clock';
 import { matchesPattern } from './eventPattern';
 import type { FunctionHost } from './lambda/host';
+import { asyncFailure } from './lambda/host';
 import type { Schedule } from './schedule';
 import { nextFiring, parseSchedule } from './schedule';
 import type { StepFunctions } from './stepFunctions';
@@ -206,15 +207,9 @@ export class EventBus {
       switch (arnService(target.arn)) {
         case 'lambda': {
           // Asynchronous invocation: Lambda retries a failed event twice.
-          for (let attempt = 0; attempt < 3; attempt++) {
-            const outcome = await this.options.host.invoke(target.arn, input, source);
-            if (outcome.ok) {
-              break;
-            }
-            if (attempt === 2) {
-              throw new Error(`${target.arn} failed 3 times: ${outcome.error.errorType}: ${outcome.error.errorMessage}`);
-            }
-            await new Promise((resolve) => setTimeout(resolve, 1000 * (attempt + 1)));
+          const outcome = await this.options.host.invokeAsync(target.arn, input, source);
+          if (!outcome.ok) {
+            throw new Error(asyncFailure(target.arn, outcome.error));
           }
           break;
         }

@@ -281,7 +281,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       onError: onError('EventBridge'),
     });
     cleanups.push(() => eventBus.stop());
-    const gateway = await startGateway({ host, stepFunctions, eventBus });
+    const gateway = await startGateway({ host, stepFunctions, eventBus, onError: onError('the Lambda API') });
     cleanups.push(() => gateway.stop());
     // Set before any environment starts, so every function's LambdaClient reaches the gateway.
     Object.assign(baseEnvironment, {

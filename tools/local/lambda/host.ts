@@ -35,7 +35,8 @@ export interface InvokeError {
   trace?: string[];
 }
 
-export type InvokeOutcome = ({ ok: true; payload: unknown } | { ok: false; error: InvokeError }) & {
+/** `payloadJson`: the response as the function's runtime serialized it (what the Invoke API answers). */
+export type InvokeOutcome = ({ ok: true; payload: unknown; payloadJson?: string } | { ok: false; error: InvokeError }) & {
   requestId: string;
   durationMs: number;
 };
@@ -127,6 +128,27 @@ parentPort.on('message', async (msg) => {
 });
 `;
 
+/** Attempts of an asynchronous invocation: the first and Lambda's two retries. */
+const ASYNC_ATTEMPTS = 3;
+
+/** The event as JSON, or why it cannot be (too deep for this stack, a cycle, a BigInt). */
+function serialize(event: unknown): string | InvokeError {
+  try {
+    return JSON.stringify(event ?? null);
+  } catch (error) {
+    return { errorType: 'InvalidRequestContentException', errorMessage: `the event cannot be serialized as JSON: ${(error as Error).message}` };
+  }
+}
+
+/** Longest error message quoted in a failure line (a function's message may quote its whole event). */
+const QUOTED_MESSAGE_CHARS = 500;
+
+/** The line an asynchronous invocation that failed every attempt leaves in the run's log. */
+export function asyncFailure(ref: string, error: InvokeError): string {
+  const message = error.errorMessage.length > QUOTED_MESSAGE_CHARS ? `${error.errorMessage.slice(0, QUOTED_MESSAGE_CHARS)}… (${error.errorMessage.length} characters)` : error.errorMessage;
+  return `asynchronous invocation of ${ref} failed, retries included: ${error.errorType}: ${message}`;
+}
+
 interface Environment {
   id: string;
   worker: Worker;
@@ -148,6 +170,7 @@ export class FunctionHost {
   private readonly functions = new Map<string, FunctionState>();
   private readonly byArn = new Map<string, FunctionState>();
   private inFlightCount = 0;
+  private asyncCount = 0;
   private stopped = false;
   readonly invocations: InvocationRecord[] = [];
 
@@ -189,13 +212,19 @@ export class FunctionHost {
     return state.stats;
   }
 
-  /** Invocations running right now (the clock only jumps when this is 0). */
+  /** Invocations running right now, and asynchronous ones not settled yet (the clock only jumps when this is 0). */
   inFlight(): number {
-    return this.inFlightCount;
+    return this.inFlightCount + this.asyncCount;
   }
 
-  /** Invokes a function synchronously (RequestResponse); never throws for function errors. */
-  async invoke(ref: string, event: unknown, source: string): Promise<InvokeOutcome> {
+  /**
+   * Invokes a function synchronously (RequestResponse); never throws for function errors.
+   * `eventJson` is the event as the Invoke API received it: the function gets that text as is
+   * (as Lambda's runtime does), so an event this process cannot serialize again (a JSON nested
+   * thousands of levels deep) still reaches it. An event that cannot be serialized at all fails
+   * the invocation before any execution environment is taken.
+   */
+  async invoke(ref: string, event: unknown, source: string, eventJson?: string): Promise<InvokeOutcome> {
     const state = this.state(ref);
     if (!state) {
       throw Object.assign(new Error(`Function not found: ${ref}`), { name: 'ResourceNotFoundException' });
@@ -208,6 +237,7 @@ export class FunctionHost {
     stats.firstStartedAt ??= Date.now();
     let outcome: InvokeOutcome;
     try {
+      const payload = eventJson ?? serialize(event);
       if (spec.code.status !== 'ready') {
         outcome = {
           ok: false,
@@ -215,8 +245,10 @@ export class FunctionHost {
           requestId,
           durationMs: 0,
         };
+      } else if (typeof payload !== 'string') {
+        outcome = { ok: false, error: payload, requestId, durationMs: 0 };
       } else {
-        outcome = { ...(await this.run(state, event, requestId)), requestId, durationMs: performance.now() - started };
+        outcome = { ...(await this.run(state, payload, requestId)), requestId, durationMs: performance.now() - started };
       }
     } finally {
       this.inFlightCount--;
@@ -236,27 +268,52 @@ export class FunctionHost {
     return outcome;
   }
 
-  private async run(state: FunctionState, event: unknown, requestId: string): Promise<{ ok: true; payload: unknown } | { ok: false; error: InvokeError }> {
+  /**
+   * Invokes a function asynchronously (Event), as Lambda does: a function error is retried twice
+   * (after 1 s and 2 s locally; Lambda waits minutes). Resolves with the last outcome; counts
+   * in `inFlight()` until then, retry waits included, so the clock does not jump past them.
+   */
+  async invokeAsync(ref: string, event: unknown, source: string, eventJson?: string): Promise<InvokeOutcome> {
+    this.asyncCount++;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        const outcome = await this.invoke(ref, event, source, eventJson);
+        if (outcome.ok || attempt === ASYNC_ATTEMPTS || this.stopped) {
+          return outcome;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 1000 * attempt).unref());
+      }
+    } finally {
+      this.asyncCount--;
+    }
+  }
+
+  private async run(state: FunctionState, payload: string, requestId: string): Promise<{ ok: true; payload: unknown; payloadJson: string } | { ok: false; error: InvokeError }> {
     const env = await this.acquire(state);
     const timeoutMs = state.spec.timeoutSeconds * 1000;
     state.log.write(`START RequestId: ${requestId} Version: $LATEST\n`);
     const id = randomUUID();
     let timer: NodeJS.Timeout | undefined;
-    const result = await new Promise<{ ok: boolean; payload?: string; error?: InvokeError }>((resolve) => {
-      env.pending = { id, resolve };
-      timer = setTimeout(() => {
-        // Lambda stops the sandbox of a timed-out invocation; its state does not survive.
-        this.discard(state, env, { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${state.spec.timeoutSeconds.toFixed(2)} seconds` });
-      }, timeoutMs);
-      env.worker.postMessage({ id, requestId, timeoutMs, event: JSON.stringify(event ?? null) });
-    });
-    clearTimeout(timer);
-    env.pending = undefined;
-    this.release(state, env);
-    if (result.ok) {
-      return { ok: true, payload: JSON.parse(result.payload ?? 'null') };
+    try {
+      const result = await new Promise<{ ok: boolean; payload?: string; error?: InvokeError }>((resolve) => {
+        env.pending = { id, resolve };
+        timer = setTimeout(() => {
+          // Lambda stops the sandbox of a timed-out invocation; its state does not survive.
+          this.discard(state, env, { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${state.spec.timeoutSeconds.toFixed(2)} seconds` });
+        }, timeoutMs);
+        env.worker.postMessage({ id, requestId, timeoutMs, event: payload });
+      });
+      if (result.ok) {
+        const payloadJson = result.payload ?? 'null';
+        return { ok: true, payload: JSON.parse(payloadJson), payloadJson };
+      }
+      return { ok: false, error: result.error! };
+    } finally {
+      // Whatever happened, the environment goes back (or, when discarded, its slot to a waiter).
+      clearTimeout(timer);
+      env.pending = undefined;
+      this.release(state, env);
     }
-    return { ok: false, error: result.error! };
   }
 
   private acquire(state: FunctionState): Promise<Environment> {
