@@ -2,7 +2,9 @@ import type { HttpMethod, RequestOptions, ServiceClient, ServiceResponse } from 
 import { createCampaignService } from './campaigns';
 import { createCodeService } from './codes';
 import {
+  MAX_ELIGIBILITY_MARKET_IDS_CHARS,
   createEntryService,
+  eligibilityPages,
   failedIds,
   isLastPage,
   normalizeEligibility,
@@ -135,6 +137,20 @@ describe('entries client', () => {
     await expect(
       createEntryService(anonymous.client).batchUpsert([{ campaignId: 'c1', userId: 'u1' }]),
     ).rejects.toThrow(TypeError);
+  });
+
+  it('pages market ids so the encoded marketIds of one eligibility request stay within the limit', () => {
+    const ids = Array.from({ length: 1000 }, (_, n) => `m ${n},é`);
+    const pages = eligibilityPages(ids);
+    expect(pages.flat()).toEqual(ids);
+    expect(pages.length).toBeGreaterThan(1);
+    for (const page of pages) {
+      const encoded = new URLSearchParams({ marketIds: page.join(',') }).toString().length - 'marketIds='.length;
+      expect(encoded).toBeLessThanOrEqual(MAX_ELIGIBILITY_MARKET_IDS_CHARS);
+    }
+    expect(eligibilityPages([])).toEqual([]);
+    const huge = 'x'.repeat(MAX_ELIGIBILITY_MARKET_IDS_CHARS + 1);
+    expect(eligibilityPages(['a', huge, 'b'])).toEqual([['a'], [huge], ['b']]);
   });
 
   it('encodes ids in paths and keeps orderBy out of the query', async () => {

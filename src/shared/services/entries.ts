@@ -1,5 +1,5 @@
 import type { ServiceClient } from './http';
-import { campaignPath, segment } from './http';
+import { campaignPath, encodeQuery, segment } from './http';
 
 /** An entry as replicated to Entry Service: the demand-table entry without PK, SK, type, needsReplication. */
 export interface EntryUpsert {
@@ -124,6 +124,40 @@ export interface StatsDocument {
   date?: { created?: string; updated?: string };
 }
 
+/**
+ * Most characters the percent-encoded `marketIds` of one eligibility request may take (4,096).
+ * With the base URL and the other parameters the request line stays well under the 8 KiB that
+ * servers and proxies commonly allow for it: one request for a campaign's 20,000 markets was
+ * refused with 431. About 150 Campaign Service market ids (24 characters) fit in one request.
+ */
+export const MAX_ELIGIBILITY_MARKET_IDS_CHARS = 4096;
+
+/** `,` between market ids, as the query encodes it (`%2C`). */
+const ENCODED_SEPARATOR_CHARS = 3;
+
+/**
+ * Market ids in consecutive runs whose `marketIds` query value stays within
+ * MAX_ELIGIBILITY_MARKET_IDS_CHARS, for one eligibility request each. An id longer than that on
+ * its own (impossible for ids that pass the id rule) gets a run of its own.
+ * @example eligibilityPages(twentyThousandIds).length // 133 for 24-character ids (151 a request)
+ */
+export function eligibilityPages(marketIds: readonly string[]): string[][] {
+  const pages: string[][] = [];
+  let page: string[] = [];
+  let chars = 0;
+  for (const id of marketIds) {
+    const idChars = encodeQuery({ m: id }).length - '?m='.length;
+    if (page.length > 0 && chars + ENCODED_SEPARATOR_CHARS + idChars > MAX_ELIGIBILITY_MARKET_IDS_CHARS) {
+      pages.push(page);
+      page = [];
+      chars = 0;
+    }
+    chars += (page.length > 0 ? ENCODED_SEPARATOR_CHARS : 0) + idChars;
+    page.push(id);
+  }
+  return page.length > 0 ? [...pages, page] : pages;
+}
+
 /** The most items Entry Service accepts in one code assignment. */
 export const MAX_CODE_ASSIGNMENTS = 1000;
 
@@ -138,7 +172,7 @@ export interface EntryService {
   refreshScores(entries: readonly EntryRef[]): Promise<RefreshScoresResult>;
   /** Assigns access codes to fans of a campaign (1–1000 unique user ids). */
   assignCodes(campaignId: string, items: readonly CodeAssignment[]): Promise<AssignCodesResult>;
-  /** Eligible fan counts for markets of a campaign. */
+  /** Eligible fan counts for markets of a campaign; a long list is split with `eligibilityPages` first. */
   getEligibilityCount(campaignId: string, query: EligibilityQuery): Promise<EligibilityCount>;
   /** One page of a market's eligible scoring records, highest score first. */
   getScoringPage(campaignId: string, query: ScoringQuery): Promise<ScoringPage>;

@@ -115,6 +115,12 @@ export const koaError = (status: number, code: string, message: string): FakeRes
 
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
 
+/**
+ * Request line plus headers a fake accepts (8 KiB, the common limit of servers and proxies in
+ * front of the real services); more is answered 431 by Node before any route or request log.
+ */
+export const MAX_REQUEST_HEADER_BYTES = 8 * 1024;
+
 function matchPattern(pattern: string, path: string): Record<string, string> | undefined {
   const want = pattern.split('/').filter(Boolean);
   const got = path.split('/').filter(Boolean);
@@ -232,7 +238,7 @@ export function createFakeServer(def: FakeDefinition): FakeControls {
       if (server) {
         return { url, stop: controls.stop };
       }
-      server = createServer((req, res) => {
+      server = createServer({ maxHeaderSize: MAX_REQUEST_HEADER_BYTES }, (req, res) => {
         handle(req, res).catch((error: unknown) => send(res, errorBody(500, 'fakeError', (error as Error).message)));
       });
       await new Promise<void>((resolve, reject) => {

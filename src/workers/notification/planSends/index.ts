@@ -16,5 +16,10 @@ export const handler = invokeHandler({
       now: () => new Date(),
       log: ctx.log,
     }),
-  summary: (out) => ({ planned: out.plannedCount, alreadyPlanned: out.alreadyPlannedCount, errors: out.errors.length }),
+  summary: (out) => ({
+    planned: out.plannedCount,
+    alreadyPlanned: out.alreadyPlannedCount,
+    missing: out.missingCount,
+    errors: out.errors.length,
+  }),
 });

@@ -1,4 +1,6 @@
+import { idProblem } from '../../../shared/domain/ids';
 import type { EntryService } from '../../../shared/services/entries';
+import { eligibilityPages } from '../../../shared/services/entries';
 import { InvalidInputError, requireObject } from '../../../shared/runtime';
 import type { Logger } from '../../../shared/runtime';
 import { formatError } from '../../../shared/runtime';
@@ -33,12 +35,15 @@ export interface PlanSendsResult {
   plannedCount: number;
   /** Markets another run planned in the meantime (left as they were). */
   alreadyPlannedCount: number;
+  /** Markets of the input that MongoDB does not hold (deleted since getMarketsToNotify read them). */
+  missingCount: number;
   planned: PlannedMarket[];
+  missing: { marketId: string; campaignId: string }[];
   errors: PlanError[];
 }
 
 export interface PlanSendsDeps {
-  store: Pick<MarketStore, 'setNotificationTime'>;
+  store: Pick<MarketStore, 'setNotificationTime' | 'getMarket'>;
   entries: Pick<EntryService, 'getEligibilityCount'>;
   settings: SendTimeSettings;
   now: () => Date;
@@ -68,6 +73,17 @@ function toMarketToPlan(value: unknown): MarketToPlan | PlanError {
   if (!id || !campaignId || presale === undefined) {
     return { marketId: id, campaignId, error: 'market needs id, campaignId and a valid presaleDateTime' };
   }
+  // The campaign goes into Entry Service's URL path, the market into its query and MongoDB: a
+  // bad id (`..`, a control character, over 128 characters) is reported, not sent, and not echoed.
+  const idError = idProblem(id, 'id');
+  const campaignError = idProblem(campaignId, 'campaignId');
+  if (idError !== undefined || campaignError !== undefined) {
+    return {
+      marketId: idError === undefined ? id : undefined,
+      campaignId: campaignError === undefined ? campaignId : undefined,
+      error: (idError ?? campaignError)!,
+    };
+  }
   return { id, campaignId, presale: new Date(presale) };
 }
 
@@ -82,11 +98,19 @@ function groupByCampaign(markets: MarketToPlan[]): Map<string, MarketToPlan[]> {
 /**
  * Plans the SMS reminder time of each market (DOMAIN 4.14, DECISIONS [23]) from its count of
  * selected fans with US phone numbers, and stores it as `date.notification`. One Entry Service
- * call per campaign. A failure affects only the markets concerned: they are reported in
- * `errors` and stay unplanned, so the next hourly run plans them.
+ * call per campaign, or per page of its markets (`eligibilityPages`) when they are too many for
+ * one URL. A failure affects only the markets concerned: they are reported in `errors` and stay
+ * unplanned, so the next hourly run plans them. A market MongoDB no longer holds is `missing`.
  */
 export async function planSends(input: PlanSendsInput, deps: PlanSendsDeps): Promise<PlanSendsResult> {
-  const result: PlanSendsResult = { plannedCount: 0, alreadyPlannedCount: 0, planned: [], errors: [] };
+  const result: PlanSendsResult = {
+    plannedCount: 0,
+    alreadyPlannedCount: 0,
+    missingCount: 0,
+    planned: [],
+    missing: [],
+    errors: [],
+  };
   const valid: MarketToPlan[] = [];
   for (const parsed of input.markets.map(toMarketToPlan)) {
     if ('error' in parsed) {
@@ -96,35 +120,56 @@ export async function planSends(input: PlanSendsInput, deps: PlanSendsDeps): Pro
     }
   }
   for (const [campaignId, markets] of groupByCampaign(valid)) {
-    let counts: { total: number; byMarket: Record<string, number> };
-    try {
-      // selectedOnly counts the fans who hold a code for the market, i.e. who get a reminder.
-      // reassign keeps those fans in the count should a service version not know selectedOnly:
-      // an overestimate only starts the sends earlier.
-      counts = await deps.entries.getEligibilityCount(campaignId, {
-        marketIds: markets.map((m) => m.id),
-        excludeIntlPhone: true,
-        selectedOnly: true,
-        reassign: true,
-      });
-    } catch (error) {
-      deps.log.error('eligible counts unavailable; the campaign is planned on the next run', { campaignId, error: formatError(error) });
-      result.errors.push(...markets.map((m) => ({ marketId: m.id, campaignId, error: errorMessage(error) })));
-      continue;
-    }
-    for (const market of markets) {
-      // Without a per-market figure the campaign total stands in: too high only means earlier.
-      await planMarket(market, counts.byMarket[market.id] ?? counts.total, deps, result);
+    // Pages are consecutive runs of the campaign's markets, in order.
+    let start = 0;
+    for (const page of eligibilityPages(markets.map((m) => m.id))) {
+      await planPage(campaignId, markets.slice(start, start + page.length), deps, result);
+      start += page.length;
     }
   }
   return result;
+}
+
+/** Counts one page of a campaign's markets with one Entry Service call, then plans each of them. */
+async function planPage(campaignId: string, markets: MarketToPlan[], deps: PlanSendsDeps, result: PlanSendsResult): Promise<void> {
+  let counts: { total: number; byMarket: Record<string, number> };
+  try {
+    // selectedOnly counts the fans who hold a code for the market, i.e. who get a reminder.
+    // reassign keeps those fans in the count should a service version not know selectedOnly:
+    // an overestimate only starts the sends earlier.
+    counts = await deps.entries.getEligibilityCount(campaignId, {
+      marketIds: markets.map((m) => m.id),
+      excludeIntlPhone: true,
+      selectedOnly: true,
+      reassign: true,
+    });
+  } catch (error) {
+    deps.log.error('eligible counts unavailable; the markets are planned on the next run', {
+      campaignId,
+      markets: markets.length,
+      error: formatError(error),
+    });
+    result.errors.push(...markets.map((m) => ({ marketId: m.id, campaignId, error: errorMessage(error) })));
+    return;
+  }
+  for (const market of markets) {
+    // Without a per-market figure the page's total stands in: too high only means earlier.
+    await planMarket(market, counts.byMarket[market.id] ?? counts.total, deps, result);
+  }
 }
 
 async function planMarket(market: MarketToPlan, count: number, deps: PlanSendsDeps, result: PlanSendsResult): Promise<void> {
   const plan = planSendTime(count, market.presale, deps.now(), deps.settings);
   try {
     if (!(await deps.store.setNotificationTime(market.id, plan.start))) {
-      result.alreadyPlannedCount++;
+      // Not set: planned (or notified) already, or the market is gone since getMarketsToNotify read it.
+      if (await deps.store.getMarket(market.id)) {
+        result.alreadyPlannedCount++;
+      } else {
+        deps.log.warn('market not found; nothing planned for it', { marketId: market.id, campaignId: market.campaignId });
+        result.missingCount++;
+        result.missing.push({ marketId: market.id, campaignId: market.campaignId });
+      }
       return;
     }
   } catch (error) {
