@@ -69,4 +69,36 @@ describe('resolveRecord', () => {
       'schema validation failed: campaign must be object',
     );
   });
+
+  it('sends no secret-named key (logging.secretKeys): open objects and the fields text lose them', () => {
+    const campaign = {
+      campaignId: 'c1',
+      image: { url: 'u', idvToken: 'T' },
+      locales: [{ id: 'en', cookie: 'T' }],
+      dedupe,
+    };
+    expect(resolveRecord({ messageId: '1', body: campaign, messageAttributes: { type: 'campaign' } }).record).toEqual({
+      campaignId: 'c1',
+      image: { url: 'u' },
+      locales: [{ id: 'en' }],
+      dedupe,
+    });
+    const fields = JSON.stringify({ markets: ['m1'], idvToken: 'T', more: [{ Authorization: 'T' }] });
+    const resolved = resolveRecord({
+      messageId: '1',
+      body: { ...registration, fields },
+      messageAttributes: { type: 'registration' },
+    });
+    expect(resolved.record).toEqual({ ...registration, fields: '{"markets":["m1"],"more":[{}]}' });
+  });
+
+  it('rejects a registration whose fields text is not a JSON object, without quoting it', () => {
+    expect(
+      reasonOf({
+        messageId: '1',
+        body: { ...registration, fields: 'idvToken=T' },
+        messageAttributes: { type: 'registration' },
+      }),
+    ).toBe('registration fields is not the JSON text of an object');
+  });
 });

@@ -1,6 +1,13 @@
 import type { DataType, TypedDataRecord } from '../../../shared/dataPipeline';
-import { DATA_TYPES, kafkaMessageKey, normaliseDataType, validateDataRecord } from '../../../shared/dataPipeline';
+import {
+  DATA_TYPES,
+  kafkaMessageKey,
+  normaliseDataType,
+  validateDataRecord,
+  withoutSecrets,
+} from '../../../shared/dataPipeline';
 import { RejectedRecordError, parseJsonBounded } from '../../../shared/runtime/errors';
+import { quote } from '../../../shared/runtime/quote';
 import { sanitise } from '../../../shared/util/sanitise';
 
 /** One message of a typed queue: its SQS id, parsed JSON body and string message attributes. */
@@ -33,7 +40,8 @@ function unwrapEnvelope(body: unknown): { type: unknown; record: unknown } | und
  * the record and the type is the `type` message attribute; a body that is an SNS envelope and
  * has no such attribute is unwrapped instead. The record must satisfy its type's schema, after
  * prototype-reaching keys are dropped from the open objects and nesting is bounded (a record too
- * deep to serialise would otherwise fail every record of the batch).
+ * deep to serialise would otherwise fail every record of the batch); secret-named keys are then
+ * removed (`withoutSecrets`), and a registration whose fields text is not a JSON object is rejected.
  * Throws RejectedRecordError naming the problem (with ajv's error text for schema failures).
  */
 export function resolveRecord(message: TypedQueueMessage): ResolvedRecord {
@@ -55,13 +63,14 @@ export function resolveRecord(message: TypedQueueMessage): ResolvedRecord {
   }
   const type: DataType | undefined = normaliseDataType(typeName);
   if (!type) {
-    throw new RejectedRecordError(`unknown type ${JSON.stringify(typeName)}; expected one of ${DATA_TYPES.join(', ')}`);
+    throw new RejectedRecordError(`unknown type ${quote(typeName)}; expected one of ${DATA_TYPES.join(', ')}`);
   }
   const result = validateDataRecord(type, sanitise(record));
   if (!result.valid) {
     throw new RejectedRecordError(`schema validation failed: ${result.errors}`);
   }
   // The pair is consistent by construction: `result.record` was validated against `type`'s schema.
-  const typed = { type, record: result.record } as TypedDataRecord;
+  // The schema's open objects and a registration's fields text may still hold secret-named keys.
+  const typed = withoutSecrets({ type, record: result.record } as TypedDataRecord);
   return { ...typed, key: kafkaMessageKey(typed.type, typed.record), unwrapped };
 }
