@@ -55,6 +55,22 @@ describe('parseUserMessage (DECISIONS.md [11])', () => {
     rejects({ globalUserId: 'g1', email: 7 }, /malformed email/);
   });
 
+  it('quotes a huge id in the reason only as a short excerpt', () => {
+    const huge = 'g'.repeat(1_000_000);
+    for (const body of [{ globalUserId: huge, global_user_id: 'g2' }, { globalUserId: huge, email: 'x' }]) {
+      const reason = (() => {
+        try {
+          parseUserMessage(body);
+        } catch (error) {
+          return (error as Error).message;
+        }
+        return '';
+      })();
+      expect(reason).toMatch(/disagree|malformed email/);
+      expect(reason.length).toBeLessThan(300);
+    }
+  });
+
   it('forwards only the documented attributes: no authorization, IDV token or other attribute of the message', () => {
     const body = {
       globalUserId: 'g1',

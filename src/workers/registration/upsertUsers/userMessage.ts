@@ -1,5 +1,5 @@
 import type { UserUpsert } from '../../../shared/services/users';
-import { RejectedRecordError } from '../../../shared/runtime';
+import { RejectedRecordError, quote } from '../../../shared/runtime';
 import { sanitise } from '../../../shared/util/sanitise';
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
@@ -50,7 +50,7 @@ export function parseUserMessage(body: unknown): UserUpsert {
   const camelId = idOf(user.globalUserId);
   const aliasId = idOf(user.global_user_id);
   if (camelId && aliasId && camelId !== aliasId) {
-    throw new RejectedRecordError(`globalUserId ${camelId} and global_user_id ${aliasId} disagree`);
+    throw new RejectedRecordError(`globalUserId ${quote(camelId)} and global_user_id ${quote(aliasId)} disagree`);
   }
   const globalUserId = camelId ?? aliasId;
   if (!globalUserId) {
@@ -64,7 +64,7 @@ export function parseUserMessage(body: unknown): UserUpsert {
     email !== '' &&
     (typeof email !== 'string' || !/^[^\s@]+@[^\s@]+$/.test(email))
   ) {
-    throw new RejectedRecordError(`user ${globalUserId} has a malformed email`);
+    throw new RejectedRecordError(`user ${quote(globalUserId)} has a malformed email`);
   }
   const attributes = Object.fromEntries(
     USER_ATTRIBUTES.map((name) => [name, attributeOf(name, user[name])] as const).filter(([, v]) => v !== undefined),
