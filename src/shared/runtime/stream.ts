@@ -100,6 +100,16 @@ export function isExactAsJsonNumber(text: string): boolean {
 }
 
 /**
+ * Why a record is refused for numbers JSON cannot carry exactly: downstream they would arrive
+ * rounded, a change no one made. The reason quotes at most three, each cut to 48 characters.
+ */
+export const inexactNumbersReason = (numbers: readonly string[]): string =>
+  `holds numbers JSON cannot carry exactly (they would arrive rounded): ${numbers
+    .slice(0, 3)
+    .map((n) => (n.length > 48 ? `${n.slice(0, 48)}…` : n))
+    .join(', ')}`;
+
+/**
  * Unmarshalls a DynamoDB attribute-value image into plain JSON: numbers as JS numbers (never
  * BigInt, which JSON cannot carry), sets as sorted arrays, prototype-reaching keys dropped.
  * Numbers a JS number cannot hold exactly are added to `inexact` (they are rounded in the result).

@@ -102,22 +102,29 @@ describe('parseDataRecord: DynamoDB attribute values (demand-table pipe)', () =>
     expect(parsed).toEqual({ type: 'registration', data: entry, isDeleted: false, fromDynamoDb: true });
   });
 
-  it('turns sets into sorted arrays, keeps binary as its base64 text and large numbers as numbers', () => {
+  it('turns sets into sorted arrays, keeps binary as its base64 text and numbers as numbers', () => {
     const data = unmarshallData({
       tags: { SS: ['b', 'a'] },
       scores: { NS: ['2', '1.5'] },
       blob: { B: 'aGk=' },
-      big: { N: '123456789012345678901' },
+      big: { N: '9007199254740991' },
       nested: { M: { list: { L: [{ N: '1' }, { S: 'x' }, { NULL: true }] } } },
     });
     expect(data).toEqual({
       tags: ['a', 'b'],
       scores: [1.5, 2],
       blob: 'aGk=',
-      big: 123456789012345680000,
+      big: 9007199254740991,
       nested: { list: [1, 'x', null] },
     });
-    expect(JSON.stringify(data)).toContain('"big":123456789012345680000');
+  });
+
+  it('rejects an image holding a number a JSON number would round, quoting it', () => {
+    for (const n of ['12345678901234567890', '9007199254740993', '1e400', '0.12345678901234567891']) {
+      expect(reasonOf({ type: 'registration', data: { PK: { S: 'e:c1' }, fields: { M: { count: { N: n } } } } })).toBe(
+        `data holds numbers JSON cannot carry exactly (they would arrive rounded): ${n}`,
+      );
+    }
   });
 
   it('rejects malformed attribute values with a reason', () => {

@@ -1,7 +1,7 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { RejectedRecordError } from '../../../shared/runtime/errors';
-import { toPlain } from '../../../shared/runtime/stream';
+import { inexactNumbersReason, isExactAsJsonNumber, toPlain } from '../../../shared/runtime/stream';
 import type { PlainObject } from '../../../shared/util/sanitise';
 import { FORBIDDEN_KEYS, MAX_DEPTH, isPlainObject } from '../../../shared/util/sanitise';
 
@@ -45,15 +45,27 @@ export function isAttributeValueMap(value: unknown): value is Record<string, Pla
 }
 
 /**
- * Plain JSON of a DynamoDB image: forbidden keys dropped first, numbers as JS numbers (a
- * number beyond 2^53 loses precision, as it would in any JSON consumer), sets as sorted
- * arrays, binary as base64. Throws RejectedRecordError when the image is malformed.
+ * Plain JSON of a DynamoDB image: forbidden keys dropped first, numbers as JS numbers, sets as
+ * sorted arrays, binary as base64. Throws RejectedRecordError when the image is malformed or
+ * holds a number a JSON number cannot carry exactly (beyond 2^53, over 17 significant digits,
+ * out of double range): it would be published rounded, a change no one made.
  */
 export function unmarshallData(image: PlainObject): PlainObject {
+  const inexact: string[] = [];
+  const toNumber = (n: string): number => {
+    if (!isExactAsJsonNumber(n)) {
+      inexact.push(n);
+    }
+    return Number(n);
+  };
   try {
     // JSON attribute values (binary as base64 text) rather than the SDK's Uint8Array form; unmarshall handles both.
     const clean = sanitiseAttributeValues(image, 0) as Record<string, AttributeValue>;
-    return toPlain(unmarshall(clean, { wrapNumbers: (n: string) => Number(n) })) as PlainObject;
+    const data = toPlain(unmarshall(clean, { wrapNumbers: toNumber })) as PlainObject;
+    if (inexact.length > 0) {
+      throw new RejectedRecordError(`data ${inexactNumbersReason(inexact)}`);
+    }
+    return data;
   } catch (error) {
     if (error instanceof RejectedRecordError) {
       throw error;

@@ -5,7 +5,7 @@ import type {
 } from '@aws-sdk/client-sqs';
 import { SQS_MAX_MESSAGE_BYTES } from '../../../shared/aws/sqsLimits';
 import type { BatchResult, ChangeRecord, Logger, RejectedRecord } from '../../../shared/runtime';
-import { formatError } from '../../../shared/runtime';
+import { formatError, inexactNumbersReason } from '../../../shared/runtime';
 import type { SaveEntriesMessage } from '../saveEntriesMessage';
 import { decideReplication } from './filter';
 
@@ -108,16 +108,6 @@ function missingImage(change: ChangeRecord): string | undefined {
 }
 
 /**
- * Why a change to replicate is refused for numbers JSON cannot carry exactly: they would reach
- * Entry Service (JSON, DOMAIN.md 6.2) rounded, a change no one made; the reason quotes a few.
- */
-const inexactReason = (numbers: string[]): string =>
-  `holds numbers JSON cannot carry exactly (they would arrive rounded): ${numbers
-    .slice(0, 3)
-    .map((n) => (n.length > 48 ? `${n.slice(0, 48)}…` : n))
-    .join(', ')}`;
-
-/**
  * enqueueEntries (DOMAIN.md 4.3): turns the stream's registration changes that need
  * replication into save-entries messages, sent with SendMessageBatch. Records whose message
  * was not accepted are returned as failed (by sequence number) for the stream to retry. A
@@ -147,7 +137,7 @@ export async function enqueueEntries(changes: ChangeRecord[], deps: EnqueueDeps)
       continue;
     }
     if (change.inexactNumbers) {
-      rejected.push({ id: change.sequenceNumber, reason: inexactReason(change.inexactNumbers) });
+      rejected.push({ id: change.sequenceNumber, reason: inexactNumbersReason(change.inexactNumbers) });
       continue;
     }
     const body = messageBody(change, maxBytes);
