@@ -80,6 +80,8 @@ interface Fan {
   lastName: string;
   locale: string;
   markets: string[];
+  /** A free-text form field with characters beyond U+FFFF (emoji), for some fans. */
+  note?: string;
 }
 
 /** The markets a stored entry lists, in the fan's order. */
@@ -93,6 +95,8 @@ interface KafkaValue {
   marketId?: string;
   rank?: number;
   isDeleted?: boolean;
+  /** A registration's form fields, as a JSON string. */
+  fields?: string;
   dedupe?: { id?: string };
 }
 
@@ -226,6 +230,7 @@ export async function runScenario(rt: LocalRuntime, options: ScenarioOptions): P
         { id: 'phone', type: 'phone', is_optional: false },
         { id: 'markets', type: 'markets', is_optional: false, additional: { min: 1, max: options.markets } },
         { id: 'allow_marketing', type: 'opt_in', is_optional: true },
+        { id: 'note', type: 'freeform_text', is_optional: true, additional: { maxLength: 200 } },
       ],
     };
     const fans: Fan[] = Array.from({ length: options.fans }, (_, i) => {
@@ -241,6 +246,8 @@ export async function runScenario(rt: LocalRuntime, options: ScenarioOptions): P
         lastName: `Number${i}`,
         locale: 'en-US',
         markets: ranked.slice(0, 1 + Math.floor(rnd() * options.markets)),
+        // Every 8th fan leaves a note with emoji (outside the Basic Multilingual Plane, as SQS allows).
+        ...(i % 8 === 5 ? { note: `fan ${i} says see you there 🎸🤘 𝄞` } : {}),
       };
     });
 
@@ -279,7 +286,7 @@ export async function runScenario(rt: LocalRuntime, options: ScenarioOptions): P
           arguments: {
             input: {
               slug,
-              entry: { email: fan.email, phone: fan.phone, markets: fan.markets, allow_marketing: i % 2 === 0 },
+              entry: { email: fan.email, phone: fan.phone, markets: fan.markets, allow_marketing: i % 2 === 0, ...(fan.note ? { note: fan.note } : {}) },
               userInfo: { globalUserId: fan.globalUserId, email: fan.email, phoneNumber: fan.phone, countryCode: 'US', locale: fan.locale, isLoggedIn: 'true' },
               doTransfer: false,
             },
@@ -538,6 +545,20 @@ export async function runScenario(rt: LocalRuntime, options: ScenarioOptions): P
         registeredMarket: { total: sum((f) => writes(f) * chosen(f)), distinct: sum(chosen) },
       };
       const counted = await countKafka(rt, config, campaignId, expected, 60_000);
+
+      // Form fields reach Entry Service and Kafka as the fans typed them, emoji included.
+      const noted = eligible.filter((f) => f.note);
+      const noteOf = (fields: unknown) => (fields as { note?: unknown } | undefined)?.note;
+      const garbled = noted.filter(
+        (f) =>
+          noteOf(fakes.entries.entries.get(`${campaignId}:${f.userId}`)?.fields) !== f.note ||
+          !counted.registration.values.some((r) => r.globalUserId === f.globalUserId && noteOf(JSON.parse(r.fields ?? '{}')) === f.note),
+      );
+      check(
+        'form fields with emoji reach Entry Service and Kafka intact',
+        noted.length > 0 && garbled.length === 0,
+        `${noted.length - garbled.length}/${noted.length} notes intact${garbled.length ? `; not: ${garbled.slice(0, 5).map((f) => f.globalUserId).join(', ')}` : ''}`,
+      );
       for (const [type, want] of Object.entries(expected)) {
         const { total, distinct } = counted[type];
         check(
@@ -684,21 +705,21 @@ async function readKafka(
   return byType;
 }
 
-/** Messages of the campaign per data type in the five topics: total and distinct (by dedupe id). */
+/** Messages of the campaign per data type in the five topics: total, distinct (by dedupe id) and the values. */
 async function countKafka(
   rt: LocalRuntime,
   config: Config,
   campaignId: string,
   expected: Record<string, { total: number }>,
   timeoutMs: number,
-): Promise<Record<string, { total: number; distinct: number }>> {
+): Promise<Record<string, { total: number; distinct: number; values: KafkaValue[] }>> {
   const byType = await readKafka(rt, config, campaignId, timeoutMs, (read) =>
     Object.entries(expected).every(([t, want]) => read[t].length >= want.total),
   );
   return Object.fromEntries(
     Object.keys(expected).map((t) => [
       t,
-      { total: byType[t].length, distinct: new Set(byType[t].map((v) => v.dedupe?.id ?? randomBytes(8).toString('hex'))).size },
+      { total: byType[t].length, distinct: new Set(byType[t].map((v) => v.dedupe?.id ?? randomBytes(8).toString('hex'))).size, values: byType[t] },
     ]),
   );
 }
