@@ -1,5 +1,6 @@
 import { RejectedRecordError } from './errors';
 import type { WorkerContext } from './invocation';
+import { truncateText } from './logger';
 
 /** A record a worker refused under an explicit rule; logged and counted, never retried. */
 export interface RejectedRecord {
@@ -78,7 +79,9 @@ export function parseBatchRecords<E extends object, R>(
       parsed.push({ id, record: parse(record as E) });
     } catch (error) {
       const reason =
-        error instanceof RejectedRecordError ? error.reason : `${invalid}: ${(error as Error)?.message ?? error}`;
+        error instanceof RejectedRecordError
+          ? error.reason
+          : `${invalid}: ${truncateText(String((error as Error)?.message ?? error), 256)}`;
       rejected.push({ id, reason });
     }
   });

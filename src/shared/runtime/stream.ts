@@ -6,6 +6,7 @@ import { parseBatchRecords, recordCount, settleBatch } from './batch';
 import { RejectedRecordError, parseJsonBounded } from './errors';
 import type { AdapterOptions, WorkerContext } from './invocation';
 import { runInvocation } from './invocation';
+import { quote } from './quote';
 import { FORBIDDEN_KEYS } from '../util/sanitise';
 
 export type ChangeOperation = 'INSERT' | 'MODIFY' | 'REMOVE';
@@ -136,7 +137,7 @@ export function decodeChangeRecord<T>(record: KinesisStreamRecord): ChangeRecord
     dynamodb?: { Keys?: Image; NewImage?: Image; OldImage?: Image; ApproximateCreationDateTime?: number };
   };
   if (!change || typeof change !== 'object' || !OPERATIONS.includes(change.eventName ?? '')) {
-    throw new RejectedRecordError(`not a DynamoDB change record (eventName ${JSON.stringify(change?.eventName)})`);
+    throw new RejectedRecordError(`not a DynamoDB change record (eventName ${quote(change?.eventName)})`);
   }
   const keys = unmarshallImage<{ PK?: unknown; SK?: unknown }>(change.dynamodb?.Keys);
   if (typeof keys?.PK !== 'string' || typeof keys?.SK !== 'string') {
