@@ -1,5 +1,6 @@
 import { idProblem } from '../domain/ids';
 import type { Logger } from '../runtime/logger';
+import { truncateText } from '../runtime/logger';
 import { getCorrelationId } from '../runtime/context';
 import { traceHeaders, withSpan } from '../runtime/tracing';
 
@@ -96,9 +97,6 @@ export class ServiceError extends Error {
 export const MAX_QUOTED_PATH = 256;
 export const MAX_QUOTED_DETAIL = 512;
 
-/** `text` cut to `max` characters, marked with `…` when cut. */
-const clip = (text: string, max: number): string => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
-
 /**
  * `entries POST /v2/entries failed with 503 after 3 attempts: <message>`. The path (bounded
  * anyway once `segment` refuses long ids) and what the service said are quoted only up to
@@ -106,10 +104,10 @@ const clip = (text: string, max: number): string => (text.length > max ? `${text
  */
 export function formatServiceErrorMessage(d: ServiceErrorDetails): string {
   const outcome = d.status === undefined ? (d.outcome ?? 'network error') : String(d.status);
-  const detail = clip(d.serviceError?.message ?? d.reason, MAX_QUOTED_DETAIL);
-  const code = d.serviceError?.code ? ` (${clip(d.serviceError.code, MAX_QUOTED_DETAIL)})` : '';
+  const detail = truncateText(d.serviceError?.message ?? d.reason, MAX_QUOTED_DETAIL);
+  const code = d.serviceError?.code ? ` (${truncateText(d.serviceError.code, MAX_QUOTED_DETAIL)})` : '';
   const attempts = `${d.attempts} attempt${d.attempts === 1 ? '' : 's'}`;
-  return `${d.service} ${d.method} ${clip(d.path, MAX_QUOTED_PATH)} failed with ${outcome} after ${attempts}: ${detail}${code}`;
+  return `${d.service} ${d.method} ${truncateText(d.path, MAX_QUOTED_PATH)} failed with ${outcome} after ${attempts}: ${detail}${code}`;
 }
 
 /** Full-jitter exponential backoff: a random delay in [0, min(max, base * 2^(attempt-1))). */
