@@ -22,15 +22,18 @@ import { uniqueName } from '../harness/env';
 import type { RecordCase } from './generate';
 import { MAX_RECORD_BYTES, commonBadBodies, generatedBadBodies, sized, workerCases } from './generate';
 import type { BadInputWorld, Downstream } from './world';
-import { expectNoPollution, forbiddenKeyPaths, rejectionOf, startBadInputWorld } from './world';
+import { expectNoPollution, expectNoSecret, forbiddenKeyPaths, rejectionOf, startBadInputWorld } from './world';
 
 type Handler = (event: SQSEvent) => Promise<BatchItemFailuresResponse>;
 
 const NS = uniqueName('bad-sqs');
 /** A second namespace for the duplicate-delivery cases, so they start from nothing done. */
 const DUP = `${NS}-dup`;
+/** A third, for the batches of records Lambda cannot name. */
+const IDS = `${NS}-ids`;
 const cases = workerCases(NS);
 const dupCases = workerCases(DUP);
+const idsCases = workerCases(IDS);
 const badBodies = [...commonBadBodies(), ...generatedBadBodies()];
 
 let world: BadInputWorld;
@@ -71,7 +74,7 @@ async function seed(ns: string): Promise<void> {
 
 beforeAll(async () => {
   world = await startBadInputWorld('bad-sqs', NS);
-  await Promise.all([seed(NS), seed(DUP)]);
+  await Promise.all([seed(NS), seed(DUP), seed(IDS)]);
 });
 afterAll(async () => {
   await world?.stop();
@@ -113,6 +116,7 @@ async function expectRejected(handler: Handler, event: SQSEvent): Promise<void> 
     messages: [],
   });
   expectNoPollution();
+  expectNoSecret(NS, after, world.logs);
 }
 
 /** Runs a batch that must be processed whole; returns what reached the downstream components. */
@@ -120,7 +124,7 @@ async function expectProcessed(handler: Handler, event: SQSEvent, ns: string): P
   const before = await world.mark();
   const response = await handler(event);
   expect(response.batchItemFailures).toEqual([]);
-  for (const r of event.Records) {
+  for (const r of event.Records.filter((record) => record?.messageId)) {
     expect(rejectionOf(world.logs, r.messageId)).toBeUndefined();
   }
   const after = await world.since(before);
@@ -128,6 +132,7 @@ async function expectProcessed(handler: Handler, event: SQSEvent, ns: string): P
   expect(text).toContain(ns);
   expect(forbiddenKeyPaths(after)).toEqual([]);
   expectNoPollution();
+  expectNoSecret(ns, after, world.logs);
   return after;
 }
 
@@ -171,6 +176,10 @@ describe.each(Object.keys(WORKERS))('%s', (worker) => {
       async (_name, c) => {
         const after = await expectProcessed(handler, eventOf(c, nextId()), NS);
         const text = JSON.stringify(after);
+        if (JSON.stringify(c.body).includes('KEPT-')) {
+          // The documented field beside the planted secrets arrives; the secrets do not (expectProcessed).
+          expect(text).toContain(`KEPT-${NS}`);
+        }
         if (text.includes(`MARK-${NS}`)) {
           // Unicode, bidi and control characters arrive exactly as sent.
           expect(text).toContain(
@@ -183,6 +192,24 @@ describe.each(Object.keys(WORKERS))('%s', (worker) => {
       },
     );
   }
+});
+
+describe('records Lambda cannot name in the batch response', () => {
+  // Lambda fails a whole batch on an empty or missing itemIdentifier, so a record without a
+  // usable messageId (or not even an object) is rejected alone by its index; its batch-mates complete.
+  it.each(Object.keys(WORKERS).filter((w) => cases.sqs[w].valid.length > 0))(
+    '%s rejects null, a number and records without a messageId, and processes the valid one',
+    async (worker) => {
+      const good = eventOf(idsCases.sqs[worker].valid[0], nextId()).Records[0];
+      const { messageId: _dropped, ...withoutId } = good;
+      const event = { Records: [null, good, 7, { ...good, messageId: '' }, withoutId] } as unknown as SQSEvent;
+      const from = world.logs.length;
+      await expectProcessed(WORKERS[worker], event, IDS);
+      const rejected = world.logs.slice(from).filter((l) => l.message === 'record rejected');
+      expect(rejected.map((l) => l.data?.index).sort()).toEqual([0, 2, 3, 4]);
+      expect(rejected.every((l) => l.level === 'warn' && /\S/.test(String(l.data?.reason)))).toBe(true);
+    },
+  );
 });
 
 describe('duplicate deliveries in one batch', () => {

@@ -12,7 +12,7 @@ import { handler as markAssignedCodes } from '../../src/workers/selection/markAs
 import { uniqueName } from '../harness/env';
 import { MAX_RECORD_BYTES, commonBadBodies, generatedBadBodies, workerCases } from './generate';
 import type { BadInputWorld, Downstream } from './world';
-import { expectNoPollution, forbiddenKeyPaths, rejectionOf, startBadInputWorld } from './world';
+import { expectNoPollution, expectNoSecret, forbiddenKeyPaths, rejectionOf, startBadInputWorld } from './world';
 
 type Handler = (event: KinesisStreamEvent) => Promise<BatchItemFailuresResponse>;
 
@@ -58,6 +58,7 @@ describe.each(Object.keys(WORKERS))('%s', (worker) => {
       messages: [],
     });
     expectNoPollution();
+    expectNoSecret(NS, after, world.logs);
   };
 
   it.each(badBodies.map((b) => [b.name, b.raw] as const))('rejects record data that is %s', async (_name, raw) => {
@@ -87,6 +88,7 @@ describe.each(Object.keys(WORKERS))('%s', (worker) => {
       expect(JSON.stringify(after)).toContain(NS);
       expect(forbiddenKeyPaths(after)).toEqual([]);
       expectNoPollution();
+      expectNoSecret(NS, after, world.logs);
       inspect[worker]?.(after);
     },
   );
@@ -97,7 +99,10 @@ const inspect: Record<string, (after: Downstream) => void> = {
   enqueueEntries: (after) => {
     const [message] = after.messages as { body: { operation: string; newItem: Record<string, unknown> } }[];
     expect(message.body.operation).toBe('INSERT');
-    expect(message.body.newItem.name).toBe(`Zo\u00eb \u202e\u0007\u200b \u0645\u0631\u062d\u0628\u0627 MARK-${NS}`);
+    // Characters outside the Basic Multilingual Plane cross the local SQS as they cross SQS.
+    expect(message.body.newItem.name).toBe(
+      `Zo\u00eb \u202e\u0007\u200b \u{1F600} \u0645\u0631\u062d\u0628\u0627 MARK-${NS}`,
+    );
   },
   markAssignedCodes: (after) => {
     // Only the one well-formed new code is marked; the junk entries are ignored.

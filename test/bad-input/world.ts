@@ -239,6 +239,16 @@ export function expectNoPollution(): void {
   expect(Object.getOwnPropertyNames(Function.prototype).sort()).toEqual(PROTOTYPE_NAMES.function);
 }
 
+/**
+ * The corpus plants `SECRET-<ns>` under secret-named keys: it must reach no downstream component
+ * (`after`: what the run wrote, sent and published) and no log line, whatever became of the record.
+ */
+export function expectNoSecret(ns: string, after: unknown, logs: readonly LogLine[]): void {
+  const secret = `SECRET-${ns}`;
+  expect(JSON.stringify(after)).not.toContain(secret);
+  expect(logs.filter((l) => JSON.stringify(l).includes(secret))).toEqual([]);
+}
+
 /** The `record rejected` line the batch adapter logged for `id`, if any. */
 export const rejectionOf = (logs: LogLine[], id: string): LogLine | undefined =>
   logs.find((l) => l.message === 'record rejected' && l.data?.id === id);
