@@ -115,3 +115,98 @@ export async function batchCell<E extends SQSEvent | KinesisStreamEvent>(cell: B
 export function normalize<T>(value: T, ns: string): T {
   return JSON.parse(JSON.stringify(value).split(ns).join('NS')) as T;
 }
+
+/** The lines of a memory logger (src/shared/runtime/testing.ts). */
+type LogLines = { lines: Record<string, unknown>[] };
+type LineData = { worker?: string; id?: string; index?: number; reason?: string; error?: { stack?: string } };
+const dataOf = (line: Record<string, unknown>) => (line.data ?? {}) as LineData & Record<string, unknown>;
+const STACK_FRAME = /\n\s+at /;
+
+/** A bad record of a hostile batch: by its id, or by its index when it has none usable. */
+export type BadRecord = ({ id: string } | { index: number }) & { reason: RegExp };
+
+export interface HostileBatchCell<E extends SQSEvent | KinesisStreamEvent> {
+  worker: string;
+  log: LogLines;
+  /** Valid records and bad ones, mixed. */
+  event: E;
+  run(event: E): Promise<BatchItemFailuresResponse>;
+  /** Effects by key; a bad record's key has effects only if it got through. */
+  observe(): Promise<Effects>;
+  /** Effects of the valid records alone after a fault-free run. */
+  baseline: Effects;
+  bad: readonly BadRecord[];
+}
+
+/**
+ * A hostile-event cell: the worker runs once over valid and bad records. Observes
+ * 'rejectedAlone' when no record is reported for retry (so no identifier is empty or missing),
+ * the valid records' effects equal the fault-free ones and nothing else happened, and each bad
+ * record is logged `record rejected` at warn with its id or index and the reason, and counted.
+ */
+export async function hostileBatchCell<E extends SQSEvent | KinesisStreamEvent>(
+  cell: HostileBatchCell<E>,
+): Promise<Outcome> {
+  const from = cell.log.lines.length;
+  const response = await cell.run(cell.event);
+  expect(response).toEqual({ batchItemFailures: [] });
+
+  const effects = await cell.observe();
+  const keys = [...new Set([...Object.keys(cell.baseline), ...Object.keys(effects)])].sort();
+  for (const key of keys) {
+    expect({ key, effects: distinct(effects[key] ?? []) }).toEqual({
+      key,
+      effects: distinct(cell.baseline[key] ?? []),
+    });
+    expect({ key, count: (effects[key] ?? []).length }).toEqual({ key, count: (cell.baseline[key] ?? []).length });
+  }
+
+  const lines = cell.log.lines.slice(from);
+  const rejected = lines
+    .filter((l) => l.message === 'record rejected')
+    .map((l) => {
+      const { id, index, reason } = dataOf(l);
+      return { level: l.level, ...(id === undefined ? { index } : { id }), reason };
+    });
+  const where = (r: { id?: string; index?: number }) =>
+    'id' in r && r.id !== undefined ? `id ${r.id}` : `index ${r.index}`;
+  expect(rejected.map(where).sort()).toEqual(cell.bad.map(where).sort());
+  for (const bad of cell.bad) {
+    const line = rejected.find((r) => where(r) === where(bad));
+    expect({ where: where(bad), level: line?.level, reason: line?.reason }).toEqual({
+      where: where(bad),
+      level: 'warn',
+      reason: expect.stringMatching(bad.reason),
+    });
+  }
+  const summary = lines.find((l) => l.message === 'invocation finished' && dataOf(l).worker === cell.worker);
+  expect(summary?.data).toMatchObject({
+    received: cell.event.Records.length,
+    rejected: cell.bad.length,
+    failed: 0,
+    processed: cell.event.Records.length - cell.bad.length,
+  });
+  return 'rejectedAlone';
+}
+
+/**
+ * Runs an invocation a dependency's fault must fail, and checks how it fails: one `invocation
+ * failed` line of `worker` at error with the stack (a fault of ours), and the error the caller
+ * gets without stack frames (Lambda returns its `stack` as the Invoke answer's trace).
+ */
+export async function expectInvocationFailed(
+  run: () => Promise<unknown>,
+  log: LogLines,
+  worker: string,
+): Promise<void> {
+  const from = log.lines.length;
+  const thrown = await run().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(thrown).toBeInstanceOf(Error);
+  expect({ stack: (thrown as Error).stack }).toEqual({ stack: expect.not.stringMatching(STACK_FRAME) });
+  const failed = log.lines.slice(from).filter((l) => l.message === 'invocation failed');
+  expect(failed.map((l) => ({ level: l.level, worker: dataOf(l).worker }))).toEqual([{ level: 'error', worker }]);
+  expect(dataOf(failed[0]).error?.stack).toMatch(STACK_FRAME);
+}

@@ -37,6 +37,8 @@ const SERVICE_TIMEOUT_MS = 150;
 const SLOW_MS = 400;
 /** Retries after the first attempt (config uses 3; one is enough to show retries do not hide a lasting fault). */
 const SERVICE_RETRIES = 1;
+/** Attempts one service call makes under a lasting fault: fail this many requests to fail exactly one call. */
+export const SERVICE_ATTEMPTS = SERVICE_RETRIES + 1;
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -19,10 +19,13 @@ export const OUTCOMES = {
   logged: 'not retried: logged, the records complete',
   fallback: 'no failure: answered from the fallback with the same answer',
   internalError: 'answers INTERNAL_SERVER_ERROR, writes nothing; the same request succeeds once the fault clears',
-  runFailed: 'invocation fails and the caller sees the error; a re-run completes, no loss/duplicate',
+  runFailed:
+    'invocation fails, logged at error with its stack, and the caller sees the error without stack frames; a re-run completes, no loss/duplicate',
   runFailedLeaks:
-    'invocation fails and the caller sees the error; a re-run completes, no loss/duplicate, but a side effect stays',
+    'invocation fails, logged at error with its stack, and the caller sees the error without stack frames; a re-run completes, no loss/duplicate, but a side effect stays',
   reported: 'affected items reported in the result and left for the next run, which completes them; no loss/duplicate',
+  rejectedAlone:
+    'the bad records rejected alone, never retried, nothing sent for them: each logged at warn with its id (its index when it has none) and the reason; the others complete',
 } as const;
 
 export type Outcome = keyof typeof OUTCOMES;
@@ -54,6 +57,14 @@ const cell = (worker: string, dependency: string, failure: string, outcome: Outc
   ...(note ? { note } : {}),
 });
 
+/** A failure that is no dependency's: the event itself is hostile. */
+const SQS_EVENT = 'Lambda event (SQS)';
+const KINESIS_EVENT = 'Lambda event (Kinesis)';
+
+/** What the upsertUsers cells plant in every message and check never reaches User Service. */
+const PLANTED_SECRETS =
+  'every message also carries an `authorization` and an `idvToken`, and no request, first or retried, holds either';
+
 const KINESIS_REPLAY =
   'Lambda retries a stream from the lowest failed sequence number, so the records after it are delivered again';
 
@@ -71,9 +82,16 @@ export const MATRIX: Record<Suite, readonly Cell[]> = {
     cell('checkEligibility', 'MongoDB', 'unreachable (cache miss)', 'internalError'),
     cell('checkEligibility', 'DynamoDB', 'throttling (invite read)', 'internalError'),
     cell('checkEligibility', 'DynamoDB', 'connection refused', 'internalError'),
-    ...http('upsertUsers', 'User Service', 'retried'),
-    cell('upsertUsers', 'User Service', 'partial failure response (`failed` ids)', 'retried'),
+    ...http('upsertUsers', 'User Service', 'retried').map((c) => ({ ...c, note: PLANTED_SECRETS })),
+    cell('upsertUsers', 'User Service', 'partial failure response (`failed` ids)', 'retried', PLANTED_SECRETS),
     cell('upsertUsers', SECRETS, 'unavailable at cold start', 'retried'),
+    cell(
+      'upsertUsers',
+      SQS_EVENT,
+      'null, a number and records without messageId among valid records',
+      'rejectedAlone',
+      'no batch item failure without an identifier (Lambda would retry the whole batch); the valid users reach User Service',
+    ),
   ],
   replication: [
     cell(
@@ -85,6 +103,20 @@ export const MATRIX: Record<Suite, readonly Cell[]> = {
     ),
     cell('enqueueEntries', 'SQS', 'throttling', 'retried'),
     cell('enqueueEntries', 'SQS', 'connection refused', 'retried'),
+    cell(
+      'enqueueEntries',
+      KINESIS_EVENT,
+      'null and a record with an empty sequenceNumber among valid records',
+      'rejectedAlone',
+      'no batch item failure without an identifier (Lambda would retry the whole batch); the valid changes reach the save-entries queue',
+    ),
+    cell(
+      'enqueueEntries',
+      'DynamoDB stream',
+      'a registration number beyond 2^53',
+      'rejectedAlone',
+      'JSON would round it (12345678901234567890 would arrive as 12345678901234567000), so the change is refused, not sent rounded',
+    ),
     ...http('saveEntries', 'Entry Service', 'retried'),
     cell('saveEntries', 'Entry Service', 'partial failure response (`failed` ids)', 'retried'),
     cell('saveEntries', 'DynamoDB', 'throttling (staleness read of one entry)', 'retried'),
@@ -194,6 +226,13 @@ export const MATRIX: Record<Suite, readonly Cell[]> = {
     ),
     cell('notificationGenerator', 'Lambda (getMarketsToNotify)', 'connection refused', 'runFailed'),
     ...http('planSends', 'Entry Service', 'reported'),
+    cell(
+      'planSends',
+      'Entry Service',
+      '5xx on one page of a large campaign',
+      'reported',
+      "the eligibility request of a campaign with many markets is paged (MAX_ELIGIBILITY_MARKET_IDS_CHARS); only the failed page's markets are in `errors`, the other pages' markets are planned",
+    ),
     cell('planSends', 'MongoDB', 'server error (storing one market)', 'reported'),
     cell('planSends', SECRETS, 'unavailable at cold start', 'reported'),
     ...http('triggerReminderEmail', 'Exports Service', 'reported'),

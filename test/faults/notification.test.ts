@@ -10,6 +10,7 @@ import { MongoClient } from 'mongodb';
 import { reminderKey } from '../../src/shared/aws/keys';
 import type { DemandTable } from '../../src/shared/aws/demandTable';
 import { loadConfig } from '../../src/shared/config/load';
+import { eligibilityPages } from '../../src/shared/services/entries';
 import { invokeHandler, scheduleHandler } from '../../src/shared/runtime/direct';
 import { memoryLogger } from '../../src/shared/runtime/testing';
 import { createMarketStore } from '../../src/workers/notification/common/store';
@@ -28,10 +29,11 @@ import { startMongoServer } from '../harness/mongo';
 import type { LocalTable } from './aws';
 import { localTable } from './aws';
 import type { CellTest } from './cells';
-import { normalize, runSuite } from './cells';
+import { expectInvocationFailed, normalize, runSuite } from './cells';
 import type { HttpFailure, ServiceWorld, Services } from './faults';
 import {
   LOCAL_AWS,
+  SERVICE_ATTEMPTS,
   closedPortUrl,
   dynamoThrottled,
   failCalls,
@@ -117,14 +119,18 @@ async function dueMarket(ns: string) {
   return { ...c, campaignId };
 }
 
-/** Expects `faulty` to fail, ends the fault, and returns the result of the next, healthy run. */
+/**
+ * Expects `faulty` to fail as a fault of ours fails an invocation of `worker` (expectInvocationFailed),
+ * ends the fault, and returns the result of the next, healthy run.
+ */
 async function failThenRun<T>(
+  worker: string,
   faulty: () => Promise<T>,
   clear: () => Promise<void> | void,
   healthy = faulty,
 ): Promise<T> {
   try {
-    await expect(faulty()).rejects.toThrow();
+    await expectInvocationFailed(faulty, log, worker);
   } finally {
     await clear();
   }
@@ -155,7 +161,7 @@ function getMarketsToNotifyCells(): Record<string, CellTest> {
       },
     ];
     const clear = inject();
-    const after = await failThenRun(() => handler(store)({ mode: 'due' }), clear);
+    const after = await failThenRun('getMarketsToNotify', () => handler(store)({ mode: 'due' }), clear);
     expect(after).toEqual({ mode: 'due', markets: expected, clearedCount: 0 });
     return 'runFailed' as const;
   };
@@ -225,6 +231,7 @@ function notificationGeneratorCells(): Record<string, CellTest> {
     const s = await setup(uniqueName('ng'));
     const f = await fault(s);
     await failThenRun(
+      'notificationGenerator',
       () => s.run(f.options),
       f.clear,
       () => s.run(),
@@ -290,10 +297,11 @@ function notificationGeneratorCells(): Record<string, CellTest> {
 // planSends
 
 function planSendsCells(): Record<string, CellTest> {
-  const setup = async (ns: string) => {
+  /** A campaign's markets (presales an hour apart from 6 h on), in MongoDB and in three winners' scoring. */
+  const setup = async (ns: string, marketIds: readonly string[] = ['mk1', 'mk2']) => {
     const c = cellDb(ns);
     const campaignId = `c-${ns}`;
-    const markets = ['mk1', 'mk2'].map((id, i) => ({
+    const markets = marketIds.map((id, i) => ({
       id,
       campaign_id: campaignId,
       event: { presaleDateTime: at(6 * 60 + i * 60) },
@@ -306,11 +314,8 @@ function planSendsCells(): Record<string, CellTest> {
         globalUserId: `g${n}`,
         verdict: true,
         phone: `+1555000000${n}`,
-        marketIds: ['mk1', 'mk2'],
-        codes: [
-          { id: `A${n}`, marketId: 'mk1' },
-          { id: `B${n}`, marketId: 'mk2' },
-        ],
+        marketIds: [...marketIds],
+        codes: marketIds.map((marketId) => ({ id: `${marketId}-${n}`, marketId })),
       })),
     );
     const input = { markets: markets.map((m) => ({ id: m.id, campaignId, presaleDateTime: m.event.presaleDateTime })) };
@@ -360,6 +365,43 @@ function planSendsCells(): Record<string, CellTest> {
     return 'reported' as const;
   };
   const tests: Record<string, CellTest> = {
+    'planSends × Entry Service × 5xx on one page of a large campaign': async () => {
+      // 200 markets of 24-character ids: more than one eligibility request holds (4,096 characters).
+      const ids = Array.from({ length: 200 }, (_, i) => `market-${String(i).padStart(17, '0')}`);
+      const pages = eligibilityPages(ids);
+      expect(pages.length).toBeGreaterThan(1);
+      const base = await setup(uniqueName('ps-large-base'), ids);
+      expect(await base.run(world.services)).toMatchObject({ plannedCount: ids.length, errors: [] });
+      const largeBaseline = await base.observe();
+
+      const s = await setup(uniqueName('ps-large'), ids);
+      const fake = world.fakes.entries;
+      const eligibility = /\/entries\/eligibility$/;
+      const from = fake.requests.length;
+      // Every attempt of the first call fails: its page, and only it.
+      fake.failNext({ status: 503, count: SERVICE_ATTEMPTS, path: eligibility });
+      let first;
+      try {
+        first = await s.run(world.services);
+      } finally {
+        fake.clearFailures();
+      }
+      const asked = fake.requests
+        .slice(from)
+        .filter((r) => eligibility.test(r.path))
+        .map((r) => (r.query.marketIds ?? '').split(','));
+      expect(asked).toEqual([...Array.from({ length: SERVICE_ATTEMPTS }, () => pages[0]), ...pages.slice(1)]);
+      expect(first.errors.map((e) => e.marketId)).toEqual(pages[0]);
+      expect(first.plannedCount).toBe(ids.length - pages[0].length);
+      const second = await s.run(world.services);
+      expect(second).toMatchObject({
+        plannedCount: pages[0].length,
+        alreadyPlannedCount: ids.length - pages[0].length,
+        errors: [],
+      });
+      expect(await s.observe()).toEqual(largeBaseline);
+      return 'reported';
+    },
     'planSends × MongoDB × server error (storing one market)': () =>
       cellWith(async () => {
         mongo.server!.failNext(1, { commands: ['update'] });

@@ -3,6 +3,7 @@
  * DynamoDB invite look-up) and upsertUsers (user-info queue → User Service). Each worker runs
  * through its real trigger adapter with its real input parsing and logic.
  */
+import type { SQSEvent } from 'aws-lambda';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -27,7 +28,7 @@ import { startRedis } from '../harness/redis';
 import type { LocalTable } from './aws';
 import { localTable } from './aws';
 import type { CellTest, Effects } from './cells';
-import { batchCell, normalize, runSuite } from './cells';
+import { batchCell, hostileBatchCell, normalize, runSuite } from './cells';
 import type { HttpFailure, ServiceWorld, Services } from './faults';
 import { dynamoThrottled, failCalls, mongoReachable, startServiceWorld } from './faults';
 
@@ -199,14 +200,21 @@ function checkEligibilityCells(): Record<string, CellTest> {
 
 function upsertUsersCells(): Record<string, CellTest> {
   const USERS = ['u1', 'u2', 'u3'];
+  const TOKEN = 'planted-secret-9f2c';
   const fake = () => world.fakes.users;
+  // Planted in every message: secrets a producer put there never travel to User Service.
+  const planted = { authorization: `Bearer ${TOKEN}`, idvToken: TOKEN };
   const setup = (ns: string) => {
     const ids = USERS.map((u) => `${u}-${ns}`);
     // One as a bare user, one as an EventBridge envelope, one with the snake_case id (DECISIONS [11]).
     const bodies = [
-      { globalUserId: ids[0], email: 'u1@example.com', firstName: 'Una' },
-      { source: 'tm.users', 'detail-type': 'UserUpdated', detail: { globalUserId: ids[1], email: 'u2@example.com' } },
-      { global_user_id: ids[2], firstName: 'Tre' },
+      { globalUserId: ids[0], email: 'u1@example.com', firstName: 'Una', ...planted },
+      {
+        source: 'tm.users',
+        'detail-type': 'UserUpdated',
+        detail: { globalUserId: ids[1], email: 'u2@example.com', ...planted },
+      },
+      { global_user_id: ids[2], firstName: 'Tre', ...planted },
     ];
     const observe = async (): Promise<Effects> =>
       Object.fromEntries(USERS.map((u, i) => [u, [normalize(fake().users.get(ids[i]) ?? null, ns)]]));
@@ -219,10 +227,23 @@ function upsertUsersCells(): Record<string, CellTest> {
       parse: parseUserMessage,
       process: (messages, ctx) => upsertUsers(messages, services.users, ctx.log),
     });
+  /** Runs `cell`; no request User Service received meanwhile, first or retried, holds the planted token. */
+  const withoutSecrets = async <T>(cell: () => Promise<T>): Promise<T> => {
+    const from = fake().requests.length;
+    const outcome = await cell();
+    const bodies = fake()
+      .requests.slice(from)
+      .map((r) => JSON.stringify(r.body));
+    expect(bodies.length).toBeGreaterThan(0);
+    expect(bodies.filter((b) => b.includes(TOKEN))).toEqual([]);
+    return outcome;
+  };
   let baseline: Effects;
   beforeAll(async () => {
     const base = setup(uniqueName('users-base'));
-    expect((await handler(world.services)(base.records.event)).batchItemFailures).toEqual([]);
+    await withoutSecrets(async () =>
+      expect((await handler(world.services)(base.records.event)).batchItemFailures).toEqual([]),
+    );
     baseline = await base.observe();
   });
   const cellWith = async (
@@ -231,19 +252,66 @@ function upsertUsersCells(): Record<string, CellTest> {
   ) => {
     const s = setup(uniqueName('users'));
     let injected: Awaited<ReturnType<typeof fault>> | undefined;
-    return batchCell({
-      records: s.records,
-      inject: async () => {
-        injected = await fault(s.ids);
-        return () => injected!.clear();
-      },
-      run: (event, faulty) => handler(faulty ? (injected?.services ?? world.services) : world.services)(event),
-      affected,
-      observe: s.observe,
-      baseline,
-    });
+    return withoutSecrets(() =>
+      batchCell({
+        records: s.records,
+        inject: async () => {
+          injected = await fault(s.ids);
+          return () => injected!.clear();
+        },
+        run: (event, faulty) => handler(faulty ? (injected?.services ?? world.services) : world.services)(event),
+        affected,
+        observe: s.observe,
+        baseline,
+      }),
+    );
+  };
+  /**
+   * The valid messages with impossible records among them: null, a number, a message without
+   * messageId and one with an empty messageId (their users must not reach User Service).
+   */
+  const hostileEvent = () => {
+    const ns = uniqueName('users-hostile');
+    const s = setup(ns);
+    const strays = ['u4', 'u5'].map((u) => `${u}-${ns}`);
+    const [noId, emptyId] = sqsEvent(
+      strays.map((globalUserId) => ({ globalUserId, email: 'stray@example.com' })),
+      { ids: ['m-u4', ''] },
+    ).Records;
+    delete (noId as Partial<typeof noId>).messageId;
+    const [first, second, third] = s.records.event.Records;
+    const event = { Records: [null, first, 42, second, noId, third, emptyId] } as unknown as SQSEvent;
+    const observe = async (): Promise<Effects> => {
+      const effects = await s.observe();
+      ['u4', 'u5'].forEach((u, i) => {
+        if (fake().users.has(strays[i])) {
+          effects[u] = [fake().users.get(strays[i])];
+        }
+      });
+      return effects;
+    };
+    return { event, observe };
   };
   const tests: Record<string, CellTest> = {
+    'upsertUsers × Lambda event (SQS) × null, a number and records without messageId among valid records': () => {
+      const h = hostileEvent();
+      return withoutSecrets(() =>
+        hostileBatchCell({
+          worker: 'upsertUsers',
+          log,
+          event: h.event,
+          run: (event) => handler(world.services)(event),
+          observe: h.observe,
+          baseline,
+          bad: [
+            { index: 0, reason: /record is null/ },
+            { index: 2, reason: /record is number/ },
+            { index: 4, reason: /no messageId/ },
+            { index: 6, reason: /no messageId/ },
+          ],
+        }),
+      );
+    },
     'upsertUsers × User Service × partial failure response (`failed` ids)': () =>
       cellWith(
         async (ids) => {

@@ -19,8 +19,8 @@ import { saveEntries } from '../../src/workers/replication/saveEntries/saveEntri
 import { uniqueName } from '../harness/env';
 import type { LocalTable } from './aws';
 import { changeRecord, localQueue, localTable, messagingClients } from './aws';
-import type { BatchRun, CellTest, Effects } from './cells';
-import { batchCell, normalize, runSuite } from './cells';
+import type { BadRecord, BatchRun, CellTest, Effects } from './cells';
+import { batchCell, hostileBatchCell, normalize, runSuite } from './cells';
 import type { HttpFailure, ServiceWorld, Services } from './faults';
 import {
   closedPortUrl,
@@ -124,7 +124,56 @@ function enqueueScenario() {
     expect(Object.keys(baseline).sort()).toEqual(FANS);
   });
   const fanOf = (entry: Record<string, unknown>) => JSON.parse(String(entry.MessageBody)).newItem.globalUserId;
+  /** The valid changes with `bad` records among them, run once: they must be rejected alone. */
+  const hostileCell = async (
+    bad: (
+      campaignId: string,
+      valid: KinesisStreamEvent['Records'],
+    ) => {
+      records: unknown[];
+      expected: BadRecord[];
+    },
+  ) => {
+    const ns = uniqueName('enq-hostile');
+    const s = await scenario(ns);
+    const { records, expected } = bad(`c-${ns}`, s.records.event.Records);
+    return hostileBatchCell({
+      worker: 'enqueueEntries',
+      log,
+      event: { Records: records } as KinesisStreamEvent,
+      run: s.run(messaging.sqs),
+      observe: s.observe,
+      baseline,
+      bad: expected,
+    });
+  };
+  /** A change of fan f4's registration, as its stream record (sequence number 2000). */
+  const f4Change = (campaignId: string, fields: Record<string, unknown> = {}) =>
+    kinesisEvent([changeRecord('INSERT', db.name, { newItem: { ...registration(campaignId, 'f4'), ...fields } })], 2000)
+      .Records[0];
   return {
+    'enqueueEntries × Lambda event (Kinesis) × null and a record with an empty sequenceNumber among valid records':
+      () =>
+        hostileCell((campaignId, [f1, f2, f3]) => {
+          const unnumbered = f4Change(campaignId);
+          unnumbered.kinesis.sequenceNumber = '';
+          return {
+            records: [f1, null, f2, unnumbered, f3],
+            expected: [
+              { index: 1, reason: /record is null/ },
+              { index: 3, reason: /no kinesis\.sequenceNumber/ },
+            ],
+          };
+        }),
+    'enqueueEntries × DynamoDB stream × a registration number beyond 2^53': () =>
+      hostileCell((campaignId, [f1, f2, f3]) => {
+        const f4 = registration(campaignId, 'f4');
+        const huge = f4Change(campaignId, { fields: { ...f4.fields, loyaltyNumber: 12345678901234567890n } });
+        return {
+          records: [f1, huge, f2, f3],
+          expected: [{ id: huge.kinesis.sequenceNumber, reason: /cannot carry exactly.*12345678901234567890/ }],
+        };
+      }),
     'enqueueEntries × SQS × SendMessageBatch `Failed` entries': () =>
       cellWith(() => failBatchEntries(messaging.sqs, 'SendMessageBatchCommand', (e) => fanOf(e) === 'f1'), ['f1']),
     'enqueueEntries × SQS × throttling': () =>

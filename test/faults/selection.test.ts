@@ -31,7 +31,7 @@ import { uniqueName } from '../harness/env';
 import type { LocalTable } from './aws';
 import { changeRecord, localQueue, localTable, messagingClients } from './aws';
 import type { BatchRun, CellTest, Effects } from './cells';
-import { batchCell, normalize, runSuite } from './cells';
+import { batchCell, expectInvocationFailed, normalize, runSuite } from './cells';
 import type { HttpFailure, ServiceWorld, Services } from './faults';
 import {
   closedPortUrl,
@@ -515,7 +515,11 @@ function enqueueMarketSelectionsCells(): Record<string, CellTest> {
     const s = await setup(uniqueName('ems'));
     const injected = await fault(s.input);
     try {
-      await expect(execution(handler(injected.services ?? world.services, s.queue.url), s.input)).rejects.toThrow();
+      await expectInvocationFailed(
+        () => execution(handler(injected.services ?? world.services, s.queue.url), s.input),
+        log,
+        'enqueueMarketSelections',
+      );
     } finally {
       await injected.clear();
     }
