@@ -6,6 +6,7 @@ import { parseBatchRecords, recordCount, settleBatch } from './batch';
 import { RejectedRecordError, parseJsonBounded } from './errors';
 import type { AdapterOptions, WorkerContext } from './invocation';
 import { runInvocation } from './invocation';
+import { truncateText } from './logger';
 import { quote } from './quote';
 import { FORBIDDEN_KEYS } from '../util/sanitise';
 
@@ -107,7 +108,7 @@ export function isExactAsJsonNumber(text: string): boolean {
 export const inexactNumbersReason = (numbers: readonly string[]): string =>
   `holds numbers JSON cannot carry exactly (they would arrive rounded): ${numbers
     .slice(0, 3)
-    .map((n) => (n.length > 48 ? `${n.slice(0, 48)}…` : n))
+    .map((n) => truncateText(n, 48))
     .join(', ')}`;
 
 /**

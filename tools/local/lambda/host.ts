@@ -11,6 +11,7 @@ import type { WriteStream } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { Worker } from 'node:worker_threads';
+import { truncateText } from '../../../src/shared/runtime/logger';
 import type { LocalClock } from '../clock';
 import { CLOCK_PATCH } from '../clock';
 import type { KafkaTlsWorkerData } from '../kafkaTls';
@@ -145,8 +146,7 @@ const QUOTED_MESSAGE_CHARS = 500;
 
 /** The line an asynchronous invocation that failed every attempt leaves in the run's log. */
 export function asyncFailure(ref: string, error: InvokeError): string {
-  const message = error.errorMessage.length > QUOTED_MESSAGE_CHARS ? `${error.errorMessage.slice(0, QUOTED_MESSAGE_CHARS)}… (${error.errorMessage.length} characters)` : error.errorMessage;
-  return `asynchronous invocation of ${ref} failed, retries included: ${error.errorType}: ${message}`;
+  return `asynchronous invocation of ${ref} failed, retries included: ${error.errorType}: ${truncateText(error.errorMessage, QUOTED_MESSAGE_CHARS)}`;
 }
 
 interface Environment {
