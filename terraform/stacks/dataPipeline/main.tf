@@ -51,6 +51,8 @@ module "naming" {
     "kafka-cert",
     "dmnd-table-pipe",
     "dmnd-table-pipe-dlq",
+    "reg-data-alarms",
+    "reg-data-dashboard",
   ]
 }
 

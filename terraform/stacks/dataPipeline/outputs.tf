@@ -59,3 +59,13 @@ output "pipe_arn" {
   description = "ARN of the demand-table pipe."
   value       = aws_pipes_pipe.dmnd_table.arn
 }
+
+output "alarm_topic_arn" {
+  description = "ARN of the SNS topic every alarm of the stack notifies (subscribe on-call tools here)."
+  value       = module.alarms.topic_arn
+}
+
+output "dashboard_name" {
+  description = "Name of the stack's CloudWatch dashboard."
+  value       = module.alarms.dashboard_name
+}

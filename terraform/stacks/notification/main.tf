@@ -46,6 +46,8 @@ module "naming" {
     "notification-schedule",
     "notification-planning",
     "notification-step-fn",
+    "reg-ntfcn-alarms",
+    "reg-ntfcn-dashboard",
   ]
 }
 

@@ -30,3 +30,13 @@ output "rule_arns" {
     "notification-planning" = aws_cloudwatch_event_rule.notification_planning.arn
   }
 }
+
+output "alarm_topic_arn" {
+  description = "ARN of the SNS topic every alarm of the stack notifies (subscribe on-call tools here)."
+  value       = module.alarms.topic_arn
+}
+
+output "dashboard_name" {
+  description = "Name of the stack's CloudWatch dashboard."
+  value       = module.alarms.dashboard_name
+}

@@ -42,6 +42,8 @@ module "naming" {
     "eligibility",
     "upsert-users",
     "user-info",
+    "reg-alarms",
+    "reg-dashboard",
   ]
 }
 

@@ -39,3 +39,13 @@ output "user_info_rule_arn" {
   description = "ARN of the user-info EventBridge rule."
   value       = aws_cloudwatch_event_rule.user_info.arn
 }
+
+output "alarm_topic_arn" {
+  description = "ARN of the SNS topic every alarm of the stack notifies (subscribe on-call tools here)."
+  value       = module.alarms.topic_arn
+}
+
+output "dashboard_name" {
+  description = "Name of the stack's CloudWatch dashboard."
+  value       = module.alarms.dashboard_name
+}

@@ -142,3 +142,54 @@ variable "idv_public_key" {
     error_message = "idv_public_key must be the PEM public key (-----BEGIN PUBLIC KEY----- ... -----END PUBLIC KEY-----) of this environment's IDV issuer; set it in tm-<account>/<env>/terraform.tfvars (docs/security.md)."
   }
 }
+
+# Alarms (terraform/modules/alarms, docs/operations.md)
+
+variable "alarm_pagerduty_endpoint" {
+  description = "HTTPS endpoint of the PagerDuty service's Amazon CloudWatch integration for this environment; it holds the integration key, so it comes from the CI/CD variable TF_VAR_alarm_pagerduty_endpoint, never a tfvars file. Empty: alarms reach the topic and Slack, nobody is paged."
+  type        = string
+  default     = ""
+  sensitive   = true
+}
+
+variable "alarm_slack_email" {
+  description = "Email address of the Slack channel that receives this environment's alarms (Slack: channel > Integrations > Send emails to this channel). Empty: no Slack subscription."
+  type        = string
+  default     = ""
+}
+
+variable "alarm_period_seconds" {
+  description = "Length of one datapoint of the M-of-N alarms, in seconds."
+  type        = number
+  default     = 60
+}
+
+variable "alarm_evaluation_periods" {
+  description = "N of the M-of-N alarms: how many datapoints are looked at."
+  type        = number
+  default     = 5
+}
+
+variable "alarm_datapoints_to_alarm" {
+  description = "M of the M-of-N alarms: how many of the evaluated datapoints must breach."
+  type        = number
+  default     = 3
+}
+
+variable "alarm_error_rate_percent" {
+  description = "A function alarms when more than this percentage of its invocations failed."
+  type        = number
+  default     = 5
+}
+
+variable "alarm_duration_timeout_percent" {
+  description = "A function alarms when its p95 duration exceeds this percentage of its timeout."
+  type        = number
+  default     = 80
+}
+
+variable "alarm_user_info_oldest_message_seconds" {
+  description = "The user-info queue alarms when its oldest message has waited longer than this many seconds (upsertUsers is behind; fans' profile changes wait)."
+  type        = number
+  default     = 900
+}

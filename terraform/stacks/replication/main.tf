@@ -43,6 +43,8 @@ module "naming" {
     "enqueue-entries-dlq",
     "save-entries",
     "retry-score",
+    "reg-replica-alarms",
+    "reg-replica-dashboard",
   ]
 }
 

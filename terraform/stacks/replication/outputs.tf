@@ -37,3 +37,13 @@ output "queue_arns" {
     "enqueue-entries-dlq" = aws_sqs_queue.enqueue_entries_dlq.arn
   }
 }
+
+output "alarm_topic_arn" {
+  description = "ARN of the SNS topic every alarm of the stack notifies (subscribe on-call tools here)."
+  value       = module.alarms.topic_arn
+}
+
+output "dashboard_name" {
+  description = "Name of the stack's CloudWatch dashboard."
+  value       = module.alarms.dashboard_name
+}

@@ -47,6 +47,8 @@ module "naming" {
     "save-selection",
     "refresh-selection",
     "selection-step-fn",
+    "reg-sel-alarms",
+    "reg-sel-dashboard",
   ]
 }
 

@@ -44,3 +44,13 @@ output "queue_arns" {
     "mark-assigned-codes-dlq" = aws_sqs_queue.mark_assigned_codes_dlq.arn
   }
 }
+
+output "alarm_topic_arn" {
+  description = "ARN of the SNS topic every alarm of the stack notifies (subscribe on-call tools here)."
+  value       = module.alarms.topic_arn
+}
+
+output "dashboard_name" {
+  description = "Name of the stack's CloudWatch dashboard."
+  value       = module.alarms.dashboard_name
+}

@@ -127,3 +127,66 @@ variable "verdict_reporter_queue_url" {
     error_message = "verdict_reporter_queue_url must be empty or https://sqs.<region>.amazonaws.com/<account>/<queue>."
   }
 }
+
+# Alarms (terraform/modules/alarms, docs/operations.md)
+
+variable "alarm_pagerduty_endpoint" {
+  description = "HTTPS endpoint of the PagerDuty service's Amazon CloudWatch integration for this environment; it holds the integration key, so it comes from the CI/CD variable TF_VAR_alarm_pagerduty_endpoint, never a tfvars file. Empty: alarms reach the topic and Slack, nobody is paged."
+  type        = string
+  default     = ""
+  sensitive   = true
+}
+
+variable "alarm_slack_email" {
+  description = "Email address of the Slack channel that receives this environment's alarms (Slack: channel > Integrations > Send emails to this channel). Empty: no Slack subscription."
+  type        = string
+  default     = ""
+}
+
+variable "alarm_period_seconds" {
+  description = "Length of one datapoint of the M-of-N alarms, in seconds."
+  type        = number
+  default     = 60
+}
+
+variable "alarm_evaluation_periods" {
+  description = "N of the M-of-N alarms: how many datapoints are looked at."
+  type        = number
+  default     = 5
+}
+
+variable "alarm_datapoints_to_alarm" {
+  description = "M of the M-of-N alarms: how many of the evaluated datapoints must breach."
+  type        = number
+  default     = 3
+}
+
+variable "alarm_error_rate_percent" {
+  description = "A function alarms when more than this percentage of its invocations failed."
+  type        = number
+  default     = 5
+}
+
+variable "alarm_duration_timeout_percent" {
+  description = "A function alarms when its p95 duration exceeds this percentage of its timeout."
+  type        = number
+  default     = 80
+}
+
+variable "alarm_iterator_age_seconds" {
+  description = "A demand-table stream consumer alarms when the records it reads are older than this many seconds."
+  type        = number
+  default     = 60
+}
+
+variable "alarm_save_selection_oldest_message_seconds" {
+  description = "The save-selection queue alarms when its oldest message has waited longer than this many seconds (winners wait for their codes; above the ~7 min retry backoff of one failing message)."
+  type        = number
+  default     = 600
+}
+
+variable "alarm_refresh_selection_oldest_message_seconds" {
+  description = "The refresh-selection queue alarms when its oldest message has waited longer than this many seconds (selection changes wait to reach the demand table)."
+  type        = number
+  default     = 600
+}

@@ -21,3 +21,7 @@ demand_table_stream_arn = "arn:aws:kinesis:us-east-1:000000000000:stream/prd3292
 # Execution roles of the seven CCPA workers (ccpa repository) that read kafka-cert.
 ccpa_role_arns              = [] # PLACEHOLDER: add the CCPA worker role ARNs
 secret_recovery_window_days = 0
+
+# Alarms: test traffic (end-to-end runs inject failures) is noisier than production's.
+alarm_error_rate_percent = 10
+alarm_slack_email        = "" # PLACEHOLDER: email address of the non-production alerts Slack channel

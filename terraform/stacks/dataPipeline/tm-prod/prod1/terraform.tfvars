@@ -21,3 +21,7 @@ demand_table_stream_arn = "arn:aws:kinesis:us-east-1:111111111111:stream/prd3292
 # Execution roles of the seven CCPA workers (ccpa repository) that read kafka-cert.
 ccpa_role_arns              = [] # PLACEHOLDER: add the CCPA worker role ARNs
 secret_recovery_window_days = 30
+
+# Alarms: the module defaults (docs/operations.md). PagerDuty comes from the CI/CD variable
+# TF_VAR_alarm_pagerduty_endpoint of this environment.
+alarm_slack_email = "" # PLACEHOLDER: email address of the production alerts Slack channel

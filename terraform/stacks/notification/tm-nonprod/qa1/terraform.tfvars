@@ -16,3 +16,7 @@ log_retention_days = 14
 demand_table_name      = "prd3292-qa1-us-east-1-demand-table"
 service_jwt_secret_arn = "arn:aws:secretsmanager:us-east-1:000000000000:secret:prd2011/qa1/service-jwt-PLACEHOLDER" # PLACEHOLDER: full ARN of the existing secret
 mongo_uri_secret_arn   = "arn:aws:secretsmanager:us-east-1:000000000000:secret:prd2011/qa1/mongo-uri-PLACEHOLDER"   # PLACEHOLDER: full ARN of the existing secret
+
+# Alarms: test traffic (end-to-end runs inject failures) is noisier than production's.
+alarm_error_rate_percent = 10
+alarm_slack_email        = "" # PLACEHOLDER: email address of the non-production alerts Slack channel

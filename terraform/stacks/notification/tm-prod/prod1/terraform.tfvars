@@ -16,3 +16,7 @@ log_retention_days = 90
 demand_table_name      = "prd3292-prod1-us-east-1-demand-table"
 service_jwt_secret_arn = "arn:aws:secretsmanager:us-east-1:111111111111:secret:prd2011/prod1/service-jwt-PLACEHOLDER" # PLACEHOLDER: full ARN of the existing secret
 mongo_uri_secret_arn   = "arn:aws:secretsmanager:us-east-1:111111111111:secret:prd2011/prod1/mongo-uri-PLACEHOLDER"   # PLACEHOLDER: full ARN of the existing secret
+
+# Alarms: the module defaults (docs/operations.md). PagerDuty comes from the CI/CD variable
+# TF_VAR_alarm_pagerduty_endpoint of this environment.
+alarm_slack_email = "" # PLACEHOLDER: email address of the production alerts Slack channel

@@ -31,3 +31,7 @@ idv_public_key = "" # PLACEHOLDER: PEM public key of the dev1 IDV issuer
 user_info_event_bus_name = "default"
 user_info_event_sources  = ["verifiedfan.users"] # PLACEHOLDER: producer's event source
 user_info_detail_types   = ["userInfo"]          # PLACEHOLDER: producer's detail type
+
+# Alarms: test traffic (end-to-end runs inject failures) is noisier than production's.
+alarm_error_rate_percent = 10
+alarm_slack_email        = "" # PLACEHOLDER: email address of the non-production alerts Slack channel

@@ -31,3 +31,7 @@ idv_public_key = "" # PLACEHOLDER: PEM public key of the prod1 IDV issuer
 user_info_event_bus_name = "default"
 user_info_event_sources  = ["verifiedfan.users"] # PLACEHOLDER: producer's event source
 user_info_detail_types   = ["userInfo"]          # PLACEHOLDER: producer's detail type
+
+# Alarms: the module defaults (docs/operations.md). PagerDuty comes from the CI/CD variable
+# TF_VAR_alarm_pagerduty_endpoint of this environment.
+alarm_slack_email = "" # PLACEHOLDER: email address of the production alerts Slack channel

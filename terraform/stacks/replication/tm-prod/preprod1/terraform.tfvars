@@ -18,3 +18,7 @@ batching_window    = 5
 demand_table_name       = "prd3292-preprod1-us-east-1-demand-table"
 demand_table_stream_arn = "arn:aws:kinesis:us-east-1:111111111111:stream/prd3292-preprod1-dmnd-table-stream"              # PLACEHOLDER: account id
 service_jwt_secret_arn  = "arn:aws:secretsmanager:us-east-1:111111111111:secret:prd2011/preprod1/service-jwt-PLACEHOLDER" # PLACEHOLDER: full ARN of the existing secret
+
+# Alarms: the module defaults (docs/operations.md). PagerDuty comes from the CI/CD variable
+# TF_VAR_alarm_pagerduty_endpoint of this environment.
+alarm_slack_email = "" # PLACEHOLDER: email address of the production alerts Slack channel

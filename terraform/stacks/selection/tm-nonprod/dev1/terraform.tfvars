@@ -21,3 +21,7 @@ service_jwt_secret_arn  = "arn:aws:secretsmanager:us-east-1:000000000000:secret:
 
 # Empty disables verdict reporting; set to the vf-api verdict-reporter queue URL to enable it.
 verdict_reporter_queue_url = ""
+
+# Alarms: test traffic (end-to-end runs inject failures) is noisier than production's.
+alarm_error_rate_percent = 10
+alarm_slack_email        = "" # PLACEHOLDER: email address of the non-production alerts Slack channel

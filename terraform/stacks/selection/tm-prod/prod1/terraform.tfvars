@@ -21,3 +21,7 @@ service_jwt_secret_arn  = "arn:aws:secretsmanager:us-east-1:111111111111:secret:
 
 # Empty disables verdict reporting; set to the vf-api verdict-reporter queue URL to enable it.
 verdict_reporter_queue_url = ""
+
+# Alarms: the module defaults (docs/operations.md). PagerDuty comes from the CI/CD variable
+# TF_VAR_alarm_pagerduty_endpoint of this environment.
+alarm_slack_email = "" # PLACEHOLDER: email address of the production alerts Slack channel
