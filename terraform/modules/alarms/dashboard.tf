@@ -59,21 +59,19 @@ locals {
     {
       title = "State machine executions"
       stat  = "Sum"
-      metrics = flatten([
-        for k, sm in var.state_machines : [
-          for metric in ["ExecutionsStarted", "ExecutionsSucceeded", "ExecutionsFailed", "ExecutionsTimedOut", "ExecutionsAborted"] :
-          ["AWS/States", metric, "StateMachineArn", sm.arn, { label = "${k} ${metric}" }]
-        ]
-      ])
+      # Not flatten(): it would flatten the metric arrays too.
+      metrics = concat(
+        [for k, sm in var.state_machines : ["AWS/States", "ExecutionsStarted", "StateMachineArn", sm.arn, { label = "${k} started" }]],
+        [for o in local.state_machine_outcomes : ["AWS/States", o.metric, "StateMachineArn", o.arn, { label = "${o.key} ${o.outcome}" }]],
+      )
     },
     {
       title = "Pipe invocations and failures"
       stat  = "Sum"
-      metrics = flatten([
-        for k, p in var.pipes : [
-          for metric in ["Invocations", "TargetStageFailed"] : ["AWS/EventBridge/Pipes", metric, "PipeName", p, { label = "${k} ${metric}" }]
-        ]
-      ])
+      metrics = concat(
+        [for k, p in var.pipes : ["AWS/EventBridge/Pipes", "Invocations", "PipeName", p, { label = "${k} invocations" }]],
+        [for k, p in var.pipes : ["AWS/EventBridge/Pipes", "TargetStageFailed", "PipeName", p, { label = "${k} failed target invocations" }]],
+      )
     },
   ]
 

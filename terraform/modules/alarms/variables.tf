@@ -55,6 +55,17 @@ variable "functions" {
   }))
 }
 
+variable "scheduled_functions" {
+  description = "Keys of var.functions invoked a few times an hour (by a schedule or a state machine). M of N one-minute datapoints never fill for them, so one bad run alarms and the alarm holds (missing data ignored) until a run is good again."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for k in var.scheduled_functions : contains(keys(var.functions), k)])
+    error_message = "scheduled_functions must name functions of var.functions."
+  }
+}
+
 variable "stream_consumers" {
   description = "Functions with a Kinesis event source mapping, by registry worker name: IteratorAge alarm (how far the mapping lags behind the stream)."
   type        = map(string)

@@ -25,6 +25,9 @@ module "alarms" {
     triggerReminderEmail  = { function_name = module.triggerReminderEmail.function_name, timeout_seconds = module.triggerReminderEmail.timeout }
   }
 
+  # Run a few times an hour (state machine, schedule): one bad run alarms.
+  scheduled_functions = ["notificationGenerator", "getMarketsToNotify", "planSends", "triggerReminderEmail"]
+
   state_machines = {
     "notification-step-fn" = { name = module.notification_step_fn.name, arn = module.notification_step_fn.arn }
   }

@@ -26,6 +26,9 @@ module "alarms" {
     markAssignedCodes       = { function_name = module.markAssignedCodes.function_name, timeout_seconds = module.markAssignedCodes.timeout }
   }
 
+  # Run a few times an hour (state machine, schedule): one bad run alarms.
+  scheduled_functions = ["enqueueMarketSelections"]
+
   stream_consumers = {
     markAssignedCodes = module.markAssignedCodes.function_name
   }

@@ -99,6 +99,8 @@ export function localResolver(options: LocalResolverOptions): AttributeResolver 
       id: (a) => name(a),
     },
     aws_cloudwatch_log_group: { arn: (a) => arn('logs', `log-group:${name(a)}`), id: (a) => name(a) },
+    aws_cloudwatch_metric_alarm: { arn: (a) => arn('cloudwatch', `alarm:${name(a, 'alarm_name')}`), id: (a) => name(a, 'alarm_name') },
+    aws_cloudwatch_dashboard: { dashboard_arn: (a) => arn('cloudwatch', `dashboard/${name(a, 'dashboard_name')}`, false), id: (a) => name(a, 'dashboard_name') },
     aws_pipes_pipe: { arn: (a) => arn('pipes', `pipe/${name(a)}`), id: (a) => name(a) },
     aws_lambda_event_source_mapping: { uuid: (_a, address) => address, id: (_a, address) => address },
   };
