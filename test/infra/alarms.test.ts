@@ -12,7 +12,11 @@ import path from 'node:path';
 import type { StackAlarms } from '../../tools/ops/alarms';
 import { alarmTable, describe as describeAlarm, loadAllAlarms, loadStackAlarms, withAlarmTable } from '../../tools/ops/alarms';
 import { WORKERS } from '../../src/workers/registry';
-import { REPO_ROOT, TERRAFORM_DIR } from './hcl';
+import { MODULES_DIR, REPO_ROOT, TERRAFORM_DIR, environmentDirs } from './hcl';
+import { evaluatePreconditions, stackInstance } from './preconditions';
+import type { Value } from '../../tools/local/hcl/values';
+import { ModuleInstance, loadConfigTree } from '../../tools/local/hcl/modules';
+import { localResolver } from '../../tools/local/wiring/load';
 
 const OPERATIONS_DOC = path.join(REPO_ROOT, 'docs', 'operations.md');
 const ENVIRONMENTS = ['qa1', 'dev1', 'preprod1', 'prod1'];
@@ -200,6 +204,50 @@ describe.each(cases)('%s / %s', (stack, env) => {
       ...w.pipes.map((p) => `TargetStageFailed ${p}`),
     ];
     expect(expected.filter((e) => !graphed.has(e))).toEqual([]);
+  });
+});
+
+describe('plan checks of the alarms module', () => {
+  const TOPIC_CHECK = /^module\.alarms\.aws_sns_topic\.alarms$/;
+
+  /** The alarms module called directly with `inputs` over working defaults, as a module call would. */
+  async function alarmsModule(inputs: Record<string, Value>): Promise<ModuleInstance> {
+    const dir = path.join(MODULES_DIR, 'alarms');
+    const tree = await loadConfigTree(dir);
+    const all: Record<string, Value> = {
+      topic_name: 't',
+      topic_name_tag: 't',
+      dashboard_name: 'd',
+      region: 'us-east-1',
+      runbook_url: 'https://example.test/docs/runbooks.md',
+      pagerduty_endpoint: '',
+      slack_email: '',
+      functions: { saveEntries: { function_name: 'save-entries', timeout_seconds: 30 } },
+      evaluation_periods: 5,
+      datapoints_to_alarm: 3,
+      scheduled_functions: [],
+      ...inputs,
+    };
+    const resolver = localResolver({ region: 'us-east-1', accountId: '000000000000', queueUrl: (name) => `http://q/${name}` });
+    return new ModuleInstance(tree, tree.get(dir)!, 'module.alarms', (name) => all[name], dir, resolver);
+  }
+
+  it.each(cases.filter(([, env]) => env === 'prod1' || env === 'qa1'))('pass for %s in %s', async (stack, env) => {
+    const dir = environmentDirs(stack).find((e) => e.env === env)!.dir;
+    const results = evaluatePreconditions(await stackInstance(TERRAFORM_DIR, stack, path.join(dir, 'terraform.tfvars')));
+    const checks = results.filter((r) => TOPIC_CHECK.test(r.address));
+    expect(checks.length).toBe(2);
+    expect(checks.filter((r) => !r.passed)).toEqual([]);
+  });
+
+  it('refuse more datapoints to alarm than datapoints evaluated', async () => {
+    const failed = evaluatePreconditions(await alarmsModule({ datapoints_to_alarm: 6 })).filter((r) => !r.passed);
+    expect(failed.map((r) => r.message)).toEqual(['datapoints_to_alarm (6) must not exceed evaluation_periods (5).']);
+  });
+
+  it('refuse a scheduled function the module does not watch, naming it', async () => {
+    const failed = evaluatePreconditions(await alarmsModule({ scheduled_functions: ['saveEntries', 'planSend'] })).filter((r) => !r.passed);
+    expect(failed.map((r) => r.message)).toEqual(['scheduled_functions names functions that are not in functions: planSend.']);
   });
 });
 

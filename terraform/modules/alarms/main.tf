@@ -63,6 +63,19 @@ resource "aws_sns_topic" "alarms" {
   tags = {
     Name = var.topic_name_tag
   }
+
+  # Checks across variables (a variable's own validation may only name it before Terraform 1.9).
+  lifecycle {
+    precondition {
+      condition     = var.datapoints_to_alarm <= var.evaluation_periods
+      error_message = "datapoints_to_alarm (${var.datapoints_to_alarm}) must not exceed evaluation_periods (${var.evaluation_periods})."
+    }
+
+    precondition {
+      condition     = alltrue([for k in var.scheduled_functions : contains(keys(var.functions), k)])
+      error_message = "scheduled_functions names functions that are not in functions: ${join(", ", [for k in var.scheduled_functions : k if !contains(keys(var.functions), k)])}."
+    }
+  }
 }
 
 resource "aws_sns_topic_subscription" "pagerduty" {

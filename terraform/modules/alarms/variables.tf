@@ -59,11 +59,6 @@ variable "scheduled_functions" {
   description = "Keys of var.functions invoked a few times an hour (by a schedule or a state machine). M of N one-minute datapoints never fill for them, so one bad run alarms and the alarm holds (missing data ignored) until a run is good again."
   type        = list(string)
   default     = []
-
-  validation {
-    condition     = alltrue([for k in var.scheduled_functions : contains(keys(var.functions), k)])
-    error_message = "scheduled_functions must name functions of var.functions."
-  }
 }
 
 variable "stream_consumers" {
@@ -152,8 +147,8 @@ variable "datapoints_to_alarm" {
   default     = 3
 
   validation {
-    condition     = var.datapoints_to_alarm >= 1 && var.datapoints_to_alarm <= var.evaluation_periods && floor(var.datapoints_to_alarm) == var.datapoints_to_alarm
-    error_message = "datapoints_to_alarm must be a whole number between 1 and evaluation_periods."
+    condition     = var.datapoints_to_alarm >= 1 && var.datapoints_to_alarm <= 30 && floor(var.datapoints_to_alarm) == var.datapoints_to_alarm
+    error_message = "datapoints_to_alarm must be a whole number between 1 and 30 (and at most evaluation_periods)."
   }
 }
 
