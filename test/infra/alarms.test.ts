@@ -10,7 +10,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { StackAlarms } from '../../tools/ops/alarms';
-import { alarmTable, describe as describeAlarm, loadAllAlarms, loadStackAlarms, withAlarmTable } from '../../tools/ops/alarms';
+import { alarmTable, alarmParts, loadAllAlarms, loadStackAlarms, withAlarmTable } from '../../tools/ops/alarms';
 import { WORKERS } from '../../src/workers/registry';
 import { MODULES_DIR, REPO_ROOT, TERRAFORM_DIR, environmentDirs } from './hcl';
 import { evaluatePreconditions, stackInstance } from './preconditions';
@@ -169,7 +169,7 @@ describe.each(cases)('%s / %s', (stack, env) => {
   it('describes every alarm: what it watches, what it means, its threshold and its runbook section', () => {
     const anchors = runbookAnchors(readFileSync(OPERATIONS_DOC, 'utf8'));
     for (const a of get().alarms) {
-      const parts = describeAlarm(a.description);
+      const parts = alarmParts(a.description);
       expect({ alarm: a.name, description: parts ? 'structured' : a.description }).toEqual({ alarm: a.name, description: 'structured' });
       expect(parts?.who).toContain(`(${watchedName(a.dimensions[0])})`);
       expect(parts?.runbook).toMatch(/^https:\/\/\S+\/docs\/runbooks\.md#[a-z0-9-]+$/);
@@ -305,7 +305,7 @@ describe('a stack that forgets alarms', () => {
 
 describe('docs/operations.md', () => {
   it('lists exactly the runbook anchors the alarms link to', () => {
-    const used = [...new Set(all.flatMap((s) => s.alarms.map((a) => describeAlarm(a.description)?.anchor)))].sort();
+    const used = [...new Set(all.flatMap((s) => s.alarms.map((a) => alarmParts(a.description)?.anchor)))].sort();
     expect(runbookAnchors(readFileSync(OPERATIONS_DOC, 'utf8'))).toEqual(used);
   });
 

@@ -213,7 +213,7 @@ export async function loadAllAlarms(terraformDir: string): Promise<StackAlarms[]
 }
 
 /** The parts of a description: `<who>: <meaning> Threshold: <condition>. Runbook: <url>#<anchor>`. */
-export function describe(description: string): { who: string; meaning: string; condition: string; runbook: string; anchor: string } | undefined {
+export function alarmParts(description: string): { who: string; meaning: string; condition: string; runbook: string; anchor: string } | undefined {
   const m = description.match(/^(\S+ \([^)]+\)): (.+?) Threshold: (.+?)\. Runbook: (\S+#([a-z0-9-]+))$/);
   return m ? { who: m[1], meaning: m[2], condition: m[3], runbook: m[4], anchor: m[5] } : undefined;
 }
@@ -242,12 +242,12 @@ export function alarmTable(all: StackAlarms[]): string {
       for (const alarm of s.alarms) {
         const id = shortName(alarm.name, s.env);
         const row = rows.get(id) ?? { alarm, byEnv: {} };
-        row.byEnv[s.env] = describe(alarm.description)?.condition ?? '(no threshold in the description)';
+        row.byEnv[s.env] = alarmParts(alarm.description)?.condition ?? '(no threshold in the description)';
         rows.set(id, row);
       }
     }
     for (const [id, { alarm, byEnv }] of [...rows].sort(([a], [b]) => a.localeCompare(b))) {
-      const parts = describe(alarm.description);
+      const parts = alarmParts(alarm.description);
       lines.push(
         `| \`${id}\` | ${cell(alarm.key)} | ${cell(alarm.metric)} | ${envs.map((e) => cell(byEnv[e.env] ?? 'none')).join(' | ')} | ${cell(parts?.meaning ?? alarm.description)} | [${parts?.anchor ?? '?'}](runbooks.md#${parts?.anchor ?? ''}) |`,
       );
