@@ -23,10 +23,8 @@ export const DOC_END = '<!-- alarms:end -->';
 const FROM_CI: Record<string, string> = { kafka_cert: JSON.stringify({ cert: 'not-read', key: 'not-read' }) };
 
 export interface Alarm {
-  /** aws_cloudwatch_metric_alarm block name in modules/alarms: function_error_rate, dlq_messages, ... */
+  /** What kind of alarm: function_error_rate, function_duration, dlq_messages, ... (modules/alarms). */
   kind: string;
-  /** for_each key: registry worker name or name tag of the watched resource. */
-  key: string;
   name: string;
   description: string;
   /** `<namespace> <metric>`, or the metrics of a metric-math alarm. */
@@ -93,10 +91,10 @@ function read(r: ResourceInstance, key: string, fallback?: unknown): unknown {
 function readAlarm(r: ResourceInstance): Alarm {
   const queries = asList<{ metric?: unknown }>(read(r, 'metric_query'));
   const metrics = queries.flatMap((q) => asList<{ namespace: string; metric_name: string; dimensions?: Record<string, string>; stat: string }>(q.metric));
-  const key = r.address.match(/\["([^"]+)"\]$/)?.[1] ?? '';
+  // aws_cloudwatch_metric_alarm.this["<kind>/<key>"] (local.alarms) or function_error_rate["<key>"].
+  const instance = r.address.match(/\["([^"]+)"\]$/)?.[1] ?? '';
   return {
-    kind: r.name,
-    key,
+    kind: instance.includes('/') ? instance.slice(0, instance.indexOf('/')) : r.name,
     name: String(read(r, 'alarm_name')),
     description: String(read(r, 'alarm_description', '')),
     metric:
@@ -249,7 +247,7 @@ export function alarmTable(all: StackAlarms[]): string {
     for (const [id, { alarm, byEnv }] of [...rows].sort(([a], [b]) => a.localeCompare(b))) {
       const parts = alarmParts(alarm.description);
       lines.push(
-        `| \`${id}\` | ${cell(alarm.key)} | ${cell(alarm.metric)} | ${envs.map((e) => cell(byEnv[e.env] ?? 'none')).join(' | ')} | ${cell(parts?.meaning ?? alarm.description)} | [${parts?.anchor ?? '?'}](runbooks.md#${parts?.anchor ?? ''}) |`,
+        `| \`${id}\` | ${cell(parts?.who.split(' (')[0] ?? '?')} | ${cell(alarm.metric)} | ${envs.map((e) => cell(byEnv[e.env] ?? 'none')).join(' | ')} | ${cell(parts?.meaning ?? alarm.description)} | [${parts?.anchor ?? '?'}](runbooks.md#${parts?.anchor ?? ''}) |`,
       );
     }
     lines.push('');

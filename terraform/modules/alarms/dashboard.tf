@@ -3,15 +3,7 @@
 locals {
   alarm_arns = concat(
     [for a in aws_cloudwatch_metric_alarm.function_error_rate : a.arn],
-    [for a in aws_cloudwatch_metric_alarm.function_throttles : a.arn],
-    [for a in aws_cloudwatch_metric_alarm.function_duration : a.arn],
-    [for a in aws_cloudwatch_metric_alarm.stream_iterator_age : a.arn],
-    [for a in aws_cloudwatch_metric_alarm.queue_oldest_message : a.arn],
-    [for a in aws_cloudwatch_metric_alarm.dlq_messages : a.arn],
-    [for a in aws_cloudwatch_metric_alarm.state_machine_executions : a.arn],
-    [for a in aws_cloudwatch_metric_alarm.pipe_target_failures : a.arn],
-    [for a in aws_cloudwatch_metric_alarm.rule_failed_invocations : a.arn],
-    [for a in aws_cloudwatch_metric_alarm.topic_failed_deliveries : a.arn],
+    [for a in aws_cloudwatch_metric_alarm.this : a.arn],
   )
 
   # title, metrics (one line per resource), stat; only graphs with at least one line are shown.

@@ -9,52 +9,107 @@
 # of their last run. Every description says what the alarm means and which runbook section answers it.
 locals {
   actions = [aws_sns_topic.alarms.arn]
+  runbook = "${var.runbook_url}#"
 
-  runbook = {
-    function_errors       = "${var.runbook_url}#function-errors"
-    function_throttles    = "${var.runbook_url}#function-throttles"
-    function_duration     = "${var.runbook_url}#function-duration"
-    stream_iterator_age   = "${var.runbook_url}#stream-iterator-age"
-    queue_backlog         = "${var.runbook_url}#queue-backlog"
-    dlq_messages          = "${var.runbook_url}#dlq-messages"
-    state_machine_failed  = "${var.runbook_url}#state-machine-failed"
-    state_machine_timeout = "${var.runbook_url}#state-machine-timed-out"
-    state_machine_aborted = "${var.runbook_url}#state-machine-aborted"
-    pipe_target_failures  = "${var.runbook_url}#pipe-target-failures"
-    rule_failures         = "${var.runbook_url}#rule-failed-invocations"
-    topic_failures        = "${var.runbook_url}#topic-failed-deliveries"
+  # How an alarm evaluates: M of N datapoints where traffic is steady, one datapoint for a count
+  # where one occurrence is one too many, and the last run for functions run a few times an hour.
+  m_of_n = {
+    evaluation_periods  = var.evaluation_periods
+    datapoints_to_alarm = var.datapoints_to_alarm
+    treat_missing_data  = "notBreaching"
+    period              = var.period_seconds
+    when                = "${var.datapoints_to_alarm} of ${var.evaluation_periods} periods of ${var.period_seconds} s"
   }
-
-  m_of_n = "${var.datapoints_to_alarm} of ${var.evaluation_periods} periods of ${var.period_seconds} s"
-
-  # How a function's alarms evaluate: M of N for steady traffic; the last run for scheduled ones.
-  function_evaluation = {
-    for k in keys(var.functions) : k => contains(var.scheduled_functions, k) ? {
-      evaluation_periods  = 1
-      datapoints_to_alarm = 1
-      treat_missing_data  = "ignore"
-      when                = "its last run (held until a run is good)"
-      } : {
-      evaluation_periods  = var.evaluation_periods
-      datapoints_to_alarm = var.datapoints_to_alarm
-      treat_missing_data  = "notBreaching"
-      when                = local.m_of_n
-    }
+  once = {
+    evaluation_periods  = 1
+    datapoints_to_alarm = 1
+    treat_missing_data  = "notBreaching"
+    period              = 60
+    when                = "1 of 1 period of 60 s"
   }
+  last_run = {
+    evaluation_periods  = 1
+    datapoints_to_alarm = 1
+    treat_missing_data  = "ignore"
+    period              = var.period_seconds
+    when                = "its last run (held until a run is good)"
+  }
+  function_evaluation = { for k in keys(var.functions) : k => contains(var.scheduled_functions, k) ? local.last_run : local.m_of_n }
 
   # One alarm per state machine and outcome.
   execution_outcomes = {
-    failed      = { metric = "ExecutionsFailed", runbook = local.runbook.state_machine_failed, what = "failed (a worker error ended it in its Fail state)" }
-    "timed-out" = { metric = "ExecutionsTimedOut", runbook = local.runbook.state_machine_timeout, what = "ran past its time limit" }
-    aborted     = { metric = "ExecutionsAborted", runbook = local.runbook.state_machine_aborted, what = "was stopped before it finished (StopExecution by a person or a deploy)" }
+    failed      = { metric = "ExecutionsFailed", what = "failed (a worker error ended it in its Fail state)" }
+    "timed-out" = { metric = "ExecutionsTimedOut", what = "ran past its time limit" }
+    aborted     = { metric = "ExecutionsAborted", what = "was stopped before it finished (StopExecution by a person or a deploy)" }
   }
   state_machine_outcomes = {
     for pair in flatten([
       for sm_key, sm in var.state_machines : [
         for outcome, o in local.execution_outcomes : merge(o, { key = sm_key, name = sm.name, arn = sm.arn, outcome = outcome })
       ]
-    ]) : "${pair.name}-${pair.outcome}" => pair
+    ]) : "${pair.key}-${pair.outcome}" => pair
   }
+
+  # Every single-metric alarm, keyed "<kind>/<resource key>": who (the key and the AWS name),
+  # what it means, the metric, the threshold and its wording, the runbook anchor, the evaluation.
+  alarms = merge(
+    { for k, f in var.functions : "function_throttles/${k}" => {
+      name      = "${f.function_name}-throttles", who = "${k} (${f.function_name})", anchor = "function-throttles"
+      means     = "invocations are throttled (account or function concurrency exhausted); events wait or are retried"
+      namespace = "AWS/Lambda", metric = "Throttles", dimensions = { FunctionName = f.function_name }, stat = "Sum"
+      threshold = 0, condition = "a throttle", evaluation = local.function_evaluation[k]
+    } },
+    { for k, f in var.functions : "function_duration/${k}" => {
+      name      = "${f.function_name}-p95-duration", who = "${k} (${f.function_name})", anchor = "function-duration"
+      means     = "invocations run close to the timeout and are about to time out"
+      namespace = "AWS/Lambda", metric = "Duration", dimensions = { FunctionName = f.function_name }, stat = "p95"
+      threshold = floor(f.timeout_seconds * 1000 * var.duration_timeout_percent / 100)
+      condition = "p95 duration above ${var.duration_timeout_percent} % of the ${f.timeout_seconds} s timeout", evaluation = local.function_evaluation[k]
+    } },
+    { for k, fn in var.stream_consumers : "stream_iterator_age/${k}" => {
+      name      = "${fn}-iterator-age", who = "${k} (${fn})", anchor = "stream-iterator-age"
+      means     = "its stream mapping falls behind the demand-table stream; records expire after the stream's retention"
+      namespace = "AWS/Lambda", metric = "IteratorAge", dimensions = { FunctionName = fn }, stat = "Maximum"
+      threshold = var.iterator_age_seconds * 1000, condition = "iterator age above ${var.iterator_age_seconds} s", evaluation = local.m_of_n
+    } },
+    { for k, q in var.queues : "queue_oldest_message/${k}" => {
+      name      = "${q.queue_name}-oldest-message-age", who = "${k} (${q.queue_name})", anchor = "queue-backlog"
+      means     = "messages wait; the consumer is down, failing or too slow"
+      namespace = "AWS/SQS", metric = "ApproximateAgeOfOldestMessage", dimensions = { QueueName = q.queue_name }, stat = "Maximum"
+      threshold = q.oldest_message_seconds, condition = "oldest message older than ${q.oldest_message_seconds} s", evaluation = local.m_of_n
+    } },
+    { for k, q in var.dlqs : "dlq_messages/${k}" => {
+      name      = "${q}-messages", who = "${k} (${q})", anchor = "dlq-messages"
+      means     = "records failed every retry and wait in the dead-letter queue for an operator (kept 14 days)"
+      namespace = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", dimensions = { QueueName = q }, stat = "Maximum"
+      threshold = 0, condition = "a visible message", evaluation = local.once
+    } },
+    { for k, o in local.state_machine_outcomes : "state_machine_executions/${k}" => {
+      name      = "${o.name}-executions-${o.outcome}", who = "${o.key} (${o.name})", anchor = "state-machine-${o.outcome}"
+      means     = "an execution ${o.what}"
+      namespace = "AWS/States", metric = o.metric, dimensions = { StateMachineArn = o.arn }, stat = "Sum"
+      threshold = 0, condition = "one execution", evaluation = local.once
+    } },
+    { for k, p in var.pipes : "pipe_target_failures/${k}" => {
+      name      = "${p}-target-failures", who = "${k} (${p})", anchor = "pipe-target-failures"
+      means     = "the pipe cannot deliver batches to its target; after its retries it sends them to its DLQ"
+      namespace = "AWS/EventBridge/Pipes", metric = "TargetStageFailed", dimensions = { PipeName = p }, stat = "Sum"
+      threshold = 0, condition = "a failed target invocation", evaluation = local.m_of_n
+    } },
+    { for k, r in var.rules : "rule_failed_invocations/${k}" => {
+      name       = "${r.rule_name}-failed-invocations", who = "${k} (${r.rule_name})", anchor = "rule-failed-invocations"
+      means      = "the rule could not deliver an event to its target after EventBridge's retries; the event is lost"
+      namespace  = "AWS/Events", metric = "FailedInvocations", stat = "Sum"
+      dimensions = merge({ RuleName = r.rule_name }, r.event_bus_name == "default" ? {} : { EventBusName = r.event_bus_name })
+      threshold  = 0, condition = "a failed invocation", evaluation = local.once
+    } },
+    { for k, t in var.topics : "topic_failed_deliveries/${k}" => {
+      name      = "${t}-failed-deliveries", who = "${k} (${t})", anchor = "topic-failed-deliveries"
+      means     = "SNS could not deliver notifications to a subscriber queue"
+      namespace = "AWS/SNS", metric = "NumberOfNotificationsFailed", dimensions = { TopicName = t }, stat = "Sum"
+      threshold = 0, condition = "a failed delivery", evaluation = local.once
+    } },
+  )
 }
 
 resource "aws_sns_topic" "alarms" {
@@ -95,13 +150,12 @@ resource "aws_sns_topic_subscription" "slack" {
   endpoint  = var.slack_email
 }
 
-# Functions
-
+# Error rate of every function: metric math on Errors and Invocations, 0 when not invoked.
 resource "aws_cloudwatch_metric_alarm" "function_error_rate" {
   for_each = var.functions
 
   alarm_name          = "${each.value.function_name}-error-rate"
-  alarm_description   = "${each.key} (${each.value.function_name}): invocations are failing. Threshold: error rate above ${var.error_rate_percent} % in ${local.function_evaluation[each.key].when}. Runbook: ${local.runbook.function_errors}"
+  alarm_description   = "${each.key} (${each.value.function_name}): invocations are failing. Threshold: error rate above ${var.error_rate_percent} % in ${local.function_evaluation[each.key].when}. Runbook: ${local.runbook}function-errors"
   comparison_operator = "GreaterThanThreshold"
   threshold           = var.error_rate_percent
   evaluation_periods  = local.function_evaluation[each.key].evaluation_periods
@@ -142,177 +196,23 @@ resource "aws_cloudwatch_metric_alarm" "function_error_rate" {
   }
 }
 
-resource "aws_cloudwatch_metric_alarm" "function_throttles" {
-  for_each = var.functions
+# Every single-metric alarm (local.alarms).
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each = local.alarms
 
-  alarm_name          = "${each.value.function_name}-throttles"
-  alarm_description   = "${each.key} (${each.value.function_name}): invocations are throttled (account or function concurrency exhausted); events wait or are retried. Threshold: a throttle in ${local.function_evaluation[each.key].when}. Runbook: ${local.runbook.function_throttles}"
-  namespace           = "AWS/Lambda"
-  metric_name         = "Throttles"
-  dimensions          = { FunctionName = each.value.function_name }
-  statistic           = "Sum"
-  period              = var.period_seconds
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  evaluation_periods  = local.function_evaluation[each.key].evaluation_periods
-  datapoints_to_alarm = local.function_evaluation[each.key].datapoints_to_alarm
-  treat_missing_data  = local.function_evaluation[each.key].treat_missing_data
-  alarm_actions       = local.actions
-  ok_actions          = local.actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "function_duration" {
-  for_each = var.functions
-
-  alarm_name          = "${each.value.function_name}-p95-duration"
-  alarm_description   = "${each.key} (${each.value.function_name}): invocations run close to the timeout and are about to time out. Threshold: p95 duration above ${var.duration_timeout_percent} % of the ${each.value.timeout_seconds} s timeout in ${local.function_evaluation[each.key].when}. Runbook: ${local.runbook.function_duration}"
-  namespace           = "AWS/Lambda"
-  metric_name         = "Duration"
-  dimensions          = { FunctionName = each.value.function_name }
-  extended_statistic  = "p95"
-  period              = var.period_seconds
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = floor(each.value.timeout_seconds * 1000 * var.duration_timeout_percent / 100)
-  evaluation_periods  = local.function_evaluation[each.key].evaluation_periods
-  datapoints_to_alarm = local.function_evaluation[each.key].datapoints_to_alarm
-  treat_missing_data  = local.function_evaluation[each.key].treat_missing_data
-  alarm_actions       = local.actions
-  ok_actions          = local.actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "stream_iterator_age" {
-  for_each = var.stream_consumers
-
-  alarm_name          = "${each.value}-iterator-age"
-  alarm_description   = "${each.key} (${each.value}): its stream mapping falls behind the demand-table stream; records expire after the stream's retention. Threshold: iterator age above ${var.iterator_age_seconds} s in ${local.m_of_n}. Runbook: ${local.runbook.stream_iterator_age}"
-  namespace           = "AWS/Lambda"
-  metric_name         = "IteratorAge"
-  dimensions          = { FunctionName = each.value }
-  statistic           = "Maximum"
-  period              = var.period_seconds
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.iterator_age_seconds * 1000
-  evaluation_periods  = var.evaluation_periods
-  datapoints_to_alarm = var.datapoints_to_alarm
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.actions
-  ok_actions          = local.actions
-}
-
-# Queues
-
-resource "aws_cloudwatch_metric_alarm" "queue_oldest_message" {
-  for_each = var.queues
-
-  alarm_name          = "${each.value.queue_name}-oldest-message-age"
-  alarm_description   = "${each.key} (${each.value.queue_name}): messages wait; the consumer is down, failing or too slow. Threshold: oldest message older than ${each.value.oldest_message_seconds} s in ${local.m_of_n}. Runbook: ${local.runbook.queue_backlog}"
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateAgeOfOldestMessage"
-  dimensions          = { QueueName = each.value.queue_name }
-  statistic           = "Maximum"
-  period              = var.period_seconds
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = each.value.oldest_message_seconds
-  evaluation_periods  = var.evaluation_periods
-  datapoints_to_alarm = var.datapoints_to_alarm
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.actions
-  ok_actions          = local.actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "dlq_messages" {
-  for_each = var.dlqs
-
-  alarm_name          = "${each.value}-messages"
-  alarm_description   = "${each.key} (${each.value}): records failed every retry and wait in the dead-letter queue for an operator (kept 14 days). Threshold: a visible message in 1 of 1 period of 60 s. Runbook: ${local.runbook.dlq_messages}"
-  namespace           = "AWS/SQS"
-  metric_name         = "ApproximateNumberOfMessagesVisible"
-  dimensions          = { QueueName = each.value }
-  statistic           = "Maximum"
-  period              = 60
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  evaluation_periods  = 1
-  datapoints_to_alarm = 1
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.actions
-  ok_actions          = local.actions
-}
-
-# State machines, pipes, rules, topics
-
-resource "aws_cloudwatch_metric_alarm" "state_machine_executions" {
-  for_each = local.state_machine_outcomes
-
-  alarm_name          = "${each.value.name}-executions-${each.value.outcome}"
-  alarm_description   = "${each.value.key} (${each.value.name}): an execution ${each.value.what}. Threshold: one execution in 1 of 1 period of 60 s. Runbook: ${each.value.runbook}"
-  namespace           = "AWS/States"
+  alarm_name          = each.value.name
+  alarm_description   = "${each.value.who}: ${each.value.means}. Threshold: ${each.value.condition} in ${each.value.evaluation.when}. Runbook: ${local.runbook}${each.value.anchor}"
+  namespace           = each.value.namespace
   metric_name         = each.value.metric
-  dimensions          = { StateMachineArn = each.value.arn }
-  statistic           = "Sum"
-  period              = 60
+  dimensions          = each.value.dimensions
+  statistic           = startswith(each.value.stat, "p") ? null : each.value.stat
+  extended_statistic  = startswith(each.value.stat, "p") ? each.value.stat : null
+  period              = each.value.evaluation.period
   comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  evaluation_periods  = 1
-  datapoints_to_alarm = 1
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.actions
-  ok_actions          = local.actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "pipe_target_failures" {
-  for_each = var.pipes
-
-  alarm_name          = "${each.value}-target-failures"
-  alarm_description   = "${each.key} (${each.value}): the pipe cannot deliver batches to its target; after its retries it sends them to its DLQ. Threshold: a failed target invocation in ${local.m_of_n}. Runbook: ${local.runbook.pipe_target_failures}"
-  namespace           = "AWS/EventBridge/Pipes"
-  metric_name         = "TargetStageFailed"
-  dimensions          = { PipeName = each.value }
-  statistic           = "Sum"
-  period              = var.period_seconds
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  evaluation_periods  = var.evaluation_periods
-  datapoints_to_alarm = var.datapoints_to_alarm
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.actions
-  ok_actions          = local.actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "rule_failed_invocations" {
-  for_each = var.rules
-
-  alarm_name          = "${each.value.rule_name}-failed-invocations"
-  alarm_description   = "${each.key} (${each.value.rule_name}): the rule could not deliver an event to its target after EventBridge's retries; the event is lost. Threshold: a failed invocation in 1 of 1 period of 60 s. Runbook: ${local.runbook.rule_failures}"
-  namespace           = "AWS/Events"
-  metric_name         = "FailedInvocations"
-  dimensions          = merge({ RuleName = each.value.rule_name }, each.value.event_bus_name == "default" ? {} : { EventBusName = each.value.event_bus_name })
-  statistic           = "Sum"
-  period              = 60
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  evaluation_periods  = 1
-  datapoints_to_alarm = 1
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = local.actions
-  ok_actions          = local.actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "topic_failed_deliveries" {
-  for_each = var.topics
-
-  alarm_name          = "${each.value}-failed-deliveries"
-  alarm_description   = "${each.key} (${each.value}): SNS could not deliver notifications to a subscriber queue. Threshold: a failed delivery in 1 of 1 period of 60 s. Runbook: ${local.runbook.topic_failures}"
-  namespace           = "AWS/SNS"
-  metric_name         = "NumberOfNotificationsFailed"
-  dimensions          = { TopicName = each.value }
-  statistic           = "Sum"
-  period              = 60
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  evaluation_periods  = 1
-  datapoints_to_alarm = 1
-  treat_missing_data  = "notBreaching"
+  threshold           = each.value.threshold
+  evaluation_periods  = each.value.evaluation.evaluation_periods
+  datapoints_to_alarm = each.value.evaluation.datapoints_to_alarm
+  treat_missing_data  = each.value.evaluation.treat_missing_data
   alarm_actions       = local.actions
   ok_actions          = local.actions
 }
