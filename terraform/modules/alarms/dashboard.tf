@@ -6,48 +6,28 @@ locals {
     [for a in aws_cloudwatch_metric_alarm.this : a.arn],
   )
 
+  # Graphs of one metric with a line per resource (label => AWS name).
+  functions_by_key = { for k, f in var.functions : k => f.function_name }
+  queues_by_key    = { for k, q in var.queues : k => q.queue_name }
+  per_resource = [
+    { title = "Invocations", namespace = "AWS/Lambda", metric = "Invocations", dimension = "FunctionName", stat = "Sum", lines = local.functions_by_key },
+    { title = "Errors", namespace = "AWS/Lambda", metric = "Errors", dimension = "FunctionName", stat = "Sum", lines = local.functions_by_key },
+    { title = "Duration p95 (ms)", namespace = "AWS/Lambda", metric = "Duration", dimension = "FunctionName", stat = "p95", lines = local.functions_by_key },
+    { title = "Throttles", namespace = "AWS/Lambda", metric = "Throttles", dimension = "FunctionName", stat = "Sum", lines = local.functions_by_key },
+    { title = "Iterator age (ms)", namespace = "AWS/Lambda", metric = "IteratorAge", dimension = "FunctionName", stat = "Maximum", lines = var.stream_consumers },
+    { title = "Queue depth (visible messages)", namespace = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", dimension = "QueueName", stat = "Maximum", lines = local.queues_by_key },
+    { title = "Oldest message age (s)", namespace = "AWS/SQS", metric = "ApproximateAgeOfOldestMessage", dimension = "QueueName", stat = "Maximum", lines = local.queues_by_key },
+    { title = "DLQ depth (visible messages)", namespace = "AWS/SQS", metric = "ApproximateNumberOfMessagesVisible", dimension = "QueueName", stat = "Maximum", lines = var.dlqs },
+  ]
+
   # title, metrics (one line per resource), stat; only graphs with at least one line are shown.
-  graphs = [
-    {
-      title   = "Invocations"
-      stat    = "Sum"
-      metrics = [for k, f in var.functions : ["AWS/Lambda", "Invocations", "FunctionName", f.function_name, { label = k }]]
-    },
-    {
-      title   = "Errors"
-      stat    = "Sum"
-      metrics = [for k, f in var.functions : ["AWS/Lambda", "Errors", "FunctionName", f.function_name, { label = k }]]
-    },
-    {
-      title   = "Duration p95 (ms)"
-      stat    = "p95"
-      metrics = [for k, f in var.functions : ["AWS/Lambda", "Duration", "FunctionName", f.function_name, { label = k }]]
-    },
-    {
-      title   = "Throttles"
-      stat    = "Sum"
-      metrics = [for k, f in var.functions : ["AWS/Lambda", "Throttles", "FunctionName", f.function_name, { label = k }]]
-    },
-    {
-      title   = "Iterator age (ms)"
-      stat    = "Maximum"
-      metrics = [for k, f in var.stream_consumers : ["AWS/Lambda", "IteratorAge", "FunctionName", f, { label = k }]]
-    },
-    {
-      title   = "Queue depth (visible messages)"
-      stat    = "Maximum"
-      metrics = [for k, q in var.queues : ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q.queue_name, { label = k }]]
-    },
-    {
-      title   = "Oldest message age (s)"
-      stat    = "Maximum"
-      metrics = [for k, q in var.queues : ["AWS/SQS", "ApproximateAgeOfOldestMessage", "QueueName", q.queue_name, { label = k }]]
-    },
-    {
-      title   = "DLQ depth (visible messages)"
-      stat    = "Maximum"
-      metrics = [for k, q in var.dlqs : ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "QueueName", q, { label = k }]]
-    },
+  graphs = concat([
+    for g in local.per_resource : {
+      title   = g.title
+      stat    = g.stat
+      metrics = [for label, name in g.lines : [g.namespace, g.metric, g.dimension, name, { label = label }]]
+    }
+    ], [
     {
       title = "State machine executions"
       stat  = "Sum"
@@ -65,7 +45,7 @@ locals {
         [for k, p in var.pipes : ["AWS/EventBridge/Pipes", "TargetStageFailed", "PipeName", p, { label = "${k} failed target invocations" }]],
       )
     },
-  ]
+  ])
 
   widgets = concat(
     [{
