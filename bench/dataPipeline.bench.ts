@@ -21,7 +21,7 @@ import type { DataQueueMessage } from '../src/workers/dataPipeline/processData/p
 import { processDataRecords } from '../src/workers/dataPipeline/processData/processDataRecords';
 import type { TypedQueueMessage } from '../src/workers/dataPipeline/sendData/resolveRecord';
 import { sendDataRecords } from '../src/workers/dataPipeline/sendData/sendDataRecords';
-import { campaignData, marketData, registrationEntry } from '../src/workers/dataPipeline/testFixtures';
+import { campaignData, marketData, registrationEntry } from '../tools/local/emulators/producers';
 import type { BenchContext, BenchRow } from './types';
 
 const SQS_MAX_BATCH = 10_000;

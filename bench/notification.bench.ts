@@ -12,9 +12,9 @@ import { createMarketStore } from '../src/workers/notification/common/store';
 import { getMarketsToNotify } from '../src/workers/notification/getMarketsToNotify/getMarketsToNotify';
 import { generateNotifications } from '../src/workers/notification/notificationGenerator/generator';
 import type { GeneratorDeps } from '../src/workers/notification/notificationGenerator/generator';
-import { createDemandTable, localDynamoDbClient } from '../test/harness/dynamodb';
-import { uniqueName } from '../test/harness/env';
-import { startMongoServer } from '../test/harness/mongo';
+import { createDemandTable, localDynamoDbClient } from '../tools/local/emulators/dynamodb';
+import { uniqueName } from '../tools/local/emulators/names';
+import { startMongoServer } from '../tools/local/emulators/mongo';
 import type { BenchContext, BenchRow } from './types';
 
 const FANS = 15_000;

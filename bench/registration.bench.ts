@@ -19,8 +19,8 @@ import { checkEligibility } from '../src/workers/registration/checkEligibility/c
 import { createIdvVerifier } from '../src/workers/registration/checkEligibility/idvToken';
 import { parseEligibilityInput } from '../src/workers/registration/checkEligibility/input';
 import type { EligibilityResult } from '../src/workers/registration/checkEligibility/types';
-import { createDemandTable } from '../test/harness/dynamodb';
-import { startMongoServer } from '../test/harness/mongo';
+import { createDemandTable } from '../tools/local/emulators/dynamodb';
+import { startMongoServer } from '../tools/local/emulators/mongo';
 import type { BenchContext, BenchRow } from './types';
 
 const WARM_CALLS = 500;

@@ -33,9 +33,9 @@ import { parseSaveEntryMessage } from '../src/workers/replication/saveEntries/me
 import { saveEntries } from '../src/workers/replication/saveEntries/saveEntries';
 import { openStreamReader } from '../tools/local/dynamoStream';
 import type { StreamReader } from '../tools/local/dynamoStream';
-import { createDemandTable } from '../test/harness/dynamodb';
-import { startServiceFakes } from '../test/harness/fakes';
-import { localQueueUrl } from '../test/harness/sqs';
+import { createDemandTable } from '../tools/local/emulators/dynamodb';
+import { startServiceFakes } from '../tools/local/emulators/fakes';
+import { localQueueUrl } from '../tools/local/emulators/sqs';
 import type { BenchContext, BenchRow } from './types';
 
 const STREAM_BATCH = 500;

@@ -24,9 +24,9 @@ import {
 import type { EnqueueResult } from '../src/workers/selection/enqueueMarketSelections/enqueue';
 import { enqueueMarketSelections } from '../src/workers/selection/enqueueMarketSelections/enqueue';
 import { createQueueSender } from '../src/workers/selection/queueSender';
-import type { FakeScoringRecord } from '../test/harness/fakes';
-import { startServiceFakes } from '../test/harness/fakes';
-import { startSqsSns } from '../test/harness/sqs';
+import type { FakeScoringRecord } from '../tools/local/emulators/fakes';
+import { startServiceFakes } from '../tools/local/emulators/fakes';
+import { startSqsSns } from '../tools/local/emulators/sqs';
 import type { BenchContext, BenchRow } from './types';
 
 const JOB_VARIABLE = 'SELECTION_BENCH_JOB';

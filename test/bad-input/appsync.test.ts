@@ -7,7 +7,7 @@
 import { MongoClient } from 'mongodb';
 import { handler } from '../../src/workers/registration/checkEligibility';
 import type { EligibilityResult } from '../../src/workers/registration/checkEligibility/types';
-import { uniqueName } from '../harness/env';
+import { uniqueName } from '../../tools/local/emulators/names';
 import { MAX_RECORD_BYTES, commonBadBodies, generatedBadBodies, sized } from './generate';
 import type { BadInputWorld } from './world';
 import { expectNoPollution, startBadInputWorld } from './world';

@@ -13,7 +13,7 @@ import { createNotificationGeneratorHandler } from '../../src/workers/notificati
 import { handler as planSends } from '../../src/workers/notification/planSends';
 import { handler as triggerReminderEmail } from '../../src/workers/notification/triggerReminderEmail';
 import type { MarketsToNotify } from '../../src/workers/notification/getMarketsToNotify/getMarketsToNotify';
-import { uniqueName } from '../harness/env';
+import { uniqueName } from '../../tools/local/emulators/names';
 import { commonBadBodies } from './generate';
 import type { BadInputWorld } from './world';
 import { expectNoPollution, startBadInputWorld } from './world';

@@ -13,14 +13,14 @@ import type { Document } from 'mongodb';
 import { MongoClient } from 'mongodb';
 import type { KinesisStreamEvent, SQSEvent } from 'aws-lambda';
 import type { BatchItemFailuresResponse } from '../../src/shared/runtime/batch';
-import { kinesisEvent, sqsEvent } from '../../src/shared/runtime/testing';
+import { kinesisEvent, sqsEvent } from '../doubles/runtime';
 import { handler as planSends } from '../../src/workers/notification/planSends';
 import { handler as triggerReminderEmail } from '../../src/workers/notification/triggerReminderEmail';
 import { handler as enqueueMarketSelections } from '../../src/workers/selection/enqueueMarketSelections';
 import { handler as markAssignedCodes } from '../../src/workers/selection/markAssignedCodes';
 import { handler as refreshSelections } from '../../src/workers/selection/refreshSelections';
 import { handler as saveSelections } from '../../src/workers/selection/saveSelections';
-import { uniqueName } from '../harness/env';
+import { uniqueName } from '../../tools/local/emulators/names';
 import type { BadInputWorld } from './world';
 import { rejectionOf, startBadInputWorld } from './world';
 

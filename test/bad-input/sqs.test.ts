@@ -10,7 +10,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { entryKey } from '../../src/shared/aws/keys';
 import type { BatchItemFailuresResponse } from '../../src/shared/runtime/batch';
-import { sqsEvent } from '../../src/shared/runtime/testing';
+import { sqsEvent } from '../doubles/runtime';
 import { handler as processData } from '../../src/workers/dataPipeline/processData';
 import { handler as sendData } from '../../src/workers/dataPipeline/sendData';
 import { handler as upsertUsers } from '../../src/workers/registration/upsertUsers';
@@ -18,7 +18,7 @@ import { handler as retryScore } from '../../src/workers/replication/retryScore'
 import { handler as saveEntries } from '../../src/workers/replication/saveEntries';
 import { handler as refreshSelections } from '../../src/workers/selection/refreshSelections';
 import { handler as saveSelections } from '../../src/workers/selection/saveSelections';
-import { uniqueName } from '../harness/env';
+import { uniqueName } from '../../tools/local/emulators/names';
 import type { RecordCase } from './generate';
 import { MAX_RECORD_BYTES, commonBadBodies, generatedBadBodies, sized, workerCases } from './generate';
 import type { BadInputWorld, Downstream } from './world';

@@ -6,10 +6,10 @@
  */
 import type { KinesisStreamEvent } from 'aws-lambda';
 import type { BatchItemFailuresResponse } from '../../src/shared/runtime/batch';
-import { kinesisEvent } from '../../src/shared/runtime/testing';
+import { kinesisEvent } from '../doubles/runtime';
 import { handler as enqueueEntries } from '../../src/workers/replication/enqueueEntries';
 import { handler as markAssignedCodes } from '../../src/workers/selection/markAssignedCodes';
-import { uniqueName } from '../harness/env';
+import { uniqueName } from '../../tools/local/emulators/names';
 import { MAX_RECORD_BYTES, commonBadBodies, generatedBadBodies, workerCases } from './generate';
 import type { BadInputWorld, Downstream } from './world';
 import { expectNoPollution, expectNoSecret, forbiddenKeyPaths, rejectionOf, startBadInputWorld } from './world';

@@ -16,9 +16,10 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import type { DemandTable } from '../../src/shared/aws/demandTable';
 import { createDemandTable } from '../../src/shared/aws/demandTable';
-import { createDemandTable as createLocalTable } from '../harness/dynamodb';
-import { requireEnv, uniqueName } from '../harness/env';
-import { localQueueUrl } from '../harness/sqs';
+import { createDemandTable as createLocalTable } from '../../tools/local/emulators/dynamodb';
+import { uniqueName } from '../../tools/local/emulators/names';
+import { requireEnv } from '../harness/env';
+import { localQueueUrl } from '../../tools/local/emulators/sqs';
 import { LOCAL_AWS, closedPortUrl } from './faults';
 
 /** The document client the workers use (src/shared/aws/clients.ts), on a given endpoint. */
@@ -81,7 +82,7 @@ export function changeRecord(
   };
 }
 
-/** SQS and SNS clients for fauxqs, endpoint given explicitly (see test/harness/sqs.ts), on `endpoint` when given. */
+/** SQS and SNS clients for fauxqs, endpoint given explicitly (see tools/local/emulators/sqs.ts), on `endpoint` when given. */
 export function messagingClients(endpoint = requireEnv('SQS_ENDPOINT')) {
   return {
     sqs: new SQSClient({ ...LOCAL_AWS, endpoint, maxAttempts: 2 }),

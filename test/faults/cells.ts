@@ -116,7 +116,7 @@ export function normalize<T>(value: T, ns: string): T {
   return JSON.parse(JSON.stringify(value).split(ns).join('NS')) as T;
 }
 
-/** The lines of a memory logger (src/shared/runtime/testing.ts). */
+/** The lines of a memory logger (test/doubles/runtime.ts). */
 type LogLines = { lines: Record<string, unknown>[] };
 type LineData = { worker?: string; id?: string; index?: number; reason?: string; error?: { stack?: string } };
 const dataOf = (line: Record<string, unknown>) => (line.data ?? {}) as LineData & Record<string, unknown>;

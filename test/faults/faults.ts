@@ -27,9 +27,9 @@ import { createUserService } from '../../src/shared/services/users';
 import type { UserService } from '../../src/shared/services/users';
 import type { LocalSecretsManager } from '../../tools/local/secretsManager';
 import { startSecretsManager } from '../../tools/local/secretsManager';
-import type { FakeControls, ServiceFakes } from '../harness/fakes';
-import { startServiceFakes } from '../harness/fakes';
-import { freePort } from '../harness/processes';
+import type { FakeControls, ServiceFakes } from '../../tools/local/emulators/fakes';
+import { startServiceFakes } from '../../tools/local/emulators/fakes';
+import { freePort } from '../../tools/local/emulators/processes';
 
 /** Per-attempt timeout of the service clients here: small, so a timeout cell costs well under a second. */
 const SERVICE_TIMEOUT_MS = 150;

@@ -12,7 +12,7 @@ import type { DemandTable } from '../../src/shared/aws/demandTable';
 import { loadConfig } from '../../src/shared/config/load';
 import { eligibilityPages } from '../../src/shared/services/entries';
 import { invokeHandler, scheduleHandler } from '../../src/shared/runtime/direct';
-import { memoryLogger } from '../../src/shared/runtime/testing';
+import { memoryLogger } from '../doubles/runtime';
 import { createMarketStore } from '../../src/workers/notification/common/store';
 import {
   getMarketsToNotify,
@@ -23,9 +23,9 @@ import type { MarketsInvoker } from '../../src/workers/notification/notification
 import { lambdaMarketsInvoker } from '../../src/workers/notification/notificationGenerator/invoker';
 import { parsePlanSendsInput, planSends } from '../../src/workers/notification/planSends/planSends';
 import { triggerReminderEmails } from '../../src/workers/notification/triggerReminderEmail/triggerReminderEmail';
-import { uniqueName } from '../harness/env';
-import type { LocalMongo } from '../harness/mongo';
-import { startMongoServer } from '../harness/mongo';
+import { uniqueName } from '../../tools/local/emulators/names';
+import type { LocalMongo } from '../../tools/local/emulators/mongo';
+import { startMongoServer } from '../../tools/local/emulators/mongo';
 import type { LocalTable } from './aws';
 import { localTable } from './aws';
 import type { CellTest } from './cells';

@@ -13,7 +13,7 @@ import { entryKey } from '../../src/shared/aws/keys';
 import { invokeHandler } from '../../src/shared/runtime/direct';
 import { sqsBatchHandler } from '../../src/shared/runtime/sqs';
 import { streamBatchHandler } from '../../src/shared/runtime/stream';
-import { kinesisEvent, memoryLogger, sqsEvent } from '../../src/shared/runtime/testing';
+import { kinesisEvent, memoryLogger, sqsEvent } from '../doubles/runtime';
 import { enqueueMarketSelections } from '../../src/workers/selection/enqueueMarketSelections/enqueue';
 import type { EnqueueResult } from '../../src/workers/selection/enqueueMarketSelections/enqueue';
 import { parseSelectionRequest } from '../../src/workers/selection/enqueueMarketSelections/input';
@@ -27,7 +27,7 @@ import {
 } from '../../src/workers/selection/refreshSelections/refreshSelections';
 import { saveSelections } from '../../src/workers/selection/saveSelections/saveSelections';
 import { createVerdictStore } from '../../src/workers/selection/saveSelections/verdicts';
-import { uniqueName } from '../harness/env';
+import { uniqueName } from '../../tools/local/emulators/names';
 import type { LocalTable } from './aws';
 import { changeRecord, localQueue, localTable, messagingClients } from './aws';
 import type { BatchRun, CellTest, Effects } from './cells';

@@ -1,5 +1,4 @@
 /** Small helpers for integration tests. */
-import { randomBytes } from 'node:crypto';
 
 /** Names of the variables test/harness/globalSetup.ts publishes. */
 export type HarnessVariable =
@@ -22,15 +21,6 @@ export function requireEnv(name: HarnessVariable | (string & {})): string {
     );
   }
   return value;
-}
-
-/**
- * A name unique to this call, safe for DynamoDB tables, SQS queues, SNS topics and Kafka
- * topics (letters, digits, '-'; at most 68 characters, room for a .fifo suffix), so test files never collide.
- */
-export function uniqueName(prefix: string): string {
-  const clean = prefix.replace(/[^A-Za-z0-9-]/g, '-').slice(0, 50);
-  return `${clean}-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`;
 }
 
 /**

@@ -9,10 +9,10 @@
  * An endpoint variable that is already set (DYNAMODB_ENDPOINT, SQS_ENDPOINT, REDIS_URL,
  * KAFKA_BROKERS) is used as is instead of starting that component.
  */
-import { startDynamoDb } from './dynamodb';
-import { startKafkaMock } from './kafka';
-import { startRedis } from './redis';
-import { startSqsSns } from './sqs';
+import { startDynamoDb } from '../../tools/local/emulators/dynamodb';
+import { startKafkaMock } from '../../tools/local/emulators/kafka';
+import { startRedis } from '../../tools/local/emulators/redis';
+import { startSqsSns } from '../../tools/local/emulators/sqs';
 
 /** Where globalTeardown finds the stop functions (both run in jest's parent process). */
 export const STOPS_KEY = '__regWorkersHarnessStops';

@@ -23,7 +23,7 @@ import { entryKey, inviteKey } from '../../src/shared/aws/keys';
 import { resetConfigCache } from '../../src/shared/config';
 import { closeSharedMongoClient } from '../../src/shared/mongo/client';
 import { currentContext } from '../../src/shared/runtime/context';
-import { kinesisEvent, sqsEvent } from '../../src/shared/runtime/testing';
+import { kinesisEvent, sqsEvent } from '../doubles/runtime';
 import { resetWiring } from '../../src/shared/wiring/memo';
 import { handler as processData } from '../../src/workers/dataPipeline/processData';
 import { handler as getMarketsToNotify } from '../../src/workers/notification/getMarketsToNotify';
@@ -37,7 +37,8 @@ import { handler as saveSelections } from '../../src/workers/selection/saveSelec
 import { IAM_EXPECTATIONS } from '../infra/iamExpectations';
 import type { LocalSecretsManager } from '../../tools/local/secretsManager';
 import { startSecretsManager } from '../../tools/local/secretsManager';
-import { setEnv, uniqueName } from '../harness/env';
+import { uniqueName } from '../../tools/local/emulators/names';
+import { setEnv } from '../harness/env';
 import type { BadInputWorld } from '../bad-input/world';
 import { startBadInputWorld } from '../bad-input/world';
 import { changeRecord, localQueue, messagingClients } from '../faults/aws';

@@ -9,7 +9,7 @@ import { appSyncHandler } from '../../src/shared/runtime/appsync';
 import { MAX_RECORD_BYTES } from '../../src/shared/runtime/errors';
 import { sqsBatchHandler } from '../../src/shared/runtime/sqs';
 import { streamBatchHandler } from '../../src/shared/runtime/stream';
-import { kinesisEvent, memoryLogger, sqsEvent } from '../../src/shared/runtime/testing';
+import { kinesisEvent, memoryLogger, sqsEvent } from '../doubles/runtime';
 import { DEFAULT_MAX_RESPONSE_BYTES, createServiceClient } from '../../src/shared/services/http';
 
 /** A JSON text of exactly `bytes` bytes. */

@@ -9,13 +9,13 @@
 import { MongoClient } from 'mongodb';
 import { MAX_LOG_LINE_BYTES } from '../../src/shared/runtime/logger';
 import { QUOTE_MAX_CHARS } from '../../src/shared/runtime/quote';
-import { sqsEvent } from '../../src/shared/runtime/testing';
+import { sqsEvent } from '../doubles/runtime';
 import { handler as sendData } from '../../src/workers/dataPipeline/sendData';
 import { handler as getMarketsToNotify } from '../../src/workers/notification/getMarketsToNotify';
 import { handler as checkEligibility } from '../../src/workers/registration/checkEligibility';
 import { handler as saveEntries } from '../../src/workers/replication/saveEntries';
 import { handler as saveSelections } from '../../src/workers/selection/saveSelections';
-import { uniqueName } from '../harness/env';
+import { uniqueName } from '../../tools/local/emulators/names';
 import type { BadInputWorld, LogLine } from '../bad-input/world';
 import { rejectionOf, startBadInputWorld } from '../bad-input/world';
 

@@ -12,13 +12,13 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { entryKey } from '../../src/shared/aws/keys';
-import { sqsEvent } from '../../src/shared/runtime/testing';
+import { sqsEvent } from '../doubles/runtime';
 import { handler as processData } from '../../src/workers/dataPipeline/processData';
 import { handler as sendData } from '../../src/workers/dataPipeline/sendData';
-import { campaignData, marketData, registrationEntry } from '../../src/workers/dataPipeline/testFixtures';
+import { campaignData, marketData, registrationEntry } from '../../tools/local/emulators/producers';
 import { handler as upsertUsers } from '../../src/workers/registration/upsertUsers';
 import { handler as saveEntries } from '../../src/workers/replication/saveEntries';
-import { uniqueName } from '../harness/env';
+import { uniqueName } from '../../tools/local/emulators/names';
 import type { BadInputWorld } from '../bad-input/world';
 import { rejectionOf, startBadInputWorld } from '../bad-input/world';
 

@@ -9,10 +9,10 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import os from 'node:os';
 import path from 'node:path';
 import type { BenchModule, BenchRow } from '../../bench/types';
-import { startDynamoDb } from '../../test/harness/dynamodb';
-import { startKafkaMock } from '../../test/harness/kafka';
-import { startRedis } from '../../test/harness/redis';
-import { startSqsSns } from '../../test/harness/sqs';
+import { startDynamoDb } from '../local/emulators/dynamodb';
+import { startKafkaMock } from '../local/emulators/kafka';
+import { startRedis } from '../local/emulators/redis';
+import { startSqsSns } from '../local/emulators/sqs';
 
 const root = process.cwd();
 

@@ -1,6 +1,6 @@
 /**
- * The local stand-ins of everything around the workers, started with the test harness's own
- * starters (importing test/harness from tools is deliberate: one way to start each component):
+ * The local stand-ins of everything around the workers, started with the emulators layer's
+ * starters (tools/local/emulators, the same ones the tests and benchmarks use):
  * DynamoDB Local, fauxqs (SQS + SNS), redis-server, the Kafka mock cluster in kcat, the
  * in-process MongoDB wire server, the HTTP service fakes and the Secrets Manager emulator.
  * An endpoint variable that is already set (DYNAMODB_ENDPOINT, SQS_ENDPOINT, REDIS_URL,
@@ -8,15 +8,15 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
-import { startDynamoDb } from '../../test/harness/dynamodb';
-import { startServiceFakes } from '../../test/harness/fakes';
-import type { ServiceFakes } from '../../test/harness/fakes';
-import { startKafkaMock } from '../../test/harness/kafka';
-import type { KafkaMock } from '../../test/harness/kafka';
-import { startMongoServer } from '../../test/harness/mongo';
-import type { LocalMongo } from '../../test/harness/mongo';
-import { startRedis } from '../../test/harness/redis';
-import { startSqsSns } from '../../test/harness/sqs';
+import { startDynamoDb } from './emulators/dynamodb';
+import { startServiceFakes } from './emulators/fakes';
+import type { ServiceFakes } from './emulators/fakes';
+import { startKafkaMock } from './emulators/kafka';
+import type { KafkaMock } from './emulators/kafka';
+import { startMongoServer } from './emulators/mongo';
+import type { LocalMongo } from './emulators/mongo';
+import { startRedis } from './emulators/redis';
+import { startSqsSns } from './emulators/sqs';
 import { selfSignedBundle } from '../certs/x509';
 import { startSecretsManager } from './secretsManager';
 import type { LocalSecretsManager } from './secretsManager';

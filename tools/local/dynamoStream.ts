@@ -10,6 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { dynamoDbLocalRequest } from './emulators/dynamodb';
 import type { DynamoDbKinesisChange, KinesisStreamRecord } from './kinesisTypes';
 
 export type { DynamoDbKinesisChange, KinesisStreamRecord } from './kinesisTypes';
@@ -67,24 +68,6 @@ interface ShardState {
 const LOCAL_ACCOUNT_ID = '000000000000';
 /** The Kinesis shard the records claim to come from (one shard is enough locally). */
 const KINESIS_SHARD_ID = 'shardId-000000000000';
-
-/**
- * One raw DynamoDB Local JSON-protocol request (DynamoDB_20120810.* or DynamoDBStreams_20120810.*).
- * DynamoDB Local checks that an Authorization header names an access key but never verifies the
- * signature, so a well-formed dummy one suffices.
- */
-export function dynamoDbLocalRequest(endpoint: string, target: string, body: unknown, signal?: AbortSignal): Promise<Response> {
-  return fetch(endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.0',
-      'x-amz-target': target,
-      authorization: 'AWS4-HMAC-SHA256 Credential=local/20000101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
-    },
-    body: JSON.stringify(body),
-    signal,
-  });
-}
 
 /** One call, its JSON answer, or an error named after the service's error type. */
 async function call<T>(endpoint: string, target: string, body: unknown): Promise<T> {

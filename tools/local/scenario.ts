@@ -40,8 +40,8 @@ import { MongoClient } from 'mongodb';
 import type { Config } from '../../src/shared/config';
 import { loadConfig } from '../../src/shared/config/load';
 import { entryKey, reminderKey } from '../../src/shared/aws/keys';
-import { LOCAL_AWS } from '../../test/harness/dynamodb';
-import type { FakeScoringRecord } from '../../test/harness/fakes';
+import { LOCAL_AWS } from './emulators/dynamodb';
+import type { FakeScoringRecord } from './emulators/fakes';
 import type { LocalRuntime, StageStats } from './runtime';
 
 export interface ScenarioOptions {

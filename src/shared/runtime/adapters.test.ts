@@ -4,7 +4,7 @@ import { invokeHandler, requireObject, scheduleHandler } from './direct';
 import { InvalidInputError, RejectedRecordError } from './errors';
 import { sqsBatchHandler } from './sqs';
 import { streamBatchHandler } from './stream';
-import { kinesisEvent, memoryLogger, sqsEvent } from './testing';
+import { kinesisEvent, memoryLogger, sqsEvent } from '../../../test/doubles/runtime';
 
 const parseOrder = (body: unknown) => {
   const b = body as { id?: unknown };

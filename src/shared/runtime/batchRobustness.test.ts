@@ -4,7 +4,7 @@ import { RejectedRecordError } from './errors';
 import { sqsBatchHandler } from './sqs';
 import type { ChangeRecord } from './stream';
 import { isExactAsJsonNumber, streamBatchHandler } from './stream';
-import { kinesisEvent, memoryLogger, sqsEvent } from './testing';
+import { kinesisEvent, memoryLogger, sqsEvent } from '../../../test/doubles/runtime';
 
 /*
  * One record Lambda could never identify must not fail its batch. Lambda treats an empty, null

@@ -1,4 +1,4 @@
-import { memoryLogger } from './testing';
+import { memoryLogger } from '../../../test/doubles/runtime';
 import { createLogger, formatError, MAX_LOG_LINE_BYTES, MAX_LOG_STRING_CHARS, redact } from './logger';
 import { runWithContext } from './context';
 

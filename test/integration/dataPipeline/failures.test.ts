@@ -8,12 +8,13 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DataType } from '../../../src/shared/dataPipeline';
 import { createKafkaPublisher } from '../../../src/shared/kafka/producer';
 import type { Logger } from '../../../src/shared/runtime/logger';
-import { memoryLogger } from '../../../src/shared/runtime/testing';
+import { sqsEventOf } from '../../harness/sqs';
+import { memoryLogger } from '../../doubles/runtime';
 import { createProcessDataHandler } from '../../../src/workers/dataPipeline/processData/handler';
 import { createSendDataHandler } from '../../../src/workers/dataPipeline/sendData/handler';
-import { campaignData, marketData, registrationEntry } from '../../../src/workers/dataPipeline/testFixtures';
+import { campaignData, marketData, registrationEntry } from '../../../tools/local/emulators/producers';
 import { requireEnv } from '../../harness/env';
-import { consumeAll, startKafkaMock } from '../../harness/kafka';
+import { consumeAll, startKafkaMock } from '../../../tools/local/emulators/kafka';
 import type { DataPipelineInfra } from './helpers';
 import {
   awsClients,
@@ -23,7 +24,6 @@ import {
   sendToQueue,
   startTcpProxy,
 } from './helpers';
-import { sqsEventOf } from '../../harness/sqs';
 
 const reasons = (log: ReturnType<typeof memoryLogger>) =>
   log.lines.filter((l) => l.message === 'record rejected').map((l) => (l.data as { reason: string }).reason);

@@ -19,9 +19,10 @@ import type { SQSEvent } from 'aws-lambda';
 import type { DataType } from '../../../src/shared/dataPipeline';
 import { DATA_TYPES } from '../../../src/shared/dataPipeline';
 import type { BatchItemFailuresResponse } from '../../../src/shared/runtime/batch';
-import { uniqueName } from '../../harness/env';
-import { kafkaClient } from '../../harness/kafka';
-import { localQueueUrl, sqsEventOf } from '../../harness/sqs';
+import { uniqueName } from '../../../tools/local/emulators/names';
+import { kafkaClient } from '../../../tools/local/emulators/kafka';
+import { sqsEventOf } from '../../harness/sqs';
+import { localQueueUrl } from '../../../tools/local/emulators/sqs';
 
 const region = 'us-east-1';
 // Throwaway credentials the emulator accepts; valid nowhere else.

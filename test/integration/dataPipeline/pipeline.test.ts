@@ -8,7 +8,8 @@ import type { SNSClient } from '@aws-sdk/client-sns';
 import type { DataType } from '../../../src/shared/dataPipeline';
 import { DATA_TYPES, canonicalJson } from '../../../src/shared/dataPipeline';
 import { createKafkaPublisher } from '../../../src/shared/kafka/producer';
-import { memoryLogger } from '../../../src/shared/runtime/testing';
+import { sqsEventOf } from '../../harness/sqs';
+import { memoryLogger } from '../../doubles/runtime';
 import { createProcessDataHandler } from '../../../src/workers/dataPipeline/processData/handler';
 import { createSendDataHandler } from '../../../src/workers/dataPipeline/sendData/handler';
 import {
@@ -16,12 +17,11 @@ import {
   eventMappingData,
   marketData,
   registrationEntry,
-} from '../../../src/workers/dataPipeline/testFixtures';
+} from '../../../tools/local/emulators/producers';
 import { requireEnv } from '../../harness/env';
-import { consumeAll } from '../../harness/kafka';
+import { consumeAll } from '../../../tools/local/emulators/kafka';
 import type { DataPipelineInfra } from './helpers';
 import { awsClients, createDataPipelineInfra, deliver, receiveAll, sendToQueue } from './helpers';
-import { sqsEventOf } from '../../harness/sqs';
 
 // Kafka consumer groups on the mock take ~3 s to join (jest's project-level testTimeout is not applied).
 jest.setTimeout(60_000);

@@ -12,8 +12,9 @@ import { kafkaPublisher } from '../../../src/shared/wiring/kafka';
 import { resetWiring } from '../../../src/shared/wiring/memo';
 import { handler as processData } from '../../../src/workers/dataPipeline/processData';
 import { handler as sendData } from '../../../src/workers/dataPipeline/sendData';
-import { campaignData } from '../../../src/workers/dataPipeline/testFixtures';
-import { requireEnv, setEnv, uniqueName } from '../../harness/env';
+import { campaignData } from '../../../tools/local/emulators/producers';
+import { uniqueName } from '../../../tools/local/emulators/names';
+import { requireEnv, setEnv } from '../../harness/env';
 import type { DataPipelineInfra } from './helpers';
 import { awsClients, consumeUntil, createDataPipelineInfra, deliver, sendToQueue } from './helpers';
 

@@ -10,7 +10,7 @@ import { rmSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { LOCAL_AWS } from '../../harness/dynamodb';
+import { LOCAL_AWS } from '../../../tools/local/emulators/dynamodb';
 import type { LocalRuntime } from '../../../tools/local/runtime';
 import { startRuntime, uniqueEnvironment } from '../../../tools/local/runtime';
 import { FIXTURES, REPO_ROOT, fixtureWorker, tempDir, waitFor } from './helpers';

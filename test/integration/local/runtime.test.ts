@@ -9,7 +9,7 @@ import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { LOCAL_AWS, localDynamoDbClient } from '../../harness/dynamodb';
+import { LOCAL_AWS, localDynamoDbClient } from '../../../tools/local/emulators/dynamodb';
 import type { LocalRuntime } from '../../../tools/local/runtime';
 import { startRuntime, uniqueEnvironment } from '../../../tools/local/runtime';
 import type { Queue, StreamMapping } from '../../../tools/local/wiring/model';

@@ -2,7 +2,7 @@ import type { Document } from 'mongodb';
 import { ObjectId } from 'mongodb';
 import type { DemandTable, Item } from '../../../src/shared/aws/demandTable';
 import { getConfig } from '../../../src/shared/config';
-import { memoryLogger } from '../../../src/shared/runtime/testing';
+import { memoryLogger } from '../../doubles/runtime';
 import { getMarketsToNotify } from '../../../src/workers/notification/getMarketsToNotify/getMarketsToNotify';
 import type { GeneratorDeps } from '../../../src/workers/notification/notificationGenerator/generator';
 import { generateNotifications } from '../../../src/workers/notification/notificationGenerator/generator';

@@ -1,5 +1,5 @@
 import { getConfig } from '../../../src/shared/config';
-import { memoryLogger } from '../../../src/shared/runtime/testing';
+import { memoryLogger } from '../../doubles/runtime';
 import type { Mode } from '../../../src/workers/notification/getMarketsToNotify/getMarketsToNotify';
 import { getMarketsToNotify } from '../../../src/workers/notification/getMarketsToNotify/getMarketsToNotify';
 import { HOUR, MINUTE, campaignDoc, marketDoc, newId, useNotificationEnv } from './setup';

@@ -4,14 +4,14 @@
  * missing rather than as planned by another run (issue 20, point 7).
  */
 import { getConfig } from '../../../src/shared/config';
-import { memoryLogger } from '../../../src/shared/runtime/testing';
+import { memoryLogger } from '../../doubles/runtime';
 import type { Market } from '../../../src/shared/domain/campaign';
 import { createEntryService } from '../../../src/shared/services/entries';
 import { ServiceError, createServiceClient } from '../../../src/shared/services/http';
 import { createTokenProvider, loadPrivateKeyFromEnv } from '../../../src/shared/services/jwt';
 import type { PlanSendsDeps } from '../../../src/workers/notification/planSends/planSends';
 import { planSends } from '../../../src/workers/notification/planSends/planSends';
-import { MAX_REQUEST_HEADER_BYTES } from '../../harness/fakes';
+import { MAX_REQUEST_HEADER_BYTES } from '../../../tools/local/emulators/fakes';
 import { HOUR, marketDoc, newId, scoringDoc, seedEntryService, useNotificationEnv } from './setup';
 
 const env = useNotificationEnv('ntfcn-plan-paging');

@@ -1,5 +1,5 @@
 import { getConfig } from '../../../src/shared/config';
-import { memoryLogger } from '../../../src/shared/runtime/testing';
+import { memoryLogger } from '../../doubles/runtime';
 import { createEntryService } from '../../../src/shared/services/entries';
 import { createExportsService } from '../../../src/shared/services/exports';
 import { createServiceClient } from '../../../src/shared/services/http';

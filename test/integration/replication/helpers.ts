@@ -15,11 +15,13 @@ import {
 import type { KinesisStreamEvent, SQSEvent } from 'aws-lambda';
 import type { StreamReader } from '../../../tools/local/dynamoStream';
 import { openStreamReader } from '../../../tools/local/dynamoStream';
-import { createDemandTable, LOCAL_AWS } from '../../harness/dynamodb';
-import { requireEnv, uniqueName } from '../../harness/env';
-import type { ServiceFakes } from '../../harness/fakes';
-import { startServiceFakes } from '../../harness/fakes';
-import { localQueueUrl, sqsEventOf } from '../../harness/sqs';
+import { createDemandTable, LOCAL_AWS } from '../../../tools/local/emulators/dynamodb';
+import { uniqueName } from '../../../tools/local/emulators/names';
+import { requireEnv } from '../../harness/env';
+import type { ServiceFakes } from '../../../tools/local/emulators/fakes';
+import { startServiceFakes } from '../../../tools/local/emulators/fakes';
+import { sqsEventOf } from '../../harness/sqs';
+import { localQueueUrl } from '../../../tools/local/emulators/sqs';
 
 /** A throwaway service-JWT key pair: workers sign with the private key, the fakes verify with the public one. */
 export function serviceKeys() {
@@ -63,7 +65,7 @@ export async function startReplicationWorld(options: {
   };
 }
 
-/** An SQS client for fauxqs with the endpoint given explicitly (see test/harness/sqs.ts on queue URL hosts). */
+/** An SQS client for fauxqs with the endpoint given explicitly (see tools/local/emulators/sqs.ts on queue URL hosts). */
 export const localSqsClient = (): SQSClient => new SQSClient({ ...LOCAL_AWS, endpoint: requireEnv('SQS_ENDPOINT') });
 
 /** A queue of this suite, with its URL on the emulator's own host. */

@@ -13,9 +13,10 @@ import { handler as enqueueEntries } from '../../../src/workers/replication/enqu
 import { handler as saveEntries } from '../../../src/workers/replication/saveEntries';
 import type { SaveEntriesMessage } from '../../../src/workers/replication/saveEntriesMessage';
 import type { StreamReader } from '../../../tools/local/dynamoStream';
-import { localDynamoDbClient } from '../../harness/dynamodb';
-import { requireEnv, uniqueName } from '../../harness/env';
-import type { ServiceFakes } from '../../harness/fakes';
+import { localDynamoDbClient } from '../../../tools/local/emulators/dynamodb';
+import { uniqueName } from '../../../tools/local/emulators/names';
+import { requireEnv } from '../../harness/env';
+import type { ServiceFakes } from '../../../tools/local/emulators/fakes';
 import { sqsEventOf } from '../../harness/sqs';
 import {
   createQueue,

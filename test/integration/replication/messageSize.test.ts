@@ -13,7 +13,8 @@ import { DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-
 import { SQS_MAX_MESSAGE_BYTES } from '../../../src/shared/aws/sqsLimits';
 import { entryKey } from '../../../src/shared/aws/keys';
 import type { ChangeRecord } from '../../../src/shared/runtime';
-import { memoryLogger } from '../../../src/shared/runtime/testing';
+import { sqsEventOf } from '../../harness/sqs';
+import { memoryLogger } from '../../doubles/runtime';
 import { handler as enqueueEntries } from '../../../src/workers/replication/enqueueEntries';
 import { enqueueEntries as enqueueLogic } from '../../../src/workers/replication/enqueueEntries/enqueueEntries';
 import { handler as saveEntries } from '../../../src/workers/replication/saveEntries';
@@ -24,10 +25,11 @@ import { loadWiring, localResolver } from '../../../tools/local/wiring/load';
 import type { Queue } from '../../../tools/local/wiring/model';
 import { modelIndex } from '../../../tools/local/wiring/model';
 import { localStackVariables, placeholderVariables } from '../../../tools/local/wiring/variables';
-import { localDynamoDbClient } from '../../harness/dynamodb';
-import { requireEnv, uniqueName } from '../../harness/env';
-import type { ServiceFakes } from '../../harness/fakes';
-import { localQueueUrl, sqsEventOf } from '../../harness/sqs';
+import { localDynamoDbClient } from '../../../tools/local/emulators/dynamodb';
+import { uniqueName } from '../../../tools/local/emulators/names';
+import { requireEnv } from '../../harness/env';
+import type { ServiceFakes } from '../../../tools/local/emulators/fakes';
+import { localQueueUrl } from '../../../tools/local/emulators/sqs';
 import { failures, localSqsClient, receive, serviceKeys, startReplicationWorld, streamEvent } from './helpers';
 
 const KIB = 1024;

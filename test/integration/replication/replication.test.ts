@@ -11,7 +11,8 @@ import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from
 import { createDemandTable as demandTableRepository } from '../../../src/shared/aws/demandTable';
 import { entryKey } from '../../../src/shared/aws/keys';
 import { decodeChangeRecord } from '../../../src/shared/runtime/stream';
-import { memoryLogger } from '../../../src/shared/runtime/testing';
+import { sqsEventOf } from '../../harness/sqs';
+import { memoryLogger } from '../../doubles/runtime';
 import { handler as enqueueEntries } from '../../../src/workers/replication/enqueueEntries';
 import { enqueueEntries as enqueueLogic } from '../../../src/workers/replication/enqueueEntries/enqueueEntries';
 import { handler as saveEntries } from '../../../src/workers/replication/saveEntries';
@@ -23,10 +24,11 @@ import { createEntryService } from '../../../src/shared/services/entries';
 import { createServiceClient } from '../../../src/shared/services/http';
 import { createTokenProvider } from '../../../src/shared/services/jwt';
 import type { StreamReader } from '../../../tools/local/dynamoStream';
-import { localDynamoDbClient, LOCAL_AWS } from '../../harness/dynamodb';
-import { requireEnv, uniqueName } from '../../harness/env';
-import type { ServiceFakes } from '../../harness/fakes';
-import { freePort } from '../../harness/processes';
+import { localDynamoDbClient, LOCAL_AWS } from '../../../tools/local/emulators/dynamodb';
+import { uniqueName } from '../../../tools/local/emulators/names';
+import { requireEnv } from '../../harness/env';
+import type { ServiceFakes } from '../../../tools/local/emulators/fakes';
+import { freePort } from '../../../tools/local/emulators/processes';
 import {
   createQueue,
   failures,
@@ -36,7 +38,6 @@ import {
   startReplicationWorld,
   streamEvent,
 } from './helpers';
-import { sqsEventOf } from '../../harness/sqs';
 
 const endpoint = requireEnv('DYNAMODB_ENDPOINT');
 const tableName = uniqueName('replication');

@@ -4,8 +4,8 @@
  */
 import type { SQSEvent } from 'aws-lambda';
 import { handler } from '../../../src/workers/replication/retryScore';
-import type { ServiceFakes } from '../../harness/fakes';
-import { startServiceFakes } from '../../harness/fakes';
+import type { ServiceFakes } from '../../../tools/local/emulators/fakes';
+import { startServiceFakes } from '../../../tools/local/emulators/fakes';
 import {
   createQueue,
   failures,

@@ -5,7 +5,7 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { createDemandTable } from '../../../src/shared/aws/demandTable';
 import { entryKey } from '../../../src/shared/aws/keys';
-import { sqsEvent } from '../../../src/shared/runtime/testing';
+import { sqsEvent } from '../../doubles/runtime';
 import { createCodeService } from '../../../src/shared/services';
 import type { SaveSelectionMessage } from '../../../src/workers/selection/messages';
 import { handler as refreshSelections } from '../../../src/workers/selection/refreshSelections';

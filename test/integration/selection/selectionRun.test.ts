@@ -27,7 +27,7 @@ import { handler as markAssignedCodesHandler } from '../../../src/workers/select
 import type { QueueSender } from '../../../src/workers/selection/queueSender';
 import { createQueueSender } from '../../../src/workers/selection/queueSender';
 import { handler as saveSelectionsHandler } from '../../../src/workers/selection/saveSelections';
-import type { FakeScoringRecord } from '../../harness/fakes';
+import type { FakeScoringRecord } from '../../../tools/local/emulators/fakes';
 import { openStreamReader } from '../../../tools/local/dynamoStream';
 import { LocalClock } from '../../../tools/local/clock';
 import { prepareHandlers } from '../../../tools/local/lambda/bundles';

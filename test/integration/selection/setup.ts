@@ -20,11 +20,13 @@ import type { BatchItemFailuresResponse } from '../../../src/shared/runtime/batc
 import type { ServiceName } from '../../../src/shared/services';
 import { createServiceClient, createTokenProvider } from '../../../src/shared/services';
 import { resetWiring } from '../../../src/shared/wiring/memo';
-import { LOCAL_AWS, createDemandTable, localDynamoDbClient } from '../../harness/dynamodb';
-import { requireEnv, setEnv, uniqueName } from '../../harness/env';
-import type { ServiceFakes } from '../../harness/fakes';
-import { startServiceFakes } from '../../harness/fakes';
-import { localQueueUrl, sqsEventOf } from '../../harness/sqs';
+import { LOCAL_AWS, createDemandTable, localDynamoDbClient } from '../../../tools/local/emulators/dynamodb';
+import { uniqueName } from '../../../tools/local/emulators/names';
+import { requireEnv, setEnv } from '../../harness/env';
+import type { ServiceFakes } from '../../../tools/local/emulators/fakes';
+import { startServiceFakes } from '../../../tools/local/emulators/fakes';
+import { sqsEventOf } from '../../harness/sqs';
+import { localQueueUrl } from '../../../tools/local/emulators/sqs';
 
 const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const privateKeyPem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();

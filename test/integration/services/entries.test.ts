@@ -1,6 +1,6 @@
 import type { ServiceError } from '../../../src/shared/services';
 import { createEntryService } from '../../../src/shared/services';
-import type { FakeScoringRecord } from '../../harness/fakes';
+import type { FakeScoringRecord } from '../../../tools/local/emulators/fakes';
 import { clientFor, useServiceFakes, userId } from './setup';
 
 const fakes = useServiceFakes();

@@ -1,7 +1,7 @@
 import { X509Certificate, createPrivateKey } from 'node:crypto';
 import { createExportsService, createServiceClient, createUserService } from '../../../src/shared/services';
 import { signRs256 } from '../../../src/shared/services/jwt';
-import { parseVaultDuration } from '../../harness/fakes';
+import { parseVaultDuration } from '../../../tools/local/emulators/fakes';
 import { clientFor, getToken, keys, useServiceFakes } from './setup';
 
 const fakes = useServiceFakes();

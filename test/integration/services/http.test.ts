@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { runWithContext } from '../../../src/shared/runtime/context';
 import { ServiceError, createCodeService, createEntryService, createTokenProvider } from '../../../src/shared/services';
 import { signRs256 } from '../../../src/shared/services/jwt';
-import { verifyRs256 } from '../../harness/fakes';
+import { verifyRs256 } from '../../../tools/local/emulators/fakes';
 import { clientFor, keys, useServiceFakes } from './setup';
 
 const fakes = useServiceFakes();

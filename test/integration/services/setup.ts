@@ -2,8 +2,8 @@
 import { generateKeyPairSync } from 'node:crypto';
 import type { ServiceClientOptions, ServiceName } from '../../../src/shared/services';
 import { createServiceClient, createTokenProvider } from '../../../src/shared/services';
-import type { ServiceFakes } from '../../harness/fakes';
-import { startServiceFakes } from '../../harness/fakes';
+import type { ServiceFakes } from '../../../tools/local/emulators/fakes';
+import { startServiceFakes } from '../../../tools/local/emulators/fakes';
 
 export const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
 export const privateKeyPem = keys.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();

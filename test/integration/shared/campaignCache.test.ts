@@ -1,12 +1,12 @@
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { createCampaignCache } from '../../../src/shared/campaigns/cache';
-import { memoryLogger } from '../../../src/shared/runtime/testing';
-import { uniqueName } from '../../harness/env';
-import type { LocalMongo } from '../../harness/mongo';
-import { startMongoServer } from '../../harness/mongo';
-import type { LocalRedis } from '../../harness/redis';
-import { startRedis } from '../../harness/redis';
+import { memoryLogger } from '../../doubles/runtime';
+import { uniqueName } from '../../../tools/local/emulators/names';
+import type { LocalMongo } from '../../../tools/local/emulators/mongo';
+import { startMongoServer } from '../../../tools/local/emulators/mongo';
+import type { LocalRedis } from '../../../tools/local/emulators/redis';
+import { startRedis } from '../../../tools/local/emulators/redis';
 
 describe('campaign cache on redis-server and the MongoDB wire server', () => {
   let redisServer: LocalRedis;

@@ -1,8 +1,9 @@
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDemandTable } from '../../../src/shared/aws/demandTable';
 import { entryKey, inviteKey, reminderKey } from '../../../src/shared/aws/keys';
-import { createDemandTable as createTable, localDynamoDbClient } from '../../harness/dynamodb';
-import { requireEnv, uniqueName } from '../../harness/env';
+import { createDemandTable as createTable, localDynamoDbClient } from '../../../tools/local/emulators/dynamodb';
+import { uniqueName } from '../../../tools/local/emulators/names';
+import { requireEnv } from '../../harness/env';
 
 describe('demand-table repository on DynamoDB Local', () => {
   const endpoint = requireEnv('DYNAMODB_ENDPOINT');

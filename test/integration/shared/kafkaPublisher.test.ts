@@ -1,8 +1,9 @@
 import { Kafka } from 'kafkajs';
 import { createKafkaPublisher, parseCertificate } from '../../../src/shared/kafka/producer';
-import { memoryLogger } from '../../../src/shared/runtime/testing';
-import { requireEnv, uniqueName } from '../../harness/env';
-import { consumeAll, startKafkaMock } from '../../harness/kafka';
+import { memoryLogger } from '../../doubles/runtime';
+import { uniqueName } from '../../../tools/local/emulators/names';
+import { requireEnv } from '../../harness/env';
+import { consumeAll, startKafkaMock } from '../../../tools/local/emulators/kafka';
 
 const options = (brokers: string[]) => ({
   brokers,

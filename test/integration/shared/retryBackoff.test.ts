@@ -13,9 +13,11 @@ import type { Context, SQSEvent } from 'aws-lambda';
 import { createSqsRetryBackoff, queueUrlOfArn } from '../../../src/shared/aws/retryBackoff';
 import type { SqsRetryBackoff } from '../../../src/shared/runtime/sqs';
 import { BATCH_RESERVE_MS, sqsBatchHandler } from '../../../src/shared/runtime/sqs';
-import { memoryLogger } from '../../../src/shared/runtime/testing';
-import { requireEnv, setEnv, uniqueName } from '../../harness/env';
-import { localQueueUrl, sqsEventOf } from '../../harness/sqs';
+import { sqsEventOf } from '../../harness/sqs';
+import { memoryLogger } from '../../doubles/runtime';
+import { uniqueName } from '../../../tools/local/emulators/names';
+import { requireEnv, setEnv } from '../../harness/env';
+import { localQueueUrl } from '../../../tools/local/emulators/sqs';
 import { messagingClients } from '../../faults/aws';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

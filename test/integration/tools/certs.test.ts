@@ -6,8 +6,8 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { SlackWebhookFake, VaultFake } from '../../harness/fakes';
-import { createSlackWebhookFake, createVaultFake } from '../../harness/fakes';
+import type { SlackWebhookFake, VaultFake } from '../../../tools/local/emulators/fakes';
+import { createSlackWebhookFake, createVaultFake } from '../../../tools/local/emulators/fakes';
 import { runTool } from './run';
 
 jest.setTimeout(60_000);

@@ -6,8 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { createDemandTable, localDynamoDbClient } from '../../harness/dynamodb';
-import { requireEnv, uniqueName } from '../../harness/env';
+import { createDemandTable, localDynamoDbClient } from '../../../tools/local/emulators/dynamodb';
+import { uniqueName } from '../../../tools/local/emulators/names';
+import { requireEnv } from '../../harness/env';
 import { runTool } from './run';
 
 jest.setTimeout(60_000);

@@ -1,6 +1,6 @@
 import type { PublishBatchCommand } from '@aws-sdk/client-sns';
-import { memoryLogger, sqsEvent } from '../../../shared/runtime/testing';
-import { campaignData, registrationEntry } from '../testFixtures';
+import { memoryLogger, sqsEvent } from '../../../../test/doubles/runtime';
+import { campaignData, registrationEntry } from '../../../../tools/local/emulators/producers';
 import { createProcessDataHandler } from './handler';
 import type { SnsBatchClient } from './publish';
 

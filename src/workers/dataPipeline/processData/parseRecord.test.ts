@@ -1,6 +1,6 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
 import { RejectedRecordError } from '../../../shared/runtime/errors';
-import { marketData, registrationEntry } from '../testFixtures';
+import { marketData, registrationEntry } from '../../../../tools/local/emulators/producers';
 import { parseDataRecord } from './parseRecord';
 import { isAttributeValueMap, unmarshallData } from './plainData';
 

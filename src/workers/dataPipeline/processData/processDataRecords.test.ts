@@ -1,6 +1,6 @@
 import type { PublishBatchCommand } from '@aws-sdk/client-sns';
-import { memoryLogger } from '../../../shared/runtime/testing';
-import { campaignData, marketData, registrationEntry } from '../testFixtures';
+import { memoryLogger } from '../../../../test/doubles/runtime';
+import { campaignData, marketData, registrationEntry } from '../../../../tools/local/emulators/producers';
 import type { DataQueueMessage } from './processDataRecords';
 import { processDataRecords } from './processDataRecords';
 import type { SnsBatchClient } from './publish';

@@ -1,5 +1,5 @@
 import type { PublishBatchCommand, PublishBatchCommandOutput } from '@aws-sdk/client-sns';
-import { memoryLogger } from '../../../shared/runtime/testing';
+import { memoryLogger } from '../../../../test/doubles/runtime';
 import type { OutgoingMessage, SnsBatchClient } from './publish';
 import { SNS_MAX_PAYLOAD_BYTES, chunkForPublishBatch, publishToDataTopic } from './publish';
 

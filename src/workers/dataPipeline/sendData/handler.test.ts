@@ -1,5 +1,5 @@
 import type { Message } from 'kafkajs';
-import { memoryLogger, sqsEvent } from '../../../shared/runtime/testing';
+import { memoryLogger, sqsEvent } from '../../../../test/doubles/runtime';
 import { createSendDataHandler } from './handler';
 
 const dedupe = { id: 'c'.repeat(64), timestamp: '2026-02-03T04:05:06.000Z' };

@@ -1,6 +1,6 @@
 import type { Message } from 'kafkajs';
 import type { DataType } from '../../../shared/dataPipeline';
-import { memoryLogger } from '../../../shared/runtime/testing';
+import { memoryLogger } from '../../../../test/doubles/runtime';
 import type { TypedQueueMessage } from './resolveRecord';
 import type { KafkaSender } from './sendDataRecords';
 import { SEND_RESERVE_MS, sendDataRecords } from './sendDataRecords';

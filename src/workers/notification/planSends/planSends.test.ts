@@ -1,4 +1,4 @@
-import { memoryLogger } from '../../../shared/runtime/testing';
+import { memoryLogger } from '../../../../test/doubles/runtime';
 import type { Market } from '../../../shared/domain/campaign';
 import type { EligibilityQuery } from '../../../shared/services/entries';
 import { MAX_ELIGIBILITY_MARKET_IDS_CHARS } from '../../../shared/services/entries';

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { entryKey, inviteKey } from '../../../shared/aws/keys';
 import type { Campaign } from '../../../shared/domain/campaign';
-import { memoryLogger } from '../../../shared/runtime/testing';
+import { memoryLogger } from '../../../../test/doubles/runtime';
 import type { EligibilityDeps } from './checkEligibility';
 import { IDV_KEY_MISSING, checkEligibility } from './checkEligibility';
 import { createIdvVerifier } from './idvToken';

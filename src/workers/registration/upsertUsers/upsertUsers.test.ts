@@ -1,5 +1,5 @@
 import type { SqsMessage } from '../../../shared/runtime';
-import { memoryLogger } from '../../../shared/runtime/testing';
+import { memoryLogger } from '../../../../test/doubles/runtime';
 import { ServiceError } from '../../../shared/services/http';
 import type { UpsertUsersResult, UserService, UserUpsert } from '../../../shared/services/users';
 import { MAX_USERS_PER_REQUEST, upsertUsers } from './upsertUsers';

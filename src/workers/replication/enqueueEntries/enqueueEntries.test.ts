@@ -1,6 +1,6 @@
 import type { SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
 import type { ChangeRecord } from '../../../shared/runtime';
-import { memoryLogger } from '../../../shared/runtime/testing';
+import { memoryLogger } from '../../../../test/doubles/runtime';
 import type { SaveEntriesMessage } from '../saveEntriesMessage';
 import type { EnqueueDeps } from './enqueueEntries';
 import { enqueueEntries } from './enqueueEntries';

@@ -1,6 +1,6 @@
 import type { SqsMessage } from '../../../shared/runtime';
 import { RejectedRecordError } from '../../../shared/runtime';
-import { memoryLogger } from '../../../shared/runtime/testing';
+import { memoryLogger } from '../../../../test/doubles/runtime';
 import type { EntryRef, RefreshScoresResult } from '../../../shared/services/entries';
 import type { RetryScoreMessage } from './retryScore';
 import { parseRetryScoreMessage, retryScores } from './retryScore';

@@ -1,7 +1,7 @@
 import type { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Item } from '../../../shared/aws/demandTable';
 import type { SqsMessage } from '../../../shared/runtime';
-import { memoryLogger } from '../../../shared/runtime/testing';
+import { memoryLogger } from '../../../../test/doubles/runtime';
 import type { BatchEntriesResult, EntryRef, EntryUpsert } from '../../../shared/services/entries';
 import { parseSaveEntryMessage } from './message';
 import type { SaveEntryRecord } from './message';

@@ -1,7 +1,7 @@
-import { memoryLogger } from '../../../shared/runtime/testing';
+import { memoryLogger } from '../../../../test/doubles/runtime';
 import type { Market } from '../../../shared/domain/campaign';
 import type { SelectionMessage } from '../messages';
-import { fan, memoryCodes, memoryEntries, memoryQueue } from '../testing';
+import { fan, memoryCodes, memoryEntries, memoryQueue } from '../../../../test/doubles/selection';
 import type { StatsDocument } from '../../../shared/services/entries';
 import type { EnqueueDeps, EnqueueResult, ReportDeps } from './enqueue';
 import { enqueueMarketSelections, failureMessage, reportSelectionFailure } from './enqueue';

@@ -1,7 +1,7 @@
 import { marshall } from '@aws-sdk/util-dynamodb';
-import { memoryLogger, kinesisEvent } from '../../../shared/runtime/testing';
+import { memoryLogger, kinesisEvent } from '../../../../test/doubles/runtime';
 import { streamBatchHandler } from '../../../shared/runtime/stream';
-import { memoryCodes } from '../testing';
+import { memoryCodes } from '../../../../test/doubles/selection';
 import type { EntryImage } from './markAssignedCodes';
 import { markAssignedCodes } from './markAssignedCodes';
 

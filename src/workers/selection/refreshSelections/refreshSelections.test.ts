@@ -1,8 +1,8 @@
-import { memoryLogger } from '../../../shared/runtime/testing';
+import { memoryLogger } from '../../../../test/doubles/runtime';
 import type { SqsMessage } from '../../../shared/runtime/sqs';
 import type { Market } from '../../../shared/domain/campaign';
 import type { SelectionRefreshMessage } from '../messages';
-import { fan, memoryEntries, memoryQueue } from '../testing';
+import { fan, memoryEntries, memoryQueue } from '../../../../test/doubles/selection';
 import type { RefreshRequest, RefreshSelectionsDeps } from './refreshSelections';
 import { REFRESH_FINISH_MARGIN_MS, parseRefreshRequest, refreshSelections } from './refreshSelections';
 

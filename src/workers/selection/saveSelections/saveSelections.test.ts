@@ -1,9 +1,9 @@
-import { memoryLogger } from '../../../shared/runtime/testing';
+import { memoryLogger } from '../../../../test/doubles/runtime';
 import type { SqsMessage } from '../../../shared/runtime/sqs';
 import type { CodeAssignment } from '../../../shared/services/entries';
 import { ServiceError } from '../../../shared/services/http';
 import type { SaveSelectionMessage } from '../messages';
-import { memoryQueue } from '../testing';
+import { memoryQueue } from '../../../../test/doubles/selection';
 import { assignmentChunks, dedupe, saveSelections } from './saveSelections';
 import type { SaveSelectionsDeps } from './saveSelections';
 import type { Verdict, VerdictStore } from './verdicts';

@@ -2,7 +2,7 @@ import { marshall } from '@aws-sdk/util-dynamodb';
 import type { TypedDataRecord } from '../../../../shared/dataPipeline';
 import { canonicalJson, validateDataRecord } from '../../../../shared/dataPipeline';
 import { RejectedRecordError } from '../../../../shared/runtime/errors';
-import { campaignData, eventMappingData, marketData, registrationEntry } from '../../testFixtures';
+import { campaignData, eventMappingData, marketData, registrationEntry } from '../../../../../tools/local/emulators/producers';
 import { parseDataRecord } from '../parseRecord';
 import { formatSourceRecord } from './index';
 

@@ -51,7 +51,7 @@ const handlers: Record<string, Handler> = {
   killCursors: (cmd, { cursors }) => cursors.kill(((cmd.cursors ?? []) as unknown[]).map(Number)),
   ping: () => ({ ok: 1 }),
   endSessions: () => ({ ok: 1 }),
-  buildInfo: () => ({ version: SERVER_VERSION, versionArray: [7, 0, 0, 0], gitVersion: 'reg-workers-harness', bits: 64, maxBsonObjectSize: 16 * 1024 * 1024, ok: 1 }),
+  buildInfo: () => ({ version: SERVER_VERSION, versionArray: [7, 0, 0, 0], gitVersion: 'reg-workers-emulator', bits: 64, maxBsonObjectSize: 16 * 1024 * 1024, ok: 1 }),
   create: (cmd, { store, db }) => {
     if (!store.ensure(db, cmd.create).created) {
       throw new MongoCommandError(`Collection ${db}.${cmd.create} already exists.`, 48, 'NamespaceExists');
@@ -129,13 +129,13 @@ export function runCommand(cmd: Document, context: Omit<CommandContext, 'db'>, c
     }
     const handler = Object.hasOwn(handlers, name) ? handlers[name] : undefined;
     if (!handler) {
-      throw new MongoCommandError(`no such command: '${name}' (the harness server implements only what the project uses)`, 59, 'CommandNotFound');
+      throw new MongoCommandError(`no such command: '${name}' (the local MongoDB emulator implements only what the project uses)`, 59, 'CommandNotFound');
     }
     return handler(cmd, { ...context, db: String(cmd.$db ?? 'admin') });
   } catch (error) {
     if (error instanceof MongoCommandError) {
       return { ok: 0, errmsg: error.message, code: error.code, codeName: error.codeName };
     }
-    return { ok: 0, errmsg: `harness server error in ${name}: ${(error as Error).message}`, code: 1, codeName: 'InternalError' };
+    return { ok: 0, errmsg: `local MongoDB emulator error in ${name}: ${(error as Error).message}`, code: 1, codeName: 'InternalError' };
   }
 }

@@ -1,6 +1,6 @@
 import { MongoClient, MongoServerError, type CommandStartedEvent, type Db } from 'mongodb';
-import { startMongoServer, type LocalMongo } from '../../harness/mongo';
-import { uniqueName } from '../../harness/env';
+import { startMongoServer, type LocalMongo } from '../../../tools/local/emulators/mongo';
+import { uniqueName } from '../../../tools/local/emulators/names';
 
 // The project's testTimeout (60 s) is not applied to this project by jest; set it here.
 jest.setTimeout(30000);

@@ -1,7 +1,8 @@
-import { requireEnv, setEnv, uniqueName } from '../../harness/env';
-import { startKafkaMock } from '../../harness/kafka';
-import { startRedis } from '../../harness/redis';
-import { startSqsSns } from '../../harness/sqs';
+import { uniqueName } from '../../../tools/local/emulators/names';
+import { requireEnv, setEnv } from '../../harness/env';
+import { startKafkaMock } from '../../../tools/local/emulators/kafka';
+import { startRedis } from '../../../tools/local/emulators/redis';
+import { startSqsSns } from '../../../tools/local/emulators/sqs';
 
 // The project's testTimeout (60 s) is not applied to this project by jest; set it here.
 jest.setTimeout(30000);

@@ -1,8 +1,9 @@
 import { DescribeTimeToLiveCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { decodeKinesisChange, openStreamReader, type KinesisStreamRecord, type StreamReader } from '../../../tools/local/dynamoStream';
-import { createDemandTable, localDynamoDbClient } from '../../harness/dynamodb';
-import { requireEnv, uniqueName } from '../../harness/env';
+import { createDemandTable, localDynamoDbClient } from '../../../tools/local/emulators/dynamodb';
+import { uniqueName } from '../../../tools/local/emulators/names';
+import { requireEnv } from '../../harness/env';
 
 // The project's testTimeout (60 s) is not applied to this project by jest; set it here.
 jest.setTimeout(30000);

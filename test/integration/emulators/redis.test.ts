@@ -1,6 +1,6 @@
 import Redis from 'ioredis';
 import { requireEnv } from '../../harness/env';
-import { startRedis } from '../../harness/redis';
+import { startRedis } from '../../../tools/local/emulators/redis';
 
 // The project's testTimeout (60 s) is not applied to this project by jest; set it here.
 jest.setTimeout(30000);

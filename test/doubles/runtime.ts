@@ -1,6 +1,6 @@
 import type { KinesisStreamEvent, SQSEvent } from 'aws-lambda';
-import type { Logger } from './logger';
-import { createLogger } from './logger';
+import type { Logger } from '../../src/shared/runtime/logger';
+import { createLogger } from '../../src/shared/runtime/logger';
 
 /** A logger that keeps its JSON lines in memory, for tests that assert on logs. */
 export function memoryLogger(tag = 'test'): Logger & { lines: Record<string, unknown>[] } {

@@ -179,11 +179,11 @@ export function findAndModify(cmd: Document, { store, db }: CommandContext): Doc
 /** `aggregate` on a collection, run by mingo (no `$out`/`$merge`). */
 export function aggregate(cmd: Document, { store, cursors, db }: CommandContext): Document {
   if (typeof cmd.aggregate !== 'string') {
-    throw new MongoCommandError('database-level aggregate is not supported by the harness server', 115, 'CommandNotSupported');
+    throw new MongoCommandError('database-level aggregate is not supported by the local MongoDB emulator', 115, 'CommandNotSupported');
   }
   let pipeline = (cmd.pipeline ?? []) as Document[];
   if (pipeline.some((stage) => '$out' in stage || '$merge' in stage)) {
-    throw new MongoCommandError('$out and $merge are not supported by the harness server', 115, 'CommandNotSupported');
+    throw new MongoCommandError('$out and $merge are not supported by the local MongoDB emulator', 115, 'CommandNotSupported');
   }
   let source = store.find(db, cmd.aggregate)?.docs ?? [];
   if (pipeline[0] && '$match' in pipeline[0]) {

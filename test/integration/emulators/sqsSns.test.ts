@@ -8,9 +8,10 @@ import {
   type Message,
 } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
-import { requireEnv, uniqueName } from '../../harness/env';
-import { LOCAL_AWS } from '../../harness/dynamodb';
-import { localQueueUrl } from '../../harness/sqs';
+import { uniqueName } from '../../../tools/local/emulators/names';
+import { requireEnv } from '../../harness/env';
+import { LOCAL_AWS } from '../../../tools/local/emulators/dynamodb';
+import { localQueueUrl } from '../../../tools/local/emulators/sqs';
 
 // The project's testTimeout (60 s) is not applied to this project by jest; set it here.
 jest.setTimeout(30000);
