@@ -14,7 +14,7 @@ import { bundleWorker } from '../tools/build/bundle';
 import { BUNDLE_BUDGETS } from '../tools/build/budgets';
 import { configForBuild } from '../tools/build/config';
 import { reproducibleZip } from '../tools/build/zip';
-import type { BenchContext, BenchRow } from './types';
+import type { BenchContext, BenchRow } from '../tools/bench/types';
 
 const RUNS = 9;
 const KiB = 1024;

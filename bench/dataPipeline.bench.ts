@@ -22,7 +22,7 @@ import { processDataRecords } from '../src/workers/dataPipeline/processData/proc
 import type { TypedQueueMessage } from '../src/workers/dataPipeline/sendData/resolveRecord';
 import { sendDataRecords } from '../src/workers/dataPipeline/sendData/sendDataRecords';
 import { campaignData, marketData, registrationEntry } from '../tools/local/emulators/producers';
-import type { BenchContext, BenchRow } from './types';
+import type { BenchContext, BenchRow } from '../tools/bench/types';
 
 const SQS_MAX_BATCH = 10_000;
 const SMALL_BATCH = 10;
@@ -224,7 +224,7 @@ async function benchProcessData(ctx: BenchContext, endpoint: string): Promise<Be
   }
 }
 
-/** Benchmark entry point (see bench/types.ts). */
+/** Benchmark entry point (see tools/bench/types.ts). */
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const brokers = (ctx.env.KAFKA_BROKERS ?? '').split(',').filter(Boolean);
   const endpoint = ctx.env.SQS_ENDPOINT ?? '';

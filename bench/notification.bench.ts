@@ -15,7 +15,7 @@ import type { GeneratorDeps } from '../src/workers/notification/notificationGene
 import { createDemandTable, localDynamoDbClient } from '../tools/local/emulators/dynamodb';
 import { uniqueName } from '../tools/local/emulators/names';
 import { startMongoServer } from '../tools/local/emulators/mongo';
-import type { BenchContext, BenchRow } from './types';
+import type { BenchContext, BenchRow } from '../tools/bench/types';
 
 const FANS = 15_000;
 const HOUR = 3_600_000;

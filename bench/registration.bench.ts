@@ -21,7 +21,7 @@ import { parseEligibilityInput } from '../src/workers/registration/checkEligibil
 import type { EligibilityResult } from '../src/workers/registration/checkEligibility/types';
 import { createDemandTable } from '../tools/local/emulators/dynamodb';
 import { startMongoServer } from '../tools/local/emulators/mongo';
-import type { BenchContext, BenchRow } from './types';
+import type { BenchContext, BenchRow } from '../tools/bench/types';
 
 const WARM_CALLS = 500;
 const MISS_CALLS = 300;

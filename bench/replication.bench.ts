@@ -36,7 +36,7 @@ import type { StreamReader } from '../tools/local/dynamoStream';
 import { createDemandTable } from '../tools/local/emulators/dynamodb';
 import { startServiceFakes } from '../tools/local/emulators/fakes';
 import { localQueueUrl } from '../tools/local/emulators/sqs';
-import type { BenchContext, BenchRow } from './types';
+import type { BenchContext, BenchRow } from '../tools/bench/types';
 
 const STREAM_BATCH = 500;
 const STREAM_ROUNDS = 5;

@@ -27,7 +27,7 @@ import { createQueueSender } from '../src/workers/selection/queueSender';
 import type { FakeScoringRecord } from '../tools/local/emulators/fakes';
 import { startServiceFakes } from '../tools/local/emulators/fakes';
 import { startSqsSns } from '../tools/local/emulators/sqs';
-import type { BenchContext, BenchRow } from './types';
+import type { BenchContext, BenchRow } from '../tools/bench/types';
 
 const JOB_VARIABLE = 'SELECTION_BENCH_JOB';
 const RESULT_MARKER = 'SELECTION_BENCH_RESULT ';

@@ -8,7 +8,7 @@ import { build } from 'esbuild';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { BenchModule, BenchRow } from '../../bench/types';
+import type { BenchModule, BenchRow } from './types';
 import { startDynamoDb } from '../local/emulators/dynamodb';
 import { startKafkaMock } from '../local/emulators/kafka';
 import { startRedis } from '../local/emulators/redis';

@@ -1,4 +1,8 @@
-/** Source documents as producers send them to the data queue; shared by unit and integration tests. */
+/**
+ * The documents upstream producers (the campaign tool, the registration front end) send to
+ * data-queue, stand-ins for those systems: used by the unit, integration and fault tests and the
+ * data pipeline benchmark.
+ */
 
 export const campaignData = (campaignId = 'c1') => ({
   id: campaignId,
