@@ -1,3 +1,8 @@
+/**
+ * Test doubles for the trigger adapters and logging: a logger that keeps its lines, and SQS and
+ * Kinesis events built from bodies or change records. Used by the unit tests beside the code and
+ * by the suites under test/.
+ */
 import type { KinesisStreamEvent, SQSEvent } from 'aws-lambda';
 import type { Logger } from '../../src/shared/runtime/logger';
 import { createLogger } from '../../src/shared/runtime/logger';
