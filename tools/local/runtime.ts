@@ -6,13 +6,16 @@
  * mappings, the pipe, EventBridge rules, state machines and direct invocations.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { LOCAL_AWS, createDemandTable } from './emulators/dynamodb';
 import { localQueueUrl } from './emulators/sqs';
 import { WORKERS, getWorker, workerEntryPath } from '../../src/workers/registry';
+import type { Edge } from './aws/edge';
+import { startEdge } from './aws/edge';
+import { SqsMoveTasks } from './aws/sqsMoveTasks';
 import { LocalClock } from './clock';
 import type { Components } from './components';
 import { startComponents } from './components';
@@ -73,6 +76,8 @@ export interface RuntimeOptions {
   streamPollMs?: number;
   /** Long-poll wait of the SQS pollers (s). */
   sqsWaitSeconds?: number;
+  /** Port of the one AWS endpoint (the edge); default 0, a free one (`npm start` uses 4566). */
+  edgePort?: number;
   log?: (line: string) => void;
 }
 
@@ -96,12 +101,16 @@ export interface LocalRuntime {
   stepFunctions: StepFunctions;
   eventBus: EventBus;
   gateway: Gateway;
+  /** The one AWS endpoint every client can use (tools/local/aws/edge.ts). */
+  edge: Edge;
   sqs: SQSClient;
   demandTableName: string;
   /** Handler code status per worker (ready, pending, failed). */
   handlers: Map<string, HandlerCode>;
-  /** Variables to export for tools that talk to the running system. */
+  /** Variables to export for tools that talk to the running system (AWS services on the edge). */
   exports: Record<string, string>;
+  /** The file with `exports` as shell `export` lines, for `source` (`<workDir>/env.sh`). */
+  envFile: string;
   /** The function of a worker (by registry name). */
   functionOf(worker: string): LambdaFunction;
   /** A queue by its Terraform name tag (`save-entries`, `data-queue-dlq`) or full name. */
@@ -283,6 +292,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     cleanups.push(() => eventBus.stop());
     const gateway = await startGateway({ host, stepFunctions, eventBus, onError: onError('the Lambda API') });
     cleanups.push(() => gateway.stop());
+    const moveTasks = new SqsMoveTasks(sqs, (arn) => localQueueUrl(components.sqsEndpoint, arn.split(':').pop() ?? ''), onError('an SQS message move task'));
+    const edge = await startEdge({
+      port: options.edgePort ?? 0,
+      backends: { gateway: gateway.endpoint, sqs: components.sqsEndpoint, dynamodb: components.dynamoDbEndpoint, secretsManager: components.secrets.endpoint },
+      moveTasks,
+      onError: onError('the local AWS endpoint'),
+    });
+    cleanups.push(() => edge.stop());
     // Set before any environment starts, so every function's LambdaClient reaches the gateway.
     Object.assign(baseEnvironment, {
       AWS_ENDPOINT_URL_LAMBDA: gateway.endpoint,
@@ -463,28 +480,26 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       return rows;
     };
 
-    const exports: Record<string, string> = {
-      AWS_REGION: region,
-      AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
-      AWS_ENDPOINT_URL_DYNAMODB: components.dynamoDbEndpoint,
-      AWS_ENDPOINT_URL_SQS: components.sqsEndpoint,
-      AWS_ENDPOINT_URL_SNS: components.sqsEndpoint,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: components.secrets.endpoint,
-      AWS_ENDPOINT_URL_LAMBDA: gateway.endpoint,
-      AWS_ENDPOINT_URL_SFN: gateway.endpoint,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: gateway.endpoint,
-      DEMAND_TABLE_NAME: demandTableName,
-      REDIS_URL: components.redisUrl,
-      KAFKA_BROKERS: components.kafka.brokers.join(','),
-      MONGODB_URI: components.mongo.uri,
-      ENTRY_SERVICE_URL: fakes.urls.entries,
-      USER_SERVICE_URL: fakes.urls.users,
-      CAMPAIGN_SERVICE_URL: fakes.urls.campaigns,
-      CODE_SERVICE_URL: fakes.urls.codes,
-      EXPORTS_SERVICE_URL: fakes.urls.exports,
-      CONFIG_ENV: 'local',
-    };
+    const exports = runExports({
+      edge: edge.endpoint,
+      region,
+      model,
+      queueUrl: (name) => localQueueUrl(edge.endpoint, name),
+      others: {
+        DEMAND_TABLE_NAME: demandTableName,
+        REDIS_URL: components.redisUrl,
+        KAFKA_BROKERS: components.kafka.brokers.join(','),
+        MONGODB_URI: components.mongo.uri,
+        ENTRY_SERVICE_URL: fakes.urls.entries,
+        USER_SERVICE_URL: fakes.urls.users,
+        CAMPAIGN_SERVICE_URL: fakes.urls.campaigns,
+        CODE_SERVICE_URL: fakes.urls.codes,
+        EXPORTS_SERVICE_URL: fakes.urls.exports,
+        CONFIG_ENV: 'local',
+      },
+    });
+    const envFile = path.join(workDir, 'env.sh');
+    writeFileSync(envFile, envFileText(exports, environment));
 
     let stopping: Promise<void> | undefined;
     return {
@@ -495,10 +510,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       stepFunctions,
       eventBus,
       gateway,
+      edge,
       sqs,
       demandTableName,
       handlers,
       exports,
+      envFile,
       functionOf: index.functionOfWorker,
       queue,
       invoke: (worker, event, source = 'scenario') => host.invoke(index.functionOfWorker(worker).name, event, source),
@@ -547,6 +564,56 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     await components.stop();
     throw error;
   }
+}
+
+/** `QUEUE_DATA_QUEUE_DLQ`, `FN_CHECK_ELIGIBILITY`: shell variable names of resources. */
+const variableName = (prefix: string, name: string) => `${prefix}_${name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').replace(/[^A-Za-z0-9]+/g, '_').toUpperCase()}`;
+
+/**
+ * What a client needs to reach the run: the edge as the endpoint of every AWS service (one
+ * `AWS_ENDPOINT_URL` and the per-service variables, for SDKs that read only those), the region
+ * under both names (CLI v1 and boto3 read only `AWS_DEFAULT_REGION`), the emulators' dummy
+ * credentials, each worker's function name (`FN_<WORKER>`) and each queue's URL
+ * (`QUEUE_<NAME>`), and the other components' addresses.
+ */
+export function runExports(options: {
+  edge: string;
+  region: string;
+  model: WiringModel;
+  queueUrl: (name: string) => string;
+  others: Record<string, string>;
+}): Record<string, string> {
+  const { edge, region, model } = options;
+  const services = ['DYNAMODB', 'DYNAMODB_STREAMS', 'SQS', 'SNS', 'STS', 'SECRETS_MANAGER', 'LAMBDA', 'SFN', 'EVENTBRIDGE'];
+  return {
+    AWS_ENDPOINT_URL: edge,
+    ...Object.fromEntries(services.map((s) => [`AWS_ENDPOINT_URL_${s}`, edge])),
+    AWS_REGION: region,
+    AWS_DEFAULT_REGION: region,
+    AWS_ACCESS_KEY_ID: LOCAL_AWS.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: LOCAL_AWS.credentials.secretAccessKey,
+    ...Object.fromEntries(model.functions.map((f) => [variableName('FN', f.worker), f.name])),
+    // `prd2011-local-us-east-1-data-queue-dlq` → QUEUE_DATA_QUEUE_DLQ
+    ...Object.fromEntries(model.queues.map((q) => [variableName('QUEUE', q.name.split(`-${region}-`).pop()!), options.queueUrl(q.name)])),
+    ...options.others,
+  };
+}
+
+/**
+ * The env file: `exports` as `export` lines, and an `aws` shell function that adds
+ * `--endpoint-url`, because AWS CLIs before 2.13 and 1.29 (Debian 12's awscli 2.9 among them)
+ * ignore `AWS_ENDPOINT_URL` and would otherwise call real AWS.
+ */
+export function envFileText(exports: Record<string, string>, environment: string): string {
+  const quote = (v: string) => `'${v.replace(/'/g, `'\\''`)}'`;
+  return [
+    `# The local run of environment ${environment} (npm start). Use it with: source <this file>`,
+    '# Every AWS service is on one endpoint; names and URLs of functions and queues follow.',
+    ...Object.entries(exports).map(([k, v]) => `export ${k}=${quote(v)}`),
+    '# AWS CLIs before 2.13 / 1.29 ignore AWS_ENDPOINT_URL: pass it to them explicitly.',
+    'aws() { command aws --endpoint-url "$AWS_ENDPOINT_URL" "$@"; }',
+    '',
+  ].join('\n');
 }
 
 /**
