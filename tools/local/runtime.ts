@@ -37,6 +37,7 @@ import type { ConfigTree } from './hcl/modules';
 import { loadWiring, localResolver } from './wiring/load';
 import type { LambdaFunction, Queue, WiringModel } from './wiring/model';
 import { modelIndex } from './wiring/model';
+import { triggersOf } from './wiring/diagram';
 import { localStackVariables } from './wiring/variables';
 import type { LocalVariables } from './wiring/variables';
 
@@ -426,20 +427,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
 
     const stages = async (): Promise<StageStats[]> => {
       const rows: StageStats[] = [];
-      const short = (name: string) => name.replace(`prd2011-${environment}-${region}-`, '');
       // Pipeline order: the registry lists the workers in the order data flows through them.
       const order = (f: LambdaFunction) => WORKERS.findIndex((w) => w.name === f.worker);
       for (const f of [...model.functions].sort((a, b) => order(a) - order(b))) {
         const stats = host.stats(f.name);
         const mappings = model.mappings.filter((m) => m.functionName === f.name);
-        const queues = mappings.flatMap((m) => (m.kind === 'sqs' ? [short(index.queueByRef(m.queueArn).name)] : []));
-        const triggers = [
-          ...(queues.length > 2 ? [`${queues.length} queues`] : queues),
-          ...(mappings.some((m) => m.kind === 'stream') ? ['demand-table stream'] : []),
-          ...model.rules.filter((r) => r.targets.some((t) => t.arn === f.arn)).map((r) => `rule ${short(r.name)}`),
-          ...model.stateMachines.filter((s) => JSON.stringify(s.definition).includes(`"${f.arn}"`)).map((s) => short(s.name)),
-          ...model.functions.filter((g) => Object.values(g.environment).some((v) => v === f.name || v === f.arn)).map((g) => `invoked by ${g.worker}`),
-        ];
+        const triggers = triggersOf(model, f);
         let deadLettered = 0;
         for (const m of mappings) {
           if (m.kind === 'sqs') {

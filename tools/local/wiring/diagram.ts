@@ -7,7 +7,7 @@
  * from the configuration (`kafka.topics`), attached to the function consuming the queue that
  * data-sns fills with that record type.
  */
-import type { WiringModel } from './model';
+import type { LambdaFunction, WiringModel } from './model';
 import { arnService, modelIndex } from './model';
 
 /** `prd2011-local-us-east-1-save-entries` → `save-entries`. */
@@ -124,6 +124,29 @@ export function mermaid(model: WiringModel, kafkaTopics: Record<string, string>)
   return [...new Set(lines), ...subgraphs, ...new Set([...edges, ...kafkaEdges])].join('\n');
 }
 
+/**
+ * What runs a function, in words: its queues (or their count), the stream, rules, state
+ * machines, and the functions that invoke it (a variable naming it); empty for none.
+ */
+export function triggersOf(model: WiringModel, f: LambdaFunction): string[] {
+  const index = modelIndex(model);
+  const mappings = model.mappings.filter((m) => m.functionName === f.name || m.functionName === f.arn);
+  const queues = mappings.flatMap((m) => (m.kind === 'sqs' ? [shortName(index.queueByRef(m.queueArn).name)] : []));
+  return [
+    ...(queues.length > 2 ? [`${queues.length} queues`] : queues),
+    ...(mappings.some((m) => m.kind === 'stream') ? ['demand-table stream'] : []),
+    ...model.rules.filter((r) => r.targets.some((t) => t.arn === f.arn)).map((r) => `rule ${shortName(r.name)}`),
+    ...model.stateMachines.filter((s) => JSON.stringify(s.definition).includes(`"${f.arn}"`)).map((s) => shortName(s.name)),
+    ...model.functions.filter((g) => Object.values(g.environment).some((v) => v === f.name || v === f.arn)).map((g) => `invoked by ${g.worker}`),
+  ];
+}
+
+/** Worker → function → trigger, as a Markdown table (the README; `npm start` prints the same). */
+export function functionTable(model: WiringModel): string {
+  const rows = model.functions.map((f) => `| ${f.worker} | \`${f.name}\` | ${triggersOf(model, f).join(', ') || 'direct invocation'} |`).sort();
+  return `| worker | function (environment \`local\`) | trigger |\n|---|---|---|\n${rows.join('\n')}`;
+}
+
 /** The diagram as a fenced Mermaid block (docs/wiring.md and the README embed it). */
 export const mermaidBlock = (model: WiringModel, kafkaTopics: Record<string, string>): string =>
   `\`\`\`mermaid\n${mermaid(model, kafkaTopics)}\n\`\`\``;
@@ -157,6 +180,10 @@ resource names without the \`{product-code}-{environment}-{region}-\` prefix. Th
 (\`npm start\`, docs/local-runtime.md) runs exactly this wiring.
 
 ${mermaidBlock(model, kafkaTopics)}
+
+## Functions
+
+${functionTable(model)}
 
 ## Event source mappings
 
