@@ -13,10 +13,13 @@ describe('the wiring diagram', () => {
     expect(rendered.doc).toBe(readFileSync(path.join(REPO_ROOT, 'docs', 'wiring.md'), 'utf8'));
   });
 
-  it('README.md embeds the same diagram between its wiring markers (run `npm run diagram` after changing a stack)', () => {
+  it('README.md embeds the same diagram and function table between its wiring markers (run `npm run diagram` after changing a stack)', () => {
     const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
-    expect(readme.slice(readme.indexOf(README_BEGIN) + README_BEGIN.length, readme.indexOf(README_END))).toBe(`\n${rendered.diagram}\n`);
+    expect(readme.slice(readme.indexOf(README_BEGIN) + README_BEGIN.length, readme.indexOf(README_END))).toBe(`\n${rendered.readme}\n`);
     expect(rendered.doc).toContain(rendered.diagram);
+    expect(rendered.readme).toContain('| checkEligibility | `prd2011-local-us-east-1-eligibility` | direct invocation |');
+    expect(rendered.readme).toContain('| sendData | `prd2011-local-us-east-1-send-data` | 5 queues |');
+    expect(rendered.doc).toContain(rendered.readme.slice(rendered.diagram.length).trim());
   });
 
   it('draws every function, queue, topic, state machine, rule, the pipe and the Kafka topics', () => {
