@@ -4,7 +4,7 @@ import { README_BEGIN, README_END, renderWiring, withReadmeDiagram } from '../..
 import { REPO_ROOT } from './helpers';
 
 describe('the wiring diagram', () => {
-  let rendered: { doc: string; diagram: string };
+  let rendered: Awaited<ReturnType<typeof renderWiring>>;
   beforeAll(async () => {
     rendered = await renderWiring(REPO_ROOT);
   }, 60_000);
