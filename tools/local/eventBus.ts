@@ -72,6 +72,16 @@ export class EventBus {
     }
   }
 
+  /** The rules as the stacks declare them (ListRules, DescribeRule, ListTargetsByRule). */
+  rules(): Rule[] {
+    return this.options.rules;
+  }
+
+  /** The ARN of an event bus of this run's account and region. */
+  busArn(name: string): string {
+    return `arn:aws:events:${this.options.region}:${this.options.accountId}:event-bus/${name}`;
+  }
+
   start(): void {
     this.timer ??= setInterval(() => this.tick(), this.options.tickMs ?? 200);
   }

@@ -4,6 +4,10 @@
  * the local endpoints), its memory size as the heap limit, and the shared local clock. An
  * environment handles one invocation at a time and is reused, so module-level state (clients,
  * caches) lives as long as it would in Lambda; a timed-out or crashed environment is discarded.
+ * Each function's log (START, the function's lines, END, REPORT) goes to `<logDir>/<worker>.log`;
+ * an invocation asked for with `logTail` also gets the last 4 KB of its own log (Lambda's
+ * `LogType: Tail`). A worker flushes its stdout and stderr before it answers, so every line an
+ * invocation writes is in its log before its END line.
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, mkdirSync } from 'node:fs';
@@ -36,10 +40,14 @@ export interface InvokeError {
   trace?: string[];
 }
 
-/** `payloadJson`: the response as the function's runtime serialized it (what the Invoke API answers). */
+/**
+ * `payloadJson`: the response as the function's runtime serialized it (what the Invoke API answers).
+ * `logResult`: base64 of the last 4 KB of the invocation's log, when asked for (`logTail`).
+ */
 export type InvokeOutcome = ({ ok: true; payload: unknown; payloadJson?: string } | { ok: false; error: InvokeError }) & {
   requestId: string;
   durationMs: number;
+  logResult?: string;
 };
 
 /** What happened per function, for summaries and tests. */
@@ -91,6 +99,8 @@ function load() {
     initError = e;
   }
 }
+// Lines written before the answer reach the host before it does (worker stdio is asynchronous).
+const flush = () => new Promise((resolve) => process.stdout.write('', () => process.stderr.write('', resolve)));
 const describe = (e) => ({
   errorType: (e && e.name) || 'Error',
   errorMessage: (e && e.message) || String(e),
@@ -122,8 +132,11 @@ parentPort.on('message', async (msg) => {
           if (r && typeof r.then === 'function') r.then(resolve, reject);
         })
       : await handler(event, context);
-    parentPort.postMessage({ id: msg.id, ok: true, payload: result === undefined ? 'null' : JSON.stringify(result) });
+    const payload = result === undefined ? 'null' : JSON.stringify(result);
+    await flush();
+    parentPort.postMessage({ id: msg.id, ok: true, payload });
   } catch (e) {
+    await flush();
     parentPort.postMessage({ id: msg.id, ok: false, error: describe(e) });
   }
 });
@@ -149,12 +162,34 @@ export function asyncFailure(ref: string, error: InvokeError): string {
   return `asynchronous invocation of ${ref} failed, retries included: ${error.errorType}: ${truncateText(error.errorMessage, QUOTED_MESSAGE_CHARS)}`;
 }
 
+/** Lambda's `X-Amz-Log-Result`: the last 4 KB of the invocation's log. */
+export const LOG_TAIL_BYTES = 4096;
+
+/** The end of one invocation's log; holds at most twice LOG_TAIL_BYTES characters (and one line). */
+class LogTail {
+  private text = '';
+
+  add(line: string): void {
+    this.text += `${line}\n`;
+    if (this.text.length > 2 * LOG_TAIL_BYTES) {
+      // A character is at least one byte, so the last LOG_TAIL_BYTES characters hold the last LOG_TAIL_BYTES bytes.
+      this.text = this.text.slice(-LOG_TAIL_BYTES);
+    }
+  }
+
+  base64(): string {
+    const bytes = Buffer.from(this.text, 'utf8');
+    return bytes.subarray(Math.max(0, bytes.length - LOG_TAIL_BYTES)).toString('base64');
+  }
+}
+
 interface Environment {
   id: string;
   worker: Worker;
   busy: boolean;
   dead: boolean;
-  pending?: { id: string; resolve: (outcome: { ok: boolean; payload?: string; error?: InvokeError }) => void };
+  /** The invocation running; its log lines also go to `tail`, when its caller asked for one. */
+  pending?: { id: string; tail?: LogTail; resolve: (outcome: { ok: boolean; payload?: string; error?: InvokeError }) => void };
 }
 
 interface FunctionState {
@@ -222,9 +257,10 @@ export class FunctionHost {
    * `eventJson` is the event as the Invoke API received it: the function gets that text as is
    * (as Lambda's runtime does), so an event this process cannot serialize again (a JSON nested
    * thousands of levels deep) still reaches it. An event that cannot be serialized at all fails
-   * the invocation before any execution environment is taken.
+   * the invocation before any execution environment is taken. With `logTail`, the outcome's
+   * `logResult` holds the end of this invocation's log, as Lambda's `LogType: Tail` does.
    */
-  async invoke(ref: string, event: unknown, source: string, eventJson?: string): Promise<InvokeOutcome> {
+  async invoke(ref: string, event: unknown, source: string, eventJson?: string, options: { logTail?: boolean } = {}): Promise<InvokeOutcome> {
     const state = this.state(ref);
     if (!state) {
       throw Object.assign(new Error(`Function not found: ${ref}`), { name: 'ResourceNotFoundException' });
@@ -232,6 +268,7 @@ export class FunctionHost {
     const { spec, stats } = state;
     const requestId = randomUUID();
     const started = performance.now();
+    const tail = options.logTail ? new LogTail() : undefined;
     this.inFlightCount++;
     stats.invocations++;
     stats.firstStartedAt ??= Date.now();
@@ -248,7 +285,7 @@ export class FunctionHost {
       } else if (typeof payload !== 'string') {
         outcome = { ok: false, error: payload, requestId, durationMs: 0 };
       } else {
-        outcome = { ...(await this.run(state, payload, requestId)), requestId, durationMs: performance.now() - started };
+        outcome = { ...(await this.run(state, payload, requestId, tail)), requestId, durationMs: performance.now() - started };
       }
     } finally {
       this.inFlightCount--;
@@ -258,9 +295,15 @@ export class FunctionHost {
       stats.errors++;
       stats.timeouts += outcome.error.errorType === 'Sandbox.Timedout' ? 1 : 0;
     }
-    state.log.write(
-      `REPORT RequestId: ${requestId} Source: ${source} Duration: ${outcome.durationMs.toFixed(1)} ms${outcome.ok ? '' : ` Error: ${outcome.error.errorType}: ${outcome.error.errorMessage}`}\n`,
+    this.log(state, `END RequestId: ${requestId}`, tail);
+    this.log(
+      state,
+      `REPORT RequestId: ${requestId} Source: ${source} Duration: ${outcome.durationMs.toFixed(1)} ms${outcome.ok ? '' : ` Error: ${outcome.error.errorType}: ${outcome.error.errorMessage}`}`,
+      tail,
     );
+    if (tail) {
+      outcome.logResult = tail.base64();
+    }
     const record: InvocationRecord = { functionName: spec.name, source, event: this.options.recordInvocations ? event : undefined, outcome };
     if (this.options.recordInvocations) {
       this.invocations.push(record);
@@ -288,15 +331,26 @@ export class FunctionHost {
     }
   }
 
-  private async run(state: FunctionState, payload: string, requestId: string): Promise<{ ok: true; payload: unknown; payloadJson: string } | { ok: false; error: InvokeError }> {
+  /** A line of a function's log file, and of the invocation's tail when it keeps one. */
+  private log(state: FunctionState, line: string, tail?: LogTail): void {
+    state.log.write(`${line}\n`);
+    tail?.add(line);
+  }
+
+  private async run(
+    state: FunctionState,
+    payload: string,
+    requestId: string,
+    tail?: LogTail,
+  ): Promise<{ ok: true; payload: unknown; payloadJson: string } | { ok: false; error: InvokeError }> {
     const env = await this.acquire(state);
     const timeoutMs = state.spec.timeoutSeconds * 1000;
-    state.log.write(`START RequestId: ${requestId} Version: $LATEST\n`);
+    this.log(state, `START RequestId: ${requestId} Version: $LATEST`, tail);
     const id = randomUUID();
     let timer: NodeJS.Timeout | undefined;
     try {
       const result = await new Promise<{ ok: boolean; payload?: string; error?: InvokeError }>((resolve) => {
-        env.pending = { id, resolve };
+        env.pending = { id, tail, resolve };
         timer = setTimeout(() => {
           // Lambda stops the sandbox of a timed-out invocation; its state does not survive.
           this.discard(state, env, { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${state.spec.timeoutSeconds.toFixed(2)} seconds` });
@@ -398,7 +452,7 @@ export class FunctionHost {
       this.discard(state, env, { errorType: 'Runtime.ExitError', errorMessage: 'the runtime exited' });
     });
     for (const stream of [worker.stdout, worker.stderr]) {
-      createInterface({ input: stream }).on('line', (line) => this.onLogLine(state, line));
+      createInterface({ input: stream }).on('line', (line) => this.onLogLine(state, line, env.pending?.tail));
     }
     state.environments.push(env);
     return env;
@@ -414,8 +468,8 @@ export class FunctionHost {
     void env.worker.terminate();
   }
 
-  private onLogLine(state: FunctionState, line: string): void {
-    state.log.write(`${line}\n`);
+  private onLogLine(state: FunctionState, line: string, tail?: LogTail): void {
+    this.log(state, line, tail);
     if (!line.startsWith('{') || !line.includes('invocation finished')) {
       return;
     }
