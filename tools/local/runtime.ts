@@ -291,7 +291,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       onError: onError('EventBridge'),
     });
     cleanups.push(() => eventBus.stop());
-    const gateway = await startGateway({ host, stepFunctions, eventBus, onError: onError('the Lambda API') });
+    const gateway = await startGateway({ host, stepFunctions, eventBus, mappings: model.mappings, onError: onError('the Lambda API') });
     cleanups.push(() => gateway.stop());
     const moveTasks = new SqsMoveTasks(sqs, (arn) => localQueueUrl(components.sqsEndpoint, arn.split(':').pop() ?? ''), onError('an SQS message move task'));
     const edge = await startEdge({

@@ -72,7 +72,8 @@ const TARGETS: [prefix: string, backend: keyof EdgeBackends][] = [
 ];
 
 /** The service named in a SigV4 `Authorization` header's credential scope. */
-const signedService = (authorization: string | undefined) => /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(authorization ?? '')?.[1];
+const signedService = (authorization: string | undefined) =>
+  /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(authorization ?? '')?.[1];
 
 function jsonAnswer(status: number, body: unknown, headers: Record<string, string> = {}): Answer {
   return { status, headers: { 'content-type': 'application/x-amz-json-1.0', ...headers }, body: JSON.stringify(body) };
@@ -81,7 +82,10 @@ function jsonAnswer(status: number, body: unknown, headers: Record<string, strin
 function unsupported(what: string): Answer {
   return jsonAnswer(
     400,
-    { __type: 'UnknownOperationException', message: `the local endpoint does not emulate ${what}; docs/local-runtime.md lists what it does` },
+    {
+      __type: 'UnknownOperationException',
+      message: `the local endpoint does not emulate ${what}; docs/local-runtime.md lists what it does`,
+    },
     { 'x-amzn-errortype': 'UnknownOperationException' },
   );
 }
@@ -98,7 +102,13 @@ export async function startEdge(options: {
   let endpoint = '';
 
   /** Sends the request on to a component and returns its answer as is. */
-  const forward = (backend: string, req: http.IncomingMessage, body: Buffer, headers = req.headers, path = req.url ?? '/'): Promise<Answer> =>
+  const forward = (
+    backend: string,
+    req: http.IncomingMessage,
+    body: Buffer,
+    headers = req.headers,
+    path = req.url ?? '/',
+  ): Promise<Answer> =>
     new Promise((resolve, reject) => {
       const target = new URL(path, backend);
       const sent: http.OutgoingHttpHeaders = { ...headers, 'content-length': String(body.length) };
@@ -123,14 +133,25 @@ export async function startEdge(options: {
     });
 
   /** Queue URLs, whatever host they carry, as path-style URLs on the edge. */
-  const onEdge = (text: string) => text.replace(new RegExp(`https?://[^/"<\\s]+/${LOCAL_ACCOUNT_ID}/`, 'g'), `${endpoint}/${LOCAL_ACCOUNT_ID}/`);
+  const onEdge = (text: string) =>
+    text.replace(new RegExp(`https?://[^/"<\\s]+/${LOCAL_ACCOUNT_ID}/`, 'g'), `${endpoint}/${LOCAL_ACCOUNT_ID}/`);
 
   /** One SQS call in the JSON protocol: ours, or fauxqs'. The answer is JSON either way, its queue URLs on the edge. */
-  const sqsCall = async (action: string, input: Record<string, unknown>, req: http.IncomingMessage): Promise<{ status: number; output: Record<string, unknown>; queryError?: string }> => {
+  const sqsCall = async (
+    action: string,
+    input: Record<string, unknown>,
+    req: http.IncomingMessage,
+  ): Promise<{ status: number; output: Record<string, unknown>; queryError?: string }> => {
     const answer = await sqsAnswer(action, input, req);
-    return QUEUE_URL_ACTIONS.has(action) && answer.status < 300 ? { ...answer, output: JSON.parse(onEdge(JSON.stringify(answer.output))) as Record<string, unknown> } : answer;
+    return QUEUE_URL_ACTIONS.has(action) && answer.status < 300
+      ? { ...answer, output: JSON.parse(onEdge(JSON.stringify(answer.output))) as Record<string, unknown> }
+      : answer;
   };
-  const sqsAnswer = async (action: string, input: Record<string, unknown>, req: http.IncomingMessage): Promise<{ status: number; output: Record<string, unknown>; queryError?: string }> => {
+  const sqsAnswer = async (
+    action: string,
+    input: Record<string, unknown>,
+    req: http.IncomingMessage,
+  ): Promise<{ status: number; output: Record<string, unknown>; queryError?: string }> => {
     const ours = moveTasks.handler(action);
     if (ours) {
       try {
@@ -138,13 +159,24 @@ export async function startEdge(options: {
       } catch (error) {
         const e = error as Error & { $metadata?: { httpStatusCode?: number } };
         const code = error instanceof SqsCallError ? error.code : e.name;
-        return { status: e.$metadata?.httpStatusCode ?? 400, output: { __type: `com.amazonaws.sqs#${code}`, message: e.message } };
+        return {
+          status: e.$metadata?.httpStatusCode ?? 400,
+          output: { __type: `com.amazonaws.sqs#${code}`, message: e.message },
+        };
       }
     }
-    const headers = { ...req.headers, 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': `AmazonSQS.${action}` };
+    const headers = {
+      ...req.headers,
+      'content-type': 'application/x-amz-json-1.0',
+      'x-amz-target': `AmazonSQS.${action}`,
+    };
     const answer = await forward(backends.sqs, req, Buffer.from(JSON.stringify(input)), headers, '/');
     const text = answer.body.toString('utf8');
-    return { status: answer.status, output: text ? (JSON.parse(text) as Record<string, unknown>) : {}, queryError: answer.headers['x-amzn-query-error'] };
+    return {
+      status: answer.status,
+      output: text ? (JSON.parse(text) as Record<string, unknown>) : {},
+      queryError: answer.headers['x-amzn-query-error'],
+    };
   };
 
   const route = async (req: http.IncomingMessage, body: Buffer): Promise<Answer> => {
@@ -156,7 +188,11 @@ export async function startEdge(options: {
     }
     if (target.startsWith('AmazonSQS.')) {
       const action = target.slice('AmazonSQS.'.length);
-      const { status, output, queryError } = await sqsCall(action, body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {}, req);
+      const { status, output, queryError } = await sqsCall(
+        action,
+        body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {},
+        req,
+      );
       return jsonAnswer(status, output, queryError ? { 'x-amzn-query-error': queryError } : {});
     }
     const backend = TARGETS.find(([prefix]) => target.startsWith(prefix))?.[1];
@@ -174,7 +210,8 @@ export async function startEdge(options: {
         const { input } = queryToJson(form);
         const requestId = randomUUID();
         const { status, output, queryError } = await sqsCall(action, input, req);
-        const xml = status < 300 ? jsonToQueryXml(action, output, requestId) : queryErrorXml(output, queryError, requestId);
+        const xml =
+          status < 300 ? jsonToQueryXml(action, output, requestId) : queryErrorXml(output, queryError, requestId);
         return { status, headers: { 'content-type': 'text/xml', 'x-amzn-requestid': requestId }, body: xml };
       }
       if (service === undefined || service === 'sns' || service === 'sts') {
@@ -213,12 +250,20 @@ export async function startEdge(options: {
     req.on('end', () => {
       const answer: Promise<Answer> =
         size > MAX_BODY_BYTES
-          ? Promise.resolve(jsonAnswer(413, { __type: 'RequestEntityTooLargeException', message: `Request must be smaller than ${MAX_BODY_BYTES} bytes` }))
+          ? Promise.resolve(
+              jsonAnswer(413, {
+                __type: 'RequestEntityTooLargeException',
+                message: `Request must be smaller than ${MAX_BODY_BYTES} bytes`,
+              }),
+            )
           : route(req, Buffer.concat(chunks));
       answer
         .catch((error: Error) => {
           onError(new Error(`local endpoint: ${req.method} ${req.url} failed: ${error.message}`));
-          return jsonAnswer(500, { __type: 'ServiceUnavailable', message: `the local endpoint failed: ${error.message}` });
+          return jsonAnswer(500, {
+            __type: 'ServiceUnavailable',
+            message: `the local endpoint failed: ${error.message}`,
+          });
         })
         .then((a) => {
           res.writeHead(a.status, a.headers);
@@ -230,7 +275,11 @@ export async function startEdge(options: {
   const servers = [server];
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(error.code === 'EADDRINUSE' ? new Error(`port ${options.port} is in use (another local run, or LocalStack?): choose another with --port`) : error),
+      reject(
+        error.code === 'EADDRINUSE'
+          ? new Error(`port ${options.port} is in use (another local run, or LocalStack?): choose another with --port`)
+          : error,
+      ),
     );
     server.listen(options.port, '127.0.0.1', () => resolve());
   });

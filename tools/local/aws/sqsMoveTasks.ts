@@ -90,7 +90,10 @@ export class SqsMoveTasks {
   }
 
   private async attributes(url: string, names: string[]): Promise<Record<string, string>> {
-    return (await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: names as never }))).Attributes ?? {};
+    return (
+      (await this.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: names as never })))
+        .Attributes ?? {}
+    );
   }
 
   /** Every queue (URL and ARN) whose redrive policy names `dlqArn`. */
@@ -105,7 +108,10 @@ export class SqsMoveTasks {
     const sources: { url: string; arn: string }[] = [];
     for (const url of urls) {
       const { RedrivePolicy, QueueArn = '' } = await this.attributes(url, ['RedrivePolicy', 'QueueArn']);
-      if (RedrivePolicy && (JSON.parse(RedrivePolicy) as { deadLetterTargetArn?: string }).deadLetterTargetArn === dlqArn) {
+      if (
+        RedrivePolicy &&
+        (JSON.parse(RedrivePolicy) as { deadLetterTargetArn?: string }).deadLetterTargetArn === dlqArn
+      ) {
         sources.push({ url, arn: QueueArn });
       }
     }
@@ -120,9 +126,13 @@ export class SqsMoveTasks {
   private async start(input: Record<string, unknown>): Promise<Record<string, unknown>> {
     const sourceArn = String(input.SourceArn ?? '');
     if (!/^arn:aws:sqs:[^:]+:\d{12}:[\w-]{1,80}$/.test(sourceArn)) {
-      throw new SqsCallError('InvalidParameterValue', `SourceArn must be an SQS queue ARN, got ${JSON.stringify(sourceArn)}`);
+      throw new SqsCallError(
+        'InvalidParameterValue',
+        `SourceArn must be an SQS queue ARN, got ${JSON.stringify(sourceArn)}`,
+      );
     }
-    const rate = input.MaxNumberOfMessagesPerSecond === undefined ? undefined : Number(input.MaxNumberOfMessagesPerSecond);
+    const rate =
+      input.MaxNumberOfMessagesPerSecond === undefined ? undefined : Number(input.MaxNumberOfMessagesPerSecond);
     if (rate !== undefined && !(Number.isInteger(rate) && rate >= 1 && rate <= 500)) {
       throw new SqsCallError('InvalidParameterValue', 'MaxNumberOfMessagesPerSecond must be an integer from 1 to 500');
     }
@@ -134,7 +144,10 @@ export class SqsMoveTasks {
     } else {
       const sources = await this.sourcesOf(sourceArn);
       if (sources.length === 0) {
-        throw new SqsCallError('InvalidParameterValue', `Source queue must be configured as a Dead Letter Queue: no queue's redrive policy names ${sourceArn}`);
+        throw new SqsCallError(
+          'InvalidParameterValue',
+          `Source queue must be configured as a Dead Letter Queue: no queue's redrive policy names ${sourceArn}`,
+        );
       }
       if (sources.length > 1) {
         throw new SqsCallError(
@@ -171,7 +184,10 @@ export class SqsMoveTasks {
   private async move(task: MoveTask, sourceUrl: string, destinationUrl: string): Promise<void> {
     const started = Date.now();
     let failedSends = 0;
-    while (task.Status === 'RUNNING' && task.ApproximateNumberOfMessagesMoved < task.ApproximateNumberOfMessagesToMove) {
+    while (
+      task.Status === 'RUNNING' &&
+      task.ApproximateNumberOfMessagesMoved < task.ApproximateNumberOfMessagesToMove
+    ) {
       const left = task.ApproximateNumberOfMessagesToMove - task.ApproximateNumberOfMessagesMoved;
       const { Messages = [] } = await this.sqs.send(
         new ReceiveMessageCommand({
@@ -183,10 +199,8 @@ export class SqsMoveTasks {
         }),
       );
       if (Messages.length === 0) {
-        const { ApproximateNumberOfMessages = '0', ApproximateNumberOfMessagesNotVisible = '0' } = await this.attributes(sourceUrl, [
-          'ApproximateNumberOfMessages',
-          'ApproximateNumberOfMessagesNotVisible',
-        ]);
+        const { ApproximateNumberOfMessages = '0', ApproximateNumberOfMessagesNotVisible = '0' } =
+          await this.attributes(sourceUrl, ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible']);
         if (ApproximateNumberOfMessages === '0' && ApproximateNumberOfMessagesNotVisible === '0') {
           break; // fewer left than counted at the start (consumed or purged meanwhile)
         }
@@ -196,17 +210,28 @@ export class SqsMoveTasks {
       const sent = await this.sqs.send(
         new SendMessageBatchCommand({
           QueueUrl: destinationUrl,
-          Entries: Messages.map((m, i) => ({ Id: String(i), MessageBody: m.Body ?? '', MessageAttributes: m.MessageAttributes })),
+          Entries: Messages.map((m, i) => ({
+            Id: String(i),
+            MessageBody: m.Body ?? '',
+            MessageAttributes: m.MessageAttributes,
+          })),
         }),
       );
       const ok = (sent.Successful ?? []).map((s) => Messages[Number(s.Id)]);
       if (ok.length > 0) {
-        await this.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: sourceUrl, Entries: ok.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }));
+        await this.sqs.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: sourceUrl,
+            Entries: ok.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+          }),
+        );
       }
       task.ApproximateNumberOfMessagesMoved += ok.length;
       failedSends += (sent.Failed ?? []).length;
       if (failedSends > 0 && ok.length === 0) {
-        throw new Error(`the destination refused ${failedSends} message(s): ${(sent.Failed ?? []).map((f) => `${f.Code}: ${f.Message}`).join('; ')}`);
+        throw new Error(
+          `the destination refused ${failedSends} message(s): ${(sent.Failed ?? []).map((f) => `${f.Code}: ${f.Message}`).join('; ')}`,
+        );
       }
       if (task.MaxNumberOfMessagesPerSecond) {
         const due = started + (task.ApproximateNumberOfMessagesMoved / task.MaxNumberOfMessagesPerSecond) * 1000;
@@ -231,10 +256,16 @@ export class SqsMoveTasks {
   private cancel(handle: string): Record<string, unknown> {
     const task = this.tasks.find((t) => t.TaskHandle === handle);
     if (!task) {
-      throw new SqsCallError('ResourceNotFoundException', 'The resource that you requested does not exist: no such TaskHandle');
+      throw new SqsCallError(
+        'ResourceNotFoundException',
+        'The resource that you requested does not exist: no such TaskHandle',
+      );
     }
     if (task.Status !== 'RUNNING') {
-      throw new SqsCallError('InvalidParameterValue', `Only a RUNNING task can be cancelled; this one is ${task.Status}`);
+      throw new SqsCallError(
+        'InvalidParameterValue',
+        `Only a RUNNING task can be cancelled; this one is ${task.Status}`,
+      );
     }
     task.Status = 'CANCELLING';
     return { ApproximateNumberOfMessagesMoved: task.ApproximateNumberOfMessagesMoved };

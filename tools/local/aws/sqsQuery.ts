@@ -36,7 +36,14 @@ const MAPS: Record<string, [key: string, value: string]> = {
 };
 
 /** Integer members (the JSON protocol sends them as numbers). */
-const INTEGERS = new Set(['MaxNumberOfMessages', 'VisibilityTimeout', 'WaitTimeSeconds', 'DelaySeconds', 'MaxResults', 'MaxNumberOfMessagesPerSecond']);
+const INTEGERS = new Set([
+  'MaxNumberOfMessages',
+  'VisibilityTimeout',
+  'WaitTimeSeconds',
+  'DelaySeconds',
+  'MaxResults',
+  'MaxNumberOfMessagesPerSecond',
+]);
 
 type Tree = { [key: string]: Tree | string } | string;
 
@@ -71,7 +78,9 @@ function convert(tree: Tree, name = ''): unknown {
     const map = MAPS[name];
     if (map) {
       const [keyName, valueName] = map;
-      return Object.fromEntries((items as Record<string, unknown>[]).map((item) => [String(item[keyName]), item[valueName]]));
+      return Object.fromEntries(
+        (items as Record<string, unknown>[]).map((item) => [String(item[keyName]), item[valueName]]),
+      );
     }
     return items;
   }
@@ -86,7 +95,10 @@ function convert(tree: Tree, name = ''): unknown {
 const NAMESPACE = 'http://queue.amazonaws.com/doc/2012-11-05/';
 
 const escape = (text: string) =>
-  text.replace(/[&<>"'\r]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#xD;' })[c]!);
+  text.replace(
+    /[&<>"'\r]/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;', '\r': '&#xD;' })[c]!,
+  );
 
 /** Query names of list members in answers (lists are flattened: one element per item). */
 function listElement(action: string, key: string): string {
@@ -150,7 +162,11 @@ export function jsonToQueryXml(action: string, output: Record<string, unknown>, 
  * `x-amzn-query-error` (`AWS.SimpleQueueService.NonExistentQueue;Sender`) when it differs from
  * the JSON code, as AWS's does; otherwise the JSON code (`InvalidParameterValue`).
  */
-export function queryErrorXml(error: { __type?: string; message?: string }, queryErrorHeader: string | undefined, requestId: string): string {
+export function queryErrorXml(
+  error: { __type?: string; message?: string },
+  queryErrorHeader: string | undefined,
+  requestId: string,
+): string {
   const code = String(error.__type ?? 'InternalError').replace(/^.*#/, '');
   const [headerCode, fault = 'Sender'] = (queryErrorHeader ?? '').split(';');
   const queryCode = headerCode && headerCode !== `AWS.SimpleQueueService.${code}` ? headerCode : code;
