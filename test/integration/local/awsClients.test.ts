@@ -163,6 +163,22 @@ describe("Debian's AWS CLI 2.9 with only `source <env file>`", () => {
     expect(await rt.queueDepth('data-queue-dlq')).toBe(0);
   }, 60_000);
 
+  it('takes a query-protocol request posted to the queue URL itself, without QueueUrl (as the SDK for Java 1 sends it)', async () => {
+    const answer = await fetch(rt.exports.QUEUE_DATA_QUEUE_DLQ, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        Action: 'GetQueueAttributes',
+        'AttributeName.1': 'QueueArn',
+        Version: '2012-11-05',
+      }).toString(),
+    });
+    expect(answer.status).toBe(200);
+    expect(await answer.text()).toContain(
+      `<Attribute><Name>QueueArn</Name><Value>${rt.queue('data-queue-dlq').arn}</Value></Attribute>`,
+    );
+  });
+
   it("answers SQS's errors in the query protocol's terms", async () => {
     expect(await awsError('sqs', 'get-queue-url', '--queue-name', 'no-such-queue')).toContain(
       'AWS.SimpleQueueService.NonExistentQueue',

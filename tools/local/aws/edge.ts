@@ -208,6 +208,10 @@ export async function startEdge(options: {
       const action = form.get('Action') ?? '';
       if (service === 'sqs' || (service === undefined && SQS_ACTIONS.has(action))) {
         const { input } = queryToJson(form);
+        // Clients that post to the queue URL itself (the SDK for Java 1) leave QueueUrl out.
+        if (input.QueueUrl === undefined && new RegExp(`^/${LOCAL_ACCOUNT_ID}/[^/]+$`).test(url.pathname)) {
+          input.QueueUrl = `${endpoint}${url.pathname}`;
+        }
         const requestId = randomUUID();
         const { status, output, queryError } = await sqsCall(action, input, req);
         const xml =
