@@ -1,7 +1,8 @@
 /**
  * Plumbing shared by the component starters: free ports, readiness polling, and child
  * processes that are always cleaned up (on stop(), on process exit, and on SIGINT/SIGTERM/SIGHUP).
- * A SIGKILL of the parent cannot be intercepted; children then outlive it.
+ * A SIGKILL of the parent cannot be intercepted; children then outlive it: a long-running user
+ * (the local runtime) can follow its children with watchOwnedChildren() and record their pids.
  *
  * Children are unref'd: a component a test forgot to stop never keeps jest (or a worker)
  * from exiting, and the exit hook then kills it. A long-running user such as the local
@@ -64,6 +65,47 @@ function liveChildren(): Set<ChildProcess> {
   return live;
 }
 
+/** What a watchOwnedChildren() listener hears: a child was taken charge of, or it has exited. */
+export type OwnedChildEvent = 'spawned' | 'exited';
+
+type OwnedChildListener = (event: OwnedChildEvent, child: ChildProcess) => void;
+
+/** Listeners of watchOwnedChildren(), shared like liveChildren() by every copy of this module. */
+function childListeners(): Set<OwnedChildListener> {
+  const key = Symbol.for('reg-workers.emulators.childListeners');
+  const host = hostProcess as unknown as Record<symbol, Set<OwnedChildListener> | undefined>;
+  return (host[key] ??= new Set<OwnedChildListener>());
+}
+
+function notify(event: OwnedChildEvent, child: ChildProcess): void {
+  for (const listener of childListeners()) {
+    try {
+      listener(event, child);
+    } catch {
+      // A listener's failure must not break the component start or stop it watches.
+    }
+  }
+}
+
+/**
+ * Calls `listener` with 'spawned' for every live child of this process that the starters own
+ * (spawnOwned/adoptChild), now and whenever one is taken charge of later, and with 'exited' when
+ * one exits. Only children with a pid are reported. Returns the function that stops listening.
+ * The local runtime uses it to record its children's pids (tools/local/runState.ts).
+ */
+export function watchOwnedChildren(listener: OwnedChildListener): () => void {
+  const listeners = childListeners();
+  listeners.add(listener);
+  for (const child of liveChildren()) {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      listener('spawned', child);
+    }
+  }
+  return () => {
+    listeners.delete(listener);
+  };
+}
+
 /** Returns a TCP port that was free a moment ago (the OS picks it). */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -121,10 +163,16 @@ export function adoptChild(child: ChildProcess): OwnedProcess {
   const exited = new Promise<void>((resolve) => {
     child.once('exit', () => {
       live.delete(child);
+      if (child.pid !== undefined) {
+        notify('exited', child);
+      }
       resolve();
     });
     child.once('error', () => resolve());
   });
+  if (child.pid !== undefined) {
+    notify('spawned', child);
+  }
   return {
     child,
     outputTail: () => tail.trim(),
