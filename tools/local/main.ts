@@ -7,6 +7,7 @@ import path from 'node:path';
 import { CliError, ROOT, parseCli, usageError } from '../build/toolCli';
 import type { LocalRuntime, StageStats } from './runtime';
 import { startRuntime } from './runtime';
+import { claimRun, watchForStop } from './runState';
 import type { ScenarioResult } from './scenario';
 import { runScenario } from './scenario';
 
@@ -154,11 +155,15 @@ export async function main(argv: string[]): Promise<number> {
     console.log(line);
   };
 
+  // Refuses while another run of this environment is alive; stops what a killed one left.
+  const run = await claimRun({ root: ROOT, environment, log: (line) => console.log(line) });
   console.log(`reg-workers local runtime (${scenario ? `scenario: ${fans} fans, ${markets} markets${values.faults ? ', with faults' : ''}` : 'no scenario'})\n`);
   let stopping = false;
   let runtime: LocalRuntime | undefined;
-  // A persistent listener: the harness's process hooks re-raise the signal (and end the process
-  // at once) only when nobody else listens, so this keeps the stop graceful. A second Ctrl-C ends it.
+  // Persistent listeners (SIGINT, SIGTERM, SIGHUP, and the parent's exit, see runState.ts): the
+  // harness's process hooks re-raise a signal (and end the process at once) only when nobody else
+  // listens, so this keeps the stop graceful. A second Ctrl-C ends it.
+  let unwatch: () => void = () => undefined;
   const interrupted = new Promise<'interrupted'>((resolve) => {
     const onSignal = () => {
       if (stopping) {
@@ -167,8 +172,7 @@ export async function main(argv: string[]): Promise<number> {
       stopping = true;
       resolve('interrupted');
     };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    unwatch = watchForStop(onSignal, { log: (line) => console.log(`\n${line}`) });
   });
   try {
     // Once stopping, the components are going away under the pollers: their errors are expected.
@@ -205,6 +209,11 @@ export async function main(argv: string[]): Promise<number> {
     return code;
   } finally {
     stopping = true;
-    await runtime?.stop();
+    try {
+      await runtime?.stop();
+    } finally {
+      run.release();
+      unwatch();
+    }
   }
 }
