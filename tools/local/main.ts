@@ -10,6 +10,7 @@ import { startRuntime } from './runtime';
 import { claimRun, watchForStop } from './runState';
 import type { ScenarioResult } from './scenario';
 import { runScenario } from './scenario';
+import { triggersOf } from './wiring/diagram';
 
 const TOOL = 'npm start --';
 
@@ -18,7 +19,7 @@ stand-ins of DynamoDB (+ stream), SQS/SNS, Step Functions, EventBridge, Lambda, 
 Redis, Kafka, MongoDB and the HTTP services; then a scenario and a summary.
 
 usage: npm start [-- [--fans N] [--markets N] [--faults] [--keep-running] [--no-scenario]
-                    [--clock-speed N] [--environment NAME]]
+                    [--clock-speed N] [--environment NAME] [--port N]]
 
   --fans N            fans who register (default 2000)
   --markets N         markets of the campaign (default 3)
@@ -28,8 +29,11 @@ usage: npm start [-- [--fans N] [--markets N] [--faults] [--keep-running] [--no-
   --clock-speed N     local seconds per real second while the system is idle (default 1);
                       schedules (rate(5 minutes), ...) and reminder times follow the local clock
   --environment NAME  Terraform environment name used in resource names (default local)
+  --port N            port of the one AWS endpoint every client can use (default 4566; 0: a free one)
   -h, --help          show this help
 
+Clients: source .local/run/<environment>/env.sh (the endpoint, region, dummy credentials, and
+the function and queue names), then any AWS CLI or SDK works against the run.
 Docs: docs/local-runtime.md. Logs of each function: .local/run/<environment>/logs/<worker>.log`;
 
 function positiveInt(value: string | undefined, flag: string, fallback: number): number {
@@ -70,36 +74,39 @@ export function stageTable(stages: StageStats[]): string {
   );
 }
 
-function printEndpoints(rt: LocalRuntime, environment: string): void {
+function printEndpoints(rt: LocalRuntime): void {
   const e = rt.exports;
+  const functions = rt.model.functions
+    .map((f) => [f.worker, f.name, triggersOf(rt.model, f).join(', ') || 'direct invocation'])
+    .sort((a, b) => a[0].localeCompare(b[0]));
   console.log(`
+Functions
+${table([['worker', 'function', 'trigger'], ...functions], new Set())
+  .split('\n')
+  .map((line) => `  ${line}`)
+  .join('\n')}
+
 Endpoints
-  Lambda / Step Functions / EventBridge  ${e.AWS_ENDPOINT_URL_LAMBDA}
-  DynamoDB Local                         ${e.AWS_ENDPOINT_URL_DYNAMODB}   (table ${e.DEMAND_TABLE_NAME})
-  SQS + SNS (fauxqs)                     ${e.AWS_ENDPOINT_URL_SQS}
-  Secrets Manager                        ${e.AWS_ENDPOINT_URL_SECRETS_MANAGER}
+  AWS (every service: SQS, SNS, Lambda, Step Functions, EventBridge, DynamoDB + streams, Secrets Manager, STS)
+                                         ${e.AWS_ENDPOINT_URL}
   Redis                                  ${e.REDIS_URL}
   Kafka                                  ${e.KAFKA_BROKERS}
   MongoDB                                ${e.MONGODB_URI}
   Entry / User / Campaign / Code / Exports services
                                          ${e.ENTRY_SERVICE_URL} ${e.USER_SERVICE_URL} ${e.CAMPAIGN_SERVICE_URL} ${e.CODE_SERVICE_URL} ${e.EXPORTS_SERVICE_URL}
-  Function logs                          ${path.join('.local', 'run', environment, 'logs')}/
+  Function logs                          ${path.relative(ROOT, path.join(path.dirname(rt.envFile), 'logs'))}/
 
-Environment for tools and SDK clients (copy into another shell):
-${Object.entries(e)
-  .map(([k, v]) => `  export ${k}='${v}'`)
-  .join('\n')}`);
+For AWS CLIs and SDKs in another shell:
+  source ${path.relative(process.cwd(), rt.envFile) || rt.envFile}`);
 }
 
 function printKeepRunningHelp(rt: LocalRuntime): void {
-  const f = rt.functionOf('checkEligibility');
-  const q = rt.queue('data-queue');
   console.log(`
-Running. Try, from another shell:
-  curl -s -X POST ${rt.gateway.endpoint}/2015-03-31/functions/${f.name}/invocations -d '{"arguments":{"input":{"slug":"none"}}}'
-  curl -s ${rt.gateway.endpoint}/2015-03-31/functions/ | head -c 400
-  aws --endpoint-url ${rt.components.sqsEndpoint} sqs send-message --queue-url ${q.url} --message-body '{"type":"campaign","data":{"id":"c1"}}'
-Ctrl-C stops everything.`);
+Running. Try, from another shell (after the source line above):
+  aws lambda invoke --function-name "$FN_CHECK_ELIGIBILITY" --cli-binary-format raw-in-base64-out --payload '{"arguments":{"input":{"slug":"none"}}}' /dev/stdout
+  aws sqs send-message --queue-url "$QUEUE_DATA_QUEUE" --message-body '{"type":"campaign","data":{"id":"c1"}}'
+  aws sqs list-queues
+Ctrl-C (or npm run local:stop${rt.envFile.includes(`${path.sep}local${path.sep}`) ? '' : ' -- --environment <name>'}) stops everything.`);
 }
 
 function printResult(result: ScenarioResult): void {
@@ -123,6 +130,7 @@ export async function main(argv: string[]): Promise<number> {
       'no-scenario': { type: 'boolean' },
       'clock-speed': { type: 'string' },
       environment: { type: 'string' },
+      port: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     TOOL,
@@ -138,6 +146,10 @@ export async function main(argv: string[]): Promise<number> {
   const environment = values.environment ?? 'local';
   if (!/^[a-z][a-z0-9]{0,11}$/.test(environment)) {
     throw usageError('--environment must be 1-12 lower-case letters and digits, starting with a letter', TOOL);
+  }
+  const port = values.port === undefined ? 4566 : Number(values.port);
+  if (!/^\d+$/.test(values.port ?? '4566') || port > 65535) {
+    throw usageError(`--port must be a TCP port (1-65535, or 0 for a free one), got ${JSON.stringify(values.port)}`, TOOL);
   }
   const scenario = !values['no-scenario'];
   const tty = Boolean(process.stdout.isTTY);
@@ -177,7 +189,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     // Once stopping, the components are going away under the pollers: their errors are expected.
     const runtimeLog = (line: string) => (stopping ? undefined : log(`  ${line}`));
-    const started = startRuntime({ root: ROOT, environment, clockSpeed, ownKafka: values.faults, log: runtimeLog });
+    const started = startRuntime({ root: ROOT, environment, clockSpeed, ownKafka: values.faults, edgePort: port, log: runtimeLog });
     const first = await Promise.race([started, interrupted]);
     if (first === 'interrupted') {
       console.log('\nStopping...');
@@ -189,7 +201,7 @@ export async function main(argv: string[]): Promise<number> {
     if (notReady.length > 0 && scenario) {
       throw new CliError(`cannot run the scenario: ${notReady.map((h) => `${h.worker} (${h.status})`).join(', ')} not runnable`);
     }
-    printEndpoints(runtime, environment);
+    printEndpoints(runtime);
     let code = 0;
     if (scenario) {
       console.log('');
