@@ -250,6 +250,24 @@ describe("Debian's AWS CLI 2.9 with only `source <env file>`", () => {
         .sort(),
     );
     expect(((await aws('events', 'list-rules')).Rules as { Name: string }[]).length).toBe(rt.model.rules.length);
+    expect((await aws('events', 'list-event-buses')).EventBuses).toEqual([
+      { Name: 'default', Arn: 'arn:aws:events:us-east-1:000000000000:event-bus/default' },
+    ]);
+    const configuration = await aws(
+      'lambda',
+      'get-function-configuration',
+      '--function-name',
+      rt.exports.FN_SAVE_ENTRIES,
+    );
+    expect(configuration).toMatchObject({
+      FunctionName: rt.exports.FN_SAVE_ENTRIES,
+      Timeout: rt.functionOf('saveEntries').timeoutSeconds,
+      State: 'Active',
+    });
+    const machine = rt.model.stateMachines.find((m) => m.name.endsWith('-selection-step-fn'))!;
+    const described = await aws('stepfunctions', 'describe-state-machine', '--state-machine-arn', machine.arn);
+    expect(described).toMatchObject({ name: machine.name, status: 'ACTIVE' });
+    expect(JSON.parse(String(described.definition))).toEqual(machine.definition);
   });
 
   it('invokes a worker by the function name the env file gives, with the log tail', async () => {
