@@ -7,7 +7,7 @@ import path from 'node:path';
 import { CliError, ROOT, parseCli, usageError } from '../build/toolCli';
 import type { LocalRuntime, StageStats } from './runtime';
 import { startRuntime } from './runtime';
-import { claimRun, watchForStop } from './runState';
+import { claimRun, stopCommand, watchForStop } from './runState';
 import type { ScenarioResult } from './scenario';
 import { runScenario } from './scenario';
 import { triggersOf } from './wiring/diagram';
@@ -100,13 +100,13 @@ For AWS CLIs and SDKs in another shell:
   source ${path.relative(process.cwd(), rt.envFile) || rt.envFile}`);
 }
 
-function printKeepRunningHelp(rt: LocalRuntime): void {
+function printKeepRunningHelp(environment: string): void {
   console.log(`
 Running. Try, from another shell (after the source line above):
   aws lambda invoke --function-name "$FN_CHECK_ELIGIBILITY" --cli-binary-format raw-in-base64-out --payload '{"arguments":{"input":{"slug":"none"}}}' /dev/stdout
   aws sqs send-message --queue-url "$QUEUE_DATA_QUEUE" --message-body '{"type":"campaign","data":{"id":"c1"}}'
   aws sqs list-queues
-Ctrl-C (or npm run local:stop${rt.envFile.includes(`${path.sep}local${path.sep}`) ? '' : ' -- --environment <name>'}) stops everything.`);
+Ctrl-C (or ${stopCommand(environment)}) stops everything.`);
 }
 
 function printResult(result: ScenarioResult): void {
@@ -214,7 +214,7 @@ export async function main(argv: string[]): Promise<number> {
       code = outcome.ok ? 0 : 1;
     }
     if (values['keep-running'] || !scenario) {
-      printKeepRunningHelp(runtime);
+      printKeepRunningHelp(environment);
       await interrupted;
       console.log('\nStopping...');
     }

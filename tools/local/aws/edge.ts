@@ -24,6 +24,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { CliError } from '../../build/toolCli';
 import { LOCAL_ACCOUNT_ID } from '../emulators/sqs';
 import { SqsCallError, type SqsMoveTasks } from './sqsMoveTasks';
 import { jsonToQueryXml, queryErrorXml, queryToJson } from './sqsQuery';
@@ -241,7 +242,7 @@ export async function startEdge(options: {
     return unsupported(`${req.method} ${url.pathname}`);
   };
 
-  const server = http.createServer((req, res) => {
+  const onRequest: http.RequestListener = (req, res) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
@@ -272,16 +273,20 @@ export async function startEdge(options: {
         .then((a) => {
           res.writeHead(a.status, a.headers);
           res.end(a.body);
-        });
+        })
+        .catch(() => res.destroy()); // the client went away
     });
-  });
+  };
+  const server = http.createServer(onRequest);
   // Also on ::1, for clients that resolve `localhost` to it; a machine without IPv6 loopback just lacks it.
   const servers = [server];
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error: NodeJS.ErrnoException) =>
       reject(
         error.code === 'EADDRINUSE'
-          ? new Error(`port ${options.port} is in use (another local run, or LocalStack?): choose another with --port`)
+          ? new CliError(
+              `port ${options.port} is in use (another local run, or LocalStack?): choose another with --port`,
+            )
           : error,
       ),
     );
@@ -289,7 +294,7 @@ export async function startEdge(options: {
   });
   const port = (server.address() as AddressInfo).port;
   endpoint = `http://127.0.0.1:${port}`;
-  const v6 = http.createServer(server.listeners('request')[0] as http.RequestListener);
+  const v6 = http.createServer(onRequest);
   await new Promise<void>((resolve) => {
     v6.once('error', () => resolve());
     v6.listen(port, '::1', () => {
