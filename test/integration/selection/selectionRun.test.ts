@@ -43,7 +43,7 @@ const world = useSelectionWorld(async (w) => {
   return { SAVE_SELECTION_QUEUE_URL: saveSelectionQueueUrl };
 });
 
-/** Small slices so the 60,000-fan market takes several invocations and several reservations. */
+/** Small slices so the 20,000-fan market takes several invocations and several reservations. */
 const SETTINGS = {
   maxPerInvocation: 1200,
   maxReservePerCall: 500,
@@ -108,9 +108,11 @@ function rankedFan(rank: number, total: number): FakeScoringRecord {
   };
 }
 
-describe('selection of a 60,000-fan market through selection-step-fn', () => {
+describe('selection of a 20,000-fan market through selection-step-fn', () => {
   const CAMPAIGN = 'camp-big';
-  const FANS = 60_000;
+  const FANS = 20_000;
+  /** Two fans in a thousand fail a rule (rank % 1000 is 500 or 700), five were already selected. */
+  const ELIGIBLE = FANS - (2 * FANS) / 1000 - 5;
   const WINNERS = 3_000;
   const POOL = 3_300;
   const NO_GLOBAL_ID = new Set([1, 9, 99]);
@@ -187,13 +189,13 @@ describe('selection of a 60,000-fan market through selection-step-fn', () => {
         totalQueued: WINNERS,
         totalFailed: 3,
         totalSkipped: 5,
-        eligible: FANS - 120 - 5,
+        eligible: ELIGIBLE,
       },
     });
     expect(drained.failures).toBe(0);
     expect(fakes.entries.stats.get([CAMPAIGN, 'selection', 'm1', 'presale-1'].join('|'))).toMatchObject({
       status: 'FINISHED',
-      count: { total: FANS - 120 - 5, processed: WINNERS, failed: 3 },
+      count: { total: ELIGIBLE, processed: WINNERS, failed: 3 },
     });
 
     // Entry Service: the expected fans, one code each; no code twice.
@@ -252,7 +254,8 @@ describe('selection of a 60,000-fan market through selection-step-fn', () => {
     expect(['T1', 'T2'].map(status)).toEqual(['available', 'available']);
     expect(fakes.codes.requests.filter((r) => r.path.endsWith('/release'))).not.toHaveLength(0);
     expect(await queueDepth(w.sqs, saveSelectionQueueUrl)).toBe(0);
-  }, 120_000);
+    // A shared CI machine runs this 2-6x slower than a quiet laptop (about 20 s); the bench measures speed.
+  }, 300_000);
 
   it('fails the run when Code Service runs out of codes: FAILED stats, nothing enqueued, reserved codes released', async () => {
     const w = world();
