@@ -105,5 +105,6 @@ describe('a 3,000-fan market when Entry Service serves 50 records per page', () 
     const starts = codesOf().map((codes) => codes[0].date?.start);
     expect(starts.filter((start) => start === '2026-12-12T18:00:00.000Z')).toHaveLength(FANS);
     expect(pages() - before).toBeGreaterThanOrEqual(FANS / PAGE_CAP);
-  }, 120_000);
+    // 33 s to 93 s on this shared machine from run to run; the limit leaves room for a loaded CI runner.
+  }, 300_000);
 });
