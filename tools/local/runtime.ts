@@ -494,6 +494,9 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     });
     const envFile = path.join(workDir, 'env.sh');
     writeFileSync(envFile, envFileText(exports, environment));
+    // What `npm run ops -- --env local` reads beside env.sh: the resources of this run (no secret values).
+    const wiring = { environment, model: { ...model, secrets: model.secrets.map(({ value: _value, ...secret }) => secret) } };
+    writeFileSync(path.join(workDir, 'wiring.json'), JSON.stringify(wiring, null, 1));
 
     let stopping: Promise<void> | undefined;
     return {
