@@ -7,6 +7,7 @@ import type { Io, Values, Verb } from './cli';
 import { CHANGE_HELP, CHANGE_OPTIONS, COMMON_HELP, COMMON_OPTIONS, TOOL, confirmer, terminalIo } from './cli';
 import { DLQ_VERBS } from './dlq';
 import { STATUS_VERB } from './status';
+import type { Target } from './target';
 import { resolveTarget } from './target';
 
 export const VERBS: Verb[] = [STATUS_VERB, ...DLQ_VERBS];
@@ -56,7 +57,11 @@ function verbOf(argv: string[]): { verb: Verb; rest: string[] } | undefined {
   return undefined;
 }
 
-export async function main(argv: string[], io: Io = terminalIo): Promise<number> {
+/**
+ * Runs one verb. `prepare` sees the target before the verb runs: tests use it to inject failures
+ * into a client or to treat the local run as a protected environment.
+ */
+export async function main(argv: string[], io: Io = terminalIo, prepare?: (target: Target) => void): Promise<number> {
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     io.out(HELP);
     return 0;
@@ -97,6 +102,7 @@ export async function main(argv: string[], io: Io = terminalIo): Promise<number>
   const target = await resolveTarget(values.env, {
     envFile: typeof values['env-file'] === 'string' ? values['env-file'] : undefined,
   });
+  prepare?.(target);
   const dryRun = values['dry-run'] === true;
   try {
     return await verb.run({
