@@ -247,26 +247,39 @@ export async function copyMessages(
   const toUrl = await target.queueUrl(to.name);
   const journal = new Journal(path.join(target.stateDir, `redrive-${from.name}.json`));
   let moved = 0;
+  /** Gives the batch back to the queue at once (best effort) and says what is left. */
+  const stop = async (messages: Message[], why: string): Promise<never> => {
+    await release(target, fromUrl, messages).catch(() => undefined);
+    const pending =
+      journal.size > 0
+        ? `; ${journal.size} sent and not yet deleted, recorded so that running it again deletes them without sending them twice`
+        : '';
+    throw new CliError(`${why}: ${moved} moved${pending}; the rest stay in ${from.name}: run the same command again`);
+  };
   while (moved < options.max) {
     const messages = await receive(target, fromUrl, options.max - moved, 60);
     if (messages.length === 0) {
       break;
     }
     const fresh = messages.filter((m) => !journal.has(m.MessageId ?? ''));
-    const failed: Message[] = [];
+    let failed: Message[] = [];
     if (fresh.length > 0) {
-      const out = await target.sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl: toUrl,
-          Entries: fresh.map((m, i) => ({
-            Id: String(i),
-            MessageBody: m.Body ?? '',
-            MessageAttributes: asSendable(m.MessageAttributes),
-          })),
-        }),
-      );
-      failed.push(...(out.Failed ?? []).map((f) => fresh[Number(f.Id)]));
-      journal.add((out.Successful ?? []).map((s) => fresh[Number(s.Id)].MessageId ?? ''));
+      try {
+        const out = await target.sqs.send(
+          new SendMessageBatchCommand({
+            QueueUrl: toUrl,
+            Entries: fresh.map((m, i) => ({
+              Id: String(i),
+              MessageBody: m.Body ?? '',
+              MessageAttributes: asSendable(m.MessageAttributes),
+            })),
+          }),
+        );
+        failed = (out.Failed ?? []).map((f) => fresh[Number(f.Id)]);
+        journal.add((out.Successful ?? []).map((s) => fresh[Number(s.Id)].MessageId ?? ''));
+      } catch (error) {
+        await stop(messages, `sending to ${to.name} failed (${(error as Error).name}: ${(error as Error).message})`);
+      }
     }
     const sent = messages.filter((m) => journal.has(m.MessageId ?? ''));
     if (sent.length > 0) {
@@ -281,16 +294,14 @@ export async function copyMessages(
         journal.remove(deleted);
         moved += deleted.length;
       } catch (error) {
-        throw new CliError(
-          `deleting moved messages from ${from.name} failed (${(error as Error).message}): ${moved} moved; ${journal.size} sent and not yet deleted, recorded so that running the same command again deletes them without sending them twice`,
+        await stop(
+          messages,
+          `deleting moved messages from ${from.name} failed (${(error as Error).name}: ${(error as Error).message})`,
         );
       }
     }
     if (failed.length > 0) {
-      await release(target, fromUrl, failed);
-      throw new CliError(
-        `${failed.length} message(s) could not be sent to ${to.name}; ${moved} moved, the rest stay in ${from.name}: run the same command again`,
-      );
+      await stop(failed, `${failed.length} message(s) could not be sent to ${to.name}`);
     }
     await pace(options.rate, messages.length);
   }
