@@ -7,10 +7,11 @@ import type { Io, Values, Verb } from './cli';
 import { CHANGE_HELP, CHANGE_OPTIONS, COMMON_HELP, COMMON_OPTIONS, TOOL, confirmer, terminalIo } from './cli';
 import { DLQ_VERBS } from './dlq';
 import { STATUS_VERB } from './status';
+import { STREAM_VERBS } from './streamReplay';
 import type { Target } from './target';
 import { resolveTarget } from './target';
 
-export const VERBS: Verb[] = [STATUS_VERB, ...DLQ_VERBS];
+export const VERBS: Verb[] = [STATUS_VERB, ...DLQ_VERBS, ...STREAM_VERBS];
 
 const usageOf = (verb: Verb) =>
   `${TOOL} ${verb.name}${verb.args.map((a) => ` ${a}`).join('')} --env ENV [options]${verb.changes ? ' [--dry-run] [--yes]' : ''}`;
