@@ -15,6 +15,7 @@ import { localQueueUrl } from './emulators/sqs';
 import { WORKERS, getWorker, workerEntryPath } from '../../src/workers/registry';
 import type { Edge } from './aws/edge';
 import { startEdge } from './aws/edge';
+import { KinesisFacade } from './aws/kinesis';
 import { SqsMoveTasks } from './aws/sqsMoveTasks';
 import { clientEnvironment, envFileText } from './aws/clientEnvironment';
 import { LocalClock } from './clock';
@@ -299,6 +300,12 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       port: options.edgePort ?? 0,
       backends: { gateway: gateway.endpoint, sqs: components.sqsEndpoint, dynamodb: components.dynamoDbEndpoint, secretsManager: components.secrets.endpoint },
       moveTasks,
+      // Kinesis' read API on the demand table's stream, for operator tools (ops stream replay).
+      kinesis: new KinesisFacade({
+        dynamoDbEndpoint: components.dynamoDbEndpoint,
+        region,
+        streams: [{ streamArn: vars.demandTableStreamArn, tableName: demandTableName }],
+      }),
       onError: onError('the local AWS endpoint'),
     });
     cleanups.push(() => edge.stop());

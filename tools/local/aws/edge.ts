@@ -12,20 +12,29 @@
  * | form body, credential scope `sqs` or an SQS action (query protocol) | SQS → translated to JSON → fauxqs |
  * | form body, credential scope `sns` / `sts`                     | SNS, STS → fauxqs              |
  * | `X-Amz-Target: DynamoDB_20120810.*` / `DynamoDBStreams_20120810.*` | DynamoDB (+ streams) → DynamoDB Local |
+ * | `X-Amz-Target: Kinesis_20131202.*`                            | Kinesis (read calls, the demand table's stream) → `KinesisFacade` |
  * | `X-Amz-Target: secretsmanager.*`                              | Secrets Manager → its emulator |
  * | `GET /health`                                                 | the edge: services and their components |
  *
  * Queue URLs in answers are path-style on the edge (`http://127.0.0.1:4566/000000000000/<name>`),
  * whatever host the queue was created through, so clients that send to the queue URL's host
  * (the SDKs do) reach the edge. SQS calls fauxqs lacks (ListDeadLetterSourceQueues and the
- * message move tasks) are answered by `SqsMoveTasks`. Anything else is an error naming the
- * service and pointing at docs/local-runtime.md. Requests are not signature-checked.
+ * message move tasks) are answered by `SqsMoveTasks`. Kinesis is only its read API
+ * (`ListShards`, `DescribeStreamSummary`, `GetShardIterator`, `GetRecords`) on the streams the
+ * run hosts, from `KinesisFacade` (kinesis.ts); its other actions are refused like any service
+ * not emulated (CloudWatch, Logs, Pipes, IAM, …): an error naming the service and pointing at
+ * docs/local-runtime.md. Requests are not signature-checked. One port speaks HTTP/1.1 and HTTP/2
+ * without TLS (told apart by HTTP/2's connection preface): SDK v3's Kinesis client, like AWS,
+ * uses HTTP/2, and sends it to an http:// endpoint with prior knowledge.
  */
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import http2 from 'node:http2';
+import net, { type AddressInfo } from 'node:net';
+import type { Readable } from 'node:stream';
 import { CliError } from '../../build/toolCli';
 import { LOCAL_ACCOUNT_ID } from '../emulators/sqs';
+import { KinesisCallError, type KinesisFacade } from './kinesis';
 import { SqsCallError, type SqsMoveTasks } from './sqsMoveTasks';
 import { jsonToQueryXml, queryErrorXml, queryToJson } from './sqsQuery';
 
@@ -45,6 +54,9 @@ export interface Edge {
   stop(): Promise<void>;
 }
 
+/** What routing needs of a request, HTTP/1.1 or HTTP/2. */
+type Incoming = Pick<http.IncomingMessage, 'method' | 'url' | 'headers'>;
+
 interface Answer {
   status: number;
   headers: Record<string, string>;
@@ -53,6 +65,9 @@ interface Answer {
 
 /** The most any request may carry: Lambda's 6 MB payload quota, with room for the gateway to answer 413 itself. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+/** Connection-specific headers, which HTTP/2 forbids (RFC 9113 8.2.2). */
+const HTTP1_ONLY_HEADERS = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade']);
 
 /** SQS's actions, to tell an unsigned query-protocol SQS request from an SNS one. */
 const SQS_ACTIONS = new Set(
@@ -96,16 +111,18 @@ export async function startEdge(options: {
   port: number;
   backends: EdgeBackends;
   moveTasks: SqsMoveTasks;
+  /** Kinesis' read API on the run's streams; without it Kinesis is refused like any service not emulated. */
+  kinesis?: KinesisFacade;
   onError?: (error: Error) => void;
 }): Promise<Edge> {
-  const { backends, moveTasks } = options;
+  const { backends, moveTasks, kinesis } = options;
   const onError = options.onError ?? (() => undefined);
   let endpoint = '';
 
   /** Sends the request on to a component and returns its answer as is. */
   const forward = (
     backend: string,
-    req: http.IncomingMessage,
+    req: Incoming,
     body: Buffer,
     headers = req.headers,
     path = req.url ?? '/',
@@ -113,6 +130,9 @@ export async function startEdge(options: {
     new Promise((resolve, reject) => {
       const target = new URL(path, backend);
       const sent: http.OutgoingHttpHeaders = { ...headers, 'content-length': String(body.length) };
+      for (const name of Object.keys(sent).filter((n) => n.startsWith(':'))) {
+        delete sent[name]; // HTTP/2's pseudo-headers
+      }
       delete sent['transfer-encoding'];
       delete sent.expect;
       const out = http.request(target, { method: req.method, headers: sent }, (res) => {
@@ -141,7 +161,7 @@ export async function startEdge(options: {
   const sqsCall = async (
     action: string,
     input: Record<string, unknown>,
-    req: http.IncomingMessage,
+    req: Incoming,
   ): Promise<{ status: number; output: Record<string, unknown>; queryError?: string }> => {
     const answer = await sqsAnswer(action, input, req);
     return QUEUE_URL_ACTIONS.has(action) && answer.status < 300
@@ -151,7 +171,7 @@ export async function startEdge(options: {
   const sqsAnswer = async (
     action: string,
     input: Record<string, unknown>,
-    req: http.IncomingMessage,
+    req: Incoming,
   ): Promise<{ status: number; output: Record<string, unknown>; queryError?: string }> => {
     const ours = moveTasks.handler(action);
     if (ours) {
@@ -180,7 +200,7 @@ export async function startEdge(options: {
     };
   };
 
-  const route = async (req: http.IncomingMessage, body: Buffer): Promise<Answer> => {
+  const route = async (req: Incoming, body: Buffer): Promise<Answer> => {
     const url = new URL(req.url ?? '/', 'http://edge');
     const target = String(req.headers['x-amz-target'] ?? '');
     const contentType = String(req.headers['content-type'] ?? '');
@@ -195,6 +215,29 @@ export async function startEdge(options: {
         req,
       );
       return jsonAnswer(status, output, queryError ? { 'x-amzn-query-error': queryError } : {});
+    }
+    if (target.startsWith('Kinesis_20131202.')) {
+      const action = target.slice('Kinesis_20131202.'.length);
+      const handler = kinesis?.handler(action);
+      if (!handler) {
+        return unsupported(`Kinesis ${action}`);
+      }
+      const kinesisJson = (status: number, output: unknown, headers: Record<string, string> = {}) =>
+        jsonAnswer(status, output, { 'content-type': 'application/x-amz-json-1.1', ...headers });
+      try {
+        let input: Record<string, unknown>;
+        try {
+          input = body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {};
+        } catch {
+          throw new KinesisCallError('InvalidArgumentException', 'the request body is not JSON');
+        }
+        return kinesisJson(200, await handler(input));
+      } catch (error) {
+        if (error instanceof KinesisCallError) {
+          return kinesisJson(400, { __type: error.code, message: error.message }, { 'x-amzn-errortype': error.code });
+        }
+        throw error;
+      }
     }
     const backend = TARGETS.find(([prefix]) => target.startsWith(prefix))?.[1];
     if (backend) {
@@ -236,13 +279,15 @@ export async function startEdge(options: {
           dynamodb: 'DynamoDB Local',
           dynamodbstreams: 'DynamoDB Local',
           secretsmanager: 'local emulator',
+          ...(kinesis ? { kinesis: 'read calls on the streams the run hosts (tools/local/aws/kinesis.ts)' } : {}),
         },
       });
     }
     return unsupported(`${req.method} ${url.pathname}`);
   };
 
-  const onRequest: http.RequestListener = (req, res) => {
+  /** Reads a request, routes it, and hands the answer to `respond` (`abort`: drop the request). */
+  const serve = (req: Incoming & Readable, respond: (answer: Answer) => void, abort: () => void) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (c: Buffer) => {
@@ -251,7 +296,7 @@ export async function startEdge(options: {
         chunks.push(c);
       }
     });
-    req.on('error', () => res.destroy());
+    req.on('error', abort);
     req.on('end', () => {
       const answer: Promise<Answer> =
         size > MAX_BODY_BYTES
@@ -270,14 +315,54 @@ export async function startEdge(options: {
             message: `the local endpoint failed: ${error.message}`,
           });
         })
-        .then((a) => {
-          res.writeHead(a.status, a.headers);
-          res.end(a.body);
-        })
-        .catch(() => res.destroy()); // the client went away
+        .then(respond)
+        .catch(abort); // the client went away
     });
   };
-  const server = http.createServer(onRequest);
+  const http1 = http.createServer((req, res) =>
+    serve(
+      req,
+      (a) => {
+        res.writeHead(a.status, a.headers);
+        res.end(a.body);
+      },
+      () => res.destroy(),
+    ),
+  );
+  // HTTP/2 without TLS ("prior knowledge"): what SDK v3's Kinesis client speaks to an http:// endpoint.
+  const http2Server = http2.createServer((req, res) =>
+    serve(
+      req,
+      (a) => {
+        const headers = Object.fromEntries(Object.entries(a.headers).filter(([k]) => !HTTP1_ONLY_HEADERS.has(k)));
+        res.writeHead(a.status, headers);
+        res.end(a.body);
+      },
+      () => res.stream.destroy(),
+    ),
+  );
+  /** Each connection goes to the HTTP/2 server when it opens with HTTP/2's preface, else to the HTTP/1.1 one. */
+  const sockets = new Set<net.Socket>();
+  const accept = (socket: net.Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    socket.once('readable', () => {
+      const first = socket.read() as Buffer | null;
+      if (!first) {
+        return;
+      }
+      socket.unshift(first);
+      // A client writes the 24-byte preface whole; no HTTP/1.1 method begins with PRI.
+      if (first.toString('latin1', 0, 3) === 'PRI') {
+        http2Server.emit('connection', socket);
+      } else {
+        http1.emit('connection', socket);
+        socket.resume();
+      }
+    });
+  };
+  const server = net.createServer(accept);
   // Also on ::1, for clients that resolve `localhost` to it; a machine without IPv6 loopback just lacks it.
   const servers = [server];
   await new Promise<void>((resolve, reject) => {
@@ -294,7 +379,7 @@ export async function startEdge(options: {
   });
   const port = (server.address() as AddressInfo).port;
   endpoint = `http://127.0.0.1:${port}`;
-  const v6 = http.createServer(onRequest);
+  const v6 = net.createServer(accept);
   await new Promise<void>((resolve) => {
     v6.once('error', () => resolve());
     v6.listen(port, '::1', () => {
@@ -306,15 +391,11 @@ export async function startEdge(options: {
     endpoint,
     port,
     stop: async () => {
-      await Promise.all(
-        servers.map(
-          (s) =>
-            new Promise<void>((resolve) => {
-              s.closeAllConnections();
-              s.close(() => resolve());
-            }),
-        ),
-      );
+      const closed = servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
+      for (const socket of sockets) {
+        socket.destroy();
+      }
+      await Promise.all(closed);
       await moveTasks.stop();
     },
   };
