@@ -18,7 +18,6 @@ import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { loadConfig } from '../../src/shared/config/load';
 import { CONFIG_DIR, CliError, ROOT } from '../build/toolCli';
 import { readTfvars } from '../local/hcl/modules';
@@ -87,10 +86,7 @@ function clients(settings: ClientSettings, withCloudWatch: boolean) {
   const dynamo = DynamoDBDocumentClient.from(new DynamoDBClient(settings), {
     marshallOptions: { removeUndefinedValues: true },
   });
-  // The Kinesis client speaks HTTP/2 (for SubscribeToShard); the local run's endpoint speaks HTTP/1.1.
-  const kinesis = new KinesisClient(
-    settings.endpoint ? { ...settings, requestHandler: new NodeHttpHandler() } : settings,
-  );
+  const kinesis = new KinesisClient(settings);
   const cloudwatch = withCloudWatch ? new CloudWatchClient(settings) : undefined;
   const urls = new Map<string, Promise<string>>();
   return {

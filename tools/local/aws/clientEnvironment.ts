@@ -37,6 +37,7 @@ export function clientEnvironment(options: {
     'LAMBDA',
     'SFN',
     'EVENTBRIDGE',
+    'KINESIS',
   ];
   return {
     AWS_ENDPOINT_URL: edge,
