@@ -4,14 +4,24 @@
  */
 import { CliError, parseCli, usageError } from '../build/toolCli';
 import type { Io, Values, Verb } from './cli';
+import { CACHE_EVICT_VERB } from './cache';
 import { CHANGE_HELP, CHANGE_OPTIONS, COMMON_HELP, COMMON_OPTIONS, TOOL, confirmer, terminalIo } from './cli';
 import { DLQ_VERBS } from './dlq';
+import { REPLICATE_VERB } from './replicate';
+import { SELECTION_RESTART_VERB } from './selection';
 import { STATUS_VERB } from './status';
 import { STREAM_VERBS } from './streamReplay';
 import type { Target } from './target';
 import { resolveTarget } from './target';
 
-export const VERBS: Verb[] = [STATUS_VERB, ...DLQ_VERBS, ...STREAM_VERBS];
+export const VERBS: Verb[] = [
+  STATUS_VERB,
+  ...DLQ_VERBS,
+  ...STREAM_VERBS,
+  REPLICATE_VERB,
+  SELECTION_RESTART_VERB,
+  CACHE_EVICT_VERB,
+];
 
 const usageOf = (verb: Verb) =>
   `${TOOL} ${verb.name}${verb.args.map((a) => ` ${a}`).join('')} --env ENV [options]${verb.changes ? ' [--dry-run] [--yes]' : ''}`;
