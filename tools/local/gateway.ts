@@ -295,16 +295,22 @@ export async function startGateway(deps: {
           status: 200,
           body: { stateMachines: stepFunctions.list().map((m) => ({ stateMachineArn: m.arn, name: m.name, type: m.type, creationDate: stepFunctions.createdAt / 1000 })) },
         };
-      case 'ListExecutions':
+      case 'ListExecutions': {
+        // As AWS: newest first, `statusFilter`, pages of `maxResults` (default 100) with a nextToken.
+        const matching = stepFunctions
+          .all()
+          .filter((e) => (!input.stateMachineArn || e.stateMachineArn === input.stateMachineArn) && (!input.statusFilter || e.status === input.statusFilter))
+          .sort((a, b) => b.startDate - a.startDate);
+        const from = Number(input.nextToken ?? 0);
+        const size = Number(input.maxResults) > 0 ? Number(input.maxResults) : 100;
         return {
           status: 200,
           body: {
-            executions: stepFunctions
-              .all()
-              .filter((e) => !input.stateMachineArn || e.stateMachineArn === input.stateMachineArn)
-              .map(describeExecution),
+            executions: matching.slice(from, from + size).map(describeExecution),
+            ...(from + size < matching.length ? { nextToken: String(from + size) } : {}),
           },
         };
+      }
       default:
         return awsError(400, 'UnknownOperationException', `AWSStepFunctions.${action} is not emulated locally`);
     }

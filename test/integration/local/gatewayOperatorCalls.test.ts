@@ -19,11 +19,12 @@ import {
   LambdaClient,
   ListEventSourceMappingsCommand,
 } from '@aws-sdk/client-lambda';
-import type { HistoryEvent as SdkHistoryEvent } from '@aws-sdk/client-sfn';
+import type { ExecutionStatus, HistoryEvent as SdkHistoryEvent } from '@aws-sdk/client-sfn';
 import {
   DescribeExecutionCommand,
   DescribeStateMachineCommand,
   GetExecutionHistoryCommand,
+  ListExecutionsCommand,
   SFNClient,
   StartExecutionCommand,
   StopExecutionCommand,
@@ -400,6 +401,11 @@ describe('Step Functions operator calls on the local gateway', () => {
       return events!.some((e) => e.type === 'WaitStateEntered');
     });
     expect((await sfn.send(new DescribeExecutionCommand({ executionArn }))).status).toBe('RUNNING');
+    // ListExecutions filters by status, as `ops status` and `ops selection restart` rely on.
+    const listed = async (statusFilter: ExecutionStatus) =>
+      (await sfn.send(new ListExecutionsCommand({ stateMachineArn: slow.arn, statusFilter }))).executions!.map((e) => e.executionArn);
+    expect(await listed('RUNNING')).toEqual([executionArn]);
+    expect(await listed('ABORTED')).toEqual([]);
 
     const stopped = await sfn.send(new StopExecutionCommand({ executionArn, error: 'Operator.Stop', cause: 'stopped by the test' }));
     expect(stopped.stopDate).toBeInstanceOf(Date);
@@ -418,6 +424,8 @@ describe('Step Functions operator calls on the local gateway', () => {
     const again = await sfn.send(new StopExecutionCommand({ executionArn, error: 'Second.Stop' }));
     expect(again.stopDate).toEqual(stopped.stopDate);
     expect(await sfn.send(new DescribeExecutionCommand({ executionArn }))).toMatchObject({ status: 'ABORTED', error: 'Operator.Stop' });
+    expect(await listed('RUNNING')).toEqual([]);
+    expect(await listed('ABORTED')).toEqual([executionArn]);
   });
 
   it('StopExecution of a finished execution answers success and leaves it as it was; the CLI stops a running one', async () => {
