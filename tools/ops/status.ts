@@ -5,12 +5,13 @@
  */
 import { DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { ListEventSourceMappingsCommand } from '@aws-sdk/client-lambda';
-import { ListExecutionsCommand, ListStateMachinesCommand } from '@aws-sdk/client-sfn';
+import { ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import type { ExecutionStatus } from '@aws-sdk/client-sfn';
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { Verb, VerbContext } from './cli';
 import { table } from './cli';
 import { deadLetterQueues, stackFilter } from './resources';
+import { stateMachineArn } from './selection';
 import type { Target } from './target';
 import { shortName } from './target';
 
@@ -113,15 +114,6 @@ async function stateMachineStatus(target: Target, stack?: string): Promise<Statu
   if (wanted.length === 0) {
     return [];
   }
-  const arns = new Map<string, string>();
-  let nextToken: string | undefined;
-  do {
-    const page = await target.sfn.send(new ListStateMachinesCommand({ nextToken }));
-    for (const sm of page.stateMachines ?? []) {
-      arns.set(sm.name ?? '', sm.stateMachineArn ?? '');
-    }
-    nextToken = page.nextToken;
-  } while (nextToken);
   const count = async (arn: string, statusFilter: ExecutionStatus, since = 0) => {
     const { executions = [] } = await target.sfn.send(
       new ListExecutionsCommand({ stateMachineArn: arn, statusFilter, maxResults: 100 }),
@@ -130,7 +122,7 @@ async function stateMachineStatus(target: Target, stack?: string): Promise<Statu
   };
   return Promise.all(
     wanted.map(async (name) => {
-      const arn = arns.get(name);
+      const arn = await stateMachineArn(target, name);
       if (!arn) {
         return { name, running: -1, failedLastDay: -1 };
       }
