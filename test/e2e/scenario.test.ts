@@ -22,6 +22,8 @@ beforeAll(async () => {
     environment: uniqueEnvironment('e'),
     workDir,
     log: (line) => lines.push(line),
+    // Its own Kafka broker: the scenario publishes, and test/bad-input reads the shared one expecting nothing new.
+    ownKafka: true,
   });
 }, 300_000);
 

@@ -29,7 +29,14 @@ let target: Target;
 let prefix: string;
 
 beforeAll(async () => {
-  rt = await startRuntime({ root: REPO_ROOT, environment: uniqueEnvironment('op'), workDir, sqsWaitSeconds: 1 });
+  // Its own Kafka broker: records this run publishes must not reach the suites that read the shared one.
+  rt = await startRuntime({
+    root: REPO_ROOT,
+    environment: uniqueEnvironment('op'),
+    workDir,
+    sqsWaitSeconds: 1,
+    ownKafka: true,
+  });
   target = await resolveTarget('local', { envFile: rt.envFile });
   prefix = `prd2011-${target.environment}-${target.region}-`;
 }, 300_000);

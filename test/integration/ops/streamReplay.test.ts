@@ -29,7 +29,14 @@ const CAMPAIGN = 'c-replay';
 const FANS = ['r1', 'r2', 'r3'];
 
 beforeAll(async () => {
-  rt = await startRuntime({ root: REPO_ROOT, environment: uniqueEnvironment('sr'), workDir, sqsWaitSeconds: 1 });
+  // Its own Kafka broker: the replayed registrations reach Kafka, and other suites read the shared one.
+  rt = await startRuntime({
+    root: REPO_ROOT,
+    environment: uniqueEnvironment('sr'),
+    workDir,
+    sqsWaitSeconds: 1,
+    ownKafka: true,
+  });
   target = await resolveTarget('local', { envFile: rt.envFile });
   streamArn = rt.model.mappings.find((m): m is StreamMapping => m.kind === 'stream')!.streamArn;
 }, 300_000);

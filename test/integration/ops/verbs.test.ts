@@ -54,6 +54,8 @@ beforeAll(async () => {
     workDir,
     edgePort: 0,
     sqsWaitSeconds: 1,
+    // Its own Kafka broker: re-replicated registrations reach Kafka, and other suites read the shared one.
+    ownKafka: true,
   });
   target = await resolveTarget('local', { envFile: rt.envFile });
   redis = new Redis(rt.exports.REDIS_URL);
