@@ -33,10 +33,10 @@ import { LOCAL_AWS } from '../../../tools/local/emulators/dynamodb';
 import type { Gateway } from '../../../tools/local/gateway';
 import { startGateway } from '../../../tools/local/gateway';
 import type { LocalRuntime } from '../../../tools/local/runtime';
-import { startRuntime, uniqueEnvironment } from '../../../tools/local/runtime';
+import { uniqueEnvironment } from '../../../tools/local/runtime';
 import { StepFunctions } from '../../../tools/local/stepFunctions';
 import type { SqsMapping, StateMachine, StreamMapping } from '../../../tools/local/wiring/model';
-import { FIXTURES, REPO_ROOT, fixtureWorker, tempDir, waitFor } from './helpers';
+import { startFixtureRuntime, tempDir, waitFor } from './helpers';
 
 const AWS_CLI = '/usr/bin/aws';
 const environment = uniqueEnvironment('gw');
@@ -67,13 +67,9 @@ const slowMachine = (echoArn: string, arn: string): StateMachine => ({
 });
 
 beforeAll(async () => {
-  rt = await startRuntime({
-    root: REPO_ROOT,
-    terraformDir: path.join(FIXTURES, 'terraform'),
+  rt = await startFixtureRuntime({
     environment,
     workDir,
-    entryOf: fixtureWorker,
-    useDist: false,
   });
   const file = path.join(codeDir, 'chatty.js');
   writeFileSync(

@@ -4,12 +4,24 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { KinesisStreamEvent, SQSEvent } from 'aws-lambda';
 import type { InvocationRecord } from '../../../tools/local/lambda/host';
+import type { LocalRuntime, RuntimeOptions } from '../../../tools/local/runtime';
+import { startRuntime } from '../../../tools/local/runtime';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const FIXTURES = path.join(__dirname, 'fixtures');
 
 /** Handler entry of a fixture worker, relative to the repository root (what the runtime's `entryOf` returns). */
 export const fixtureWorker = (worker: string): string => path.relative(REPO_ROOT, path.join(FIXTURES, 'workers', `${worker}.js`));
+
+/** A local run of the fixture stack (fixtures/terraform) with the fixture workers' handlers; `options` add to or override that. */
+export const startFixtureRuntime = (options: Omit<RuntimeOptions, 'root'>): Promise<LocalRuntime> =>
+  startRuntime({
+    root: REPO_ROOT,
+    terraformDir: path.join(FIXTURES, 'terraform'),
+    entryOf: fixtureWorker,
+    useDist: false,
+    ...options,
+  });
 
 export const tempDir = (prefix: string): string => mkdtempSync(path.join(tmpdir(), prefix));
 

@@ -8,12 +8,11 @@
  */
 import { rmSync } from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { LOCAL_AWS } from '../../../tools/local/emulators/dynamodb';
 import type { LocalRuntime } from '../../../tools/local/runtime';
-import { startRuntime, uniqueEnvironment } from '../../../tools/local/runtime';
-import { FIXTURES, REPO_ROOT, fixtureWorker, tempDir, waitFor } from './helpers';
+import { uniqueEnvironment } from '../../../tools/local/runtime';
+import { startFixtureRuntime, tempDir, waitFor } from './helpers';
 
 let rt: LocalRuntime;
 let lambda: LambdaClient;
@@ -21,13 +20,9 @@ const lines: string[] = [];
 const workDir = tempDir('local-hostile-');
 
 beforeAll(async () => {
-  rt = await startRuntime({
-    root: REPO_ROOT,
-    terraformDir: path.join(FIXTURES, 'terraform'),
+  rt = await startFixtureRuntime({
     environment: uniqueEnvironment('hx'),
     workDir,
-    entryOf: fixtureWorker,
-    useDist: false,
     recordInvocations: true,
     maxEnvironments: 1,
     log: (line) => lines.push(line),

@@ -8,7 +8,6 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, rmSync } from 'node:fs';
-import path from 'node:path';
 import { promisify } from 'node:util';
 import type { _Record as KinesisRecord } from '@aws-sdk/client-kinesis';
 import {
@@ -24,9 +23,9 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { KinesisStreamRecord } from 'aws-lambda';
 import type { DynamoDbKinesisChange } from '../../../tools/local/dynamoStream';
 import type { LocalRuntime } from '../../../tools/local/runtime';
-import { startRuntime, uniqueEnvironment } from '../../../tools/local/runtime';
+import { uniqueEnvironment } from '../../../tools/local/runtime';
 import type { StreamMapping } from '../../../tools/local/wiring/model';
-import { FIXTURES, REPO_ROOT, fixtureWorker, tempDir, waitFor } from './helpers';
+import { startFixtureRuntime, tempDir, waitFor } from './helpers';
 
 const AWS_CLI = '/usr/bin/aws';
 const environment = uniqueEnvironment('kin');
@@ -41,13 +40,9 @@ let ddb: DynamoDBDocumentClient;
 let streamArn: string;
 
 beforeAll(async () => {
-  rt = await startRuntime({
-    root: REPO_ROOT,
-    terraformDir: path.join(FIXTURES, 'terraform'),
+  rt = await startFixtureRuntime({
     environment,
     workDir,
-    entryOf: fixtureWorker,
-    useDist: false,
     recordInvocations: true,
     streamPollMs: 100,
     sqsWaitSeconds: 1,

@@ -4,16 +4,15 @@
  * so the semantics of each trigger can be shown quickly (visibility timeout 2 s, 2 receives).
  */
 import { rmSync } from 'node:fs';
-import path from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { DeleteMessageCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { LOCAL_AWS, localDynamoDbClient } from '../../../tools/local/emulators/dynamodb';
 import type { LocalRuntime } from '../../../tools/local/runtime';
-import { startRuntime, uniqueEnvironment } from '../../../tools/local/runtime';
+import { uniqueEnvironment } from '../../../tools/local/runtime';
 import type { Queue, StreamMapping } from '../../../tools/local/wiring/model';
-import { FIXTURES, REPO_ROOT, fixtureWorker, sqsBodies, streamImages, tempDir, waitFor } from './helpers';
+import { sqsBodies, startFixtureRuntime, streamImages, tempDir, waitFor } from './helpers';
 
 let rt: LocalRuntime;
 let ddb: DynamoDBDocumentClient;
@@ -22,13 +21,9 @@ const workDir = tempDir('local-runtime-');
 const queueNamed = (suffix: string): Queue => rt.model.queues.find((q) => q.name === `fx-${environment}-${suffix}`)!;
 
 beforeAll(async () => {
-  rt = await startRuntime({
-    root: REPO_ROOT,
-    terraformDir: path.join(FIXTURES, 'terraform'),
+  rt = await startFixtureRuntime({
     environment,
     workDir,
-    entryOf: fixtureWorker,
-    useDist: false,
     recordInvocations: true,
     streamPollMs: 100,
     sqsWaitSeconds: 1,
