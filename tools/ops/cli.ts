@@ -110,9 +110,20 @@ export function confirmer(target: Target, values: Values, io: Io, dryRun: boolea
   };
 }
 
-/** Milliseconds to wait between steps to stay at `perSecond`. */
-export const pace = (perSecond: number, items: number) =>
-  new Promise((resolve) => setTimeout(resolve, (1000 * items) / perSecond));
+/**
+ * A rate limit: each call waits until `items` more may start, so that at most `perSecond` start
+ * per second. Time lost in a slow step is not made up with a burst afterwards.
+ */
+export function pacer(perSecond: number): (items?: number) => Promise<void> {
+  let next = Date.now();
+  return async (items = 1) => {
+    const now = Date.now();
+    if (next > now) {
+      await new Promise((resolve) => setTimeout(resolve, next - now));
+    }
+    next = Math.max(next, now) + (1000 * items) / perSecond;
+  };
+}
 
 /** A fixed-width text table. */
 export function table(headers: string[], rows: (string | number)[][]): string[] {

@@ -23,7 +23,7 @@ import {
 import { CliError } from '../build/toolCli';
 import type { Queue } from '../local/wiring/model';
 import type { Verb, VerbContext } from './cli';
-import { pace, positiveInt, table } from './cli';
+import { pacer, positiveInt, table } from './cli';
 import type { DeadLetterQueue } from './resources';
 import { deadLetterQueue, deadLetterQueues, sourcesOf, stackFilter } from './resources';
 import type { Target } from './target';
@@ -247,6 +247,7 @@ export async function copyMessages(
   const toUrl = await target.queueUrl(to.name);
   const journal = new Journal(path.join(target.stateDir, `redrive-${from.name}.json`));
   let moved = 0;
+  const next = pacer(options.rate);
   /** Gives the batch back to the queue at once (best effort) and says what is left. */
   const stop = async (messages: Message[], why: string): Promise<never> => {
     await release(target, fromUrl, messages).catch(() => undefined);
@@ -261,6 +262,7 @@ export async function copyMessages(
     if (messages.length === 0) {
       break;
     }
+    await next(messages.length);
     const fresh = messages.filter((m) => !journal.has(m.MessageId ?? ''));
     let failed: Message[] = [];
     if (fresh.length > 0) {
@@ -303,7 +305,6 @@ export async function copyMessages(
     if (failed.length > 0) {
       await stop(failed, `${failed.length} message(s) could not be sent to ${to.name}`);
     }
-    await pace(options.rate, messages.length);
   }
   return moved;
 }

@@ -18,7 +18,7 @@ import type { TableKey } from '../../src/shared/aws/keys';
 import { entryKey, keyOf } from '../../src/shared/aws/keys';
 import { CliError } from '../build/toolCli';
 import type { Verb, VerbContext } from './cli';
-import { positiveInt, requiredText } from './cli';
+import { pacer, positiveInt, requiredText } from './cli';
 
 export const DEFAULT_RATE = 25;
 
@@ -109,23 +109,6 @@ async function flag(table: DemandTable, registration: Registration): Promise<'fl
     }
     throw error;
   }
-}
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/**
- * Waits before each item so that items start at least 1/`perSecond` s apart. Time lost in a
- * slow read is not made up with a burst afterwards.
- */
-function pacer(perSecond: number): () => Promise<void> {
-  let next = Date.now();
-  return async () => {
-    const now = Date.now();
-    if (next > now) {
-      await sleep(next - now);
-    }
-    next = Math.max(next, now) + 1000 / perSecond;
-  };
 }
 
 function tally(result: ReplicateResult, found: Registration[]): void {
