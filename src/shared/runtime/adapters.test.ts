@@ -148,6 +148,10 @@ describe('streamBatchHandler', () => {
         newItem: { PK: 'e:c1', SK: 'entry#u1', markets: ['a', 'b'], n: 1 },
         oldItem: { n: 0 },
         approximateCreationTime: new Date(1764000000000).toISOString(),
+        trace: {
+          traceparent: expect.stringMatching(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/),
+          correlationId: expect.any(String),
+        },
       },
     ]);
   });

@@ -1,6 +1,8 @@
 import { RejectedRecordError } from './errors';
 import type { WorkerContext } from './invocation';
 import { truncateText } from './logger';
+import type { IncomingTrace, RecordTrace } from './tracing';
+import { startRecordSpans } from './tracing';
 
 /** A record a worker refused under an explicit rule; logged and counted, never retried. */
 export interface RejectedRecord {
@@ -90,17 +92,29 @@ export function parseBatchRecords<E extends object, R>(
 
 /**
  * Runs a batch worker over the records that parsed and turns the outcome into the Lambda
- * response. `parsed` ids are usable item identifiers (parseBatchRecords). A thrown error (or
- * thrown non-Error) fails every parsed record, never none; ids the worker returns that are not
- * in the batch are ignored with a warning.
+ * response. `parsed` ids are usable item identifiers (parseBatchRecords). Each parsed record
+ * gets its span and the `trace` it carries on (startRecordSpans), from what `incomingOf` finds
+ * on it; a failed or rejected record's span ends as an error. A thrown error (or thrown
+ * non-Error) fails every parsed record, never none; ids the worker returns that are not in the
+ * batch are ignored with a warning.
  */
-export async function settleBatch<R>(
+export async function settleBatch<R extends { trace?: RecordTrace }>(
   ctx: WorkerContext,
   parsed: { id: string; record: R }[],
   rejectedWhileParsing: RejectedRecord[],
   received: number,
   process: (records: R[], ctx: WorkerContext) => Promise<BatchResult>,
+  incomingOf: (record: R) => IncomingTrace,
 ): Promise<{ response: BatchItemFailuresResponse; summary: BatchSummary }> {
+  const spans = startRecordSpans(
+    ctx.worker,
+    ctx.correlationId,
+    ctx.log,
+    parsed.map((p) => ({ id: p.id, incoming: incomingOf(p.record) })),
+  );
+  for (const p of parsed) {
+    p.record.trace = spans.traceOf(p.id);
+  }
   const ids = new Set(parsed.map((p) => p.id));
   let result: BatchResult;
   if (parsed.length === 0) {
@@ -142,5 +156,6 @@ export async function settleBatch<R>(
     failed: failed.length,
     processed: Math.max(0, received - rejectedCount - failed.length),
   };
+  spans.end(failed, rejected);
   return { response: { batchItemFailures: failed.map((itemIdentifier) => ({ itemIdentifier })) }, summary };
 }

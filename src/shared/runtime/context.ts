@@ -6,6 +6,8 @@ export interface InvocationContext {
   worker: string;
   correlationId: string;
   awsRequestId?: string;
+  /** The trace the work continues (W3C traceparent), for when no OpenTelemetry SDK keeps the active span. */
+  traceparent?: string;
 }
 
 const storage = new AsyncLocalStorage<InvocationContext>();

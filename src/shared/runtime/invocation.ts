@@ -1,10 +1,11 @@
 import type { Context } from 'aws-lambda';
 import { getConfig } from '../config';
+import type { InvocationContext } from './context';
 import { runWithContext, newCorrelationId } from './context';
 import { isExpectedRejection, withoutStackFrames } from './errors';
 import type { Logger, LogLevel } from './logger';
 import { createLogger, formatError } from './logger';
-import { withSpan } from './tracing';
+import { continuedContext, traceparentOf, withSpan } from './tracing';
 
 /** What every worker's logic receives besides its input. */
 export interface WorkerContext {
@@ -54,7 +55,22 @@ export function correlationIdOf(event: unknown): string {
 }
 
 /**
- * Runs one invocation: sets the correlation context, opens a span, times it and logs one
+ * The trace an event names: the `traceparent` field of a direct or Step Functions input, else the
+ * `traceparent` request header of an AppSync or HTTP-style event. Batch events name none: their
+ * records carry their own (startRecordSpans).
+ */
+export function traceparentOfEvent(event: unknown): unknown {
+  if (!event || typeof event !== 'object') {
+    return undefined;
+  }
+  const e = event as { traceparent?: unknown; headers?: unknown; request?: { headers?: unknown } };
+  const headers = (e.headers ?? e.request?.headers) as Record<string, unknown> | undefined;
+  return e.traceparent ?? (headers && typeof headers === 'object' ? headers.traceparent : undefined);
+}
+
+/**
+ * Runs one invocation: sets the correlation context, opens a span (continuing the trace the event
+ * names, else a new one; a malformed traceparent is logged, never fatal), times it and logs one
  * summary line (the `summary` callback supplies the counts). Errors are logged and rethrown:
  * an expected rejection (InvalidInputError, RejectedRecordError: the caller's fault) at warn
  * with its name and message, anything else (a fault of ours) at error with its stack. The
@@ -71,8 +87,10 @@ export async function runInvocation<T>(
 ): Promise<T> {
   const correlationId = correlationIdOf(event);
   const awsRequestId = lambdaContext?.awsRequestId;
-  return runWithContext({ worker: options.worker, correlationId, awsRequestId }, async () => {
+  const invocation: InvocationContext = { worker: options.worker, correlationId, awsRequestId };
+  return runWithContext(invocation, async () => {
     const log = options.log ?? workerLogger(options.worker);
+    const { parent } = continuedContext(traceparentOfEvent(event), log, { worker: options.worker });
     const started = performance.now();
     const ctx: WorkerContext = {
       worker: options.worker,
@@ -83,7 +101,8 @@ export async function runInvocation<T>(
     return withSpan(
       `worker ${options.worker}`,
       { 'worker.name': options.worker, 'correlation.id': correlationId, 'faas.execution': awsRequestId ?? '' },
-      async () => {
+      async (span) => {
+        invocation.traceparent = traceparentOf(span);
         try {
           const result = await fn(ctx);
           log.info('invocation finished', {
@@ -106,6 +125,7 @@ export async function runInvocation<T>(
           throw withoutStackFrames(error);
         }
       },
+      { parent },
     );
   });
 }

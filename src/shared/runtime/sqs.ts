@@ -5,6 +5,8 @@ import { parseJsonBounded } from './errors';
 import type { AdapterOptions, WorkerContext } from './invocation';
 import { runInvocation } from './invocation';
 import { formatError } from './logger';
+import type { RecordTrace } from './tracing';
+import { CORRELATION_ID, TRACEPARENT } from './tracing';
 import { beforeDeadline } from '../util/deadline';
 
 /** An SQS message after the adapter parsed its JSON body and validated its shape. */
@@ -17,6 +19,8 @@ export interface SqsMessage<T> {
   /** When SQS first accepted the message (its `SentTimestamp`), ISO; the same on every delivery. */
   sentAt?: string;
   eventSourceArn: string;
+  /** The trace this message carries on to what it produces (set by the adapter; docs/operations.md). */
+  trace?: RecordTrace;
 }
 
 /** One failed message whose next delivery is to be delayed. */
@@ -59,6 +63,11 @@ export interface SqsWorkerDefinition<T> extends AdapterOptions {
    * writes the same state again), as every worker that opts in is.
    */
   retryBackoff?: () => SqsRetryBackoff;
+  /**
+   * The traceparent a message carries in its body, for messages whose sender cannot set message
+   * attributes (the demand-table pipe); the `traceparent` attribute wins when both are there.
+   */
+  traceparentInBody?: (message: SqsMessage<T>) => unknown;
 }
 
 /** Time kept after a batch is given up: reporting its failures and delaying them (ChangeMessageVisibility). */
@@ -200,7 +209,10 @@ export function sqsBatchHandler<T>(def: SqsWorkerDefinition<T>) {
       async (ctx) => {
         const { parsed, rejected } = parseSqsRecords(event, def.parse);
         const process = def.retryBackoff ? beforeTimeout(def.process) : def.process;
-        const settled = await settleBatch(ctx, parsed, rejected, recordCount(event), process);
+        const settled = await settleBatch(ctx, parsed, rejected, recordCount(event), process, (m) => ({
+          traceparent: m.messageAttributes[TRACEPARENT] ?? def.traceparentInBody?.(m),
+          correlationId: m.messageAttributes[CORRELATION_ID],
+        }));
         const failedIds = settled.response.batchItemFailures.map((f) => f.itemIdentifier);
         if (def.retryBackoff && failedIds.length > 0) {
           const counts = await delayFailedMessages(ctx, event.Records, failedIds, def.retryBackoff);

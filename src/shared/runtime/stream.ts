@@ -7,6 +7,8 @@ import { RejectedRecordError, parseJsonBounded } from './errors';
 import type { AdapterOptions, WorkerContext } from './invocation';
 import { runInvocation } from './invocation';
 import { truncateText } from './logger';
+import type { RecordTrace } from './tracing';
+import { TRACEPARENT } from './tracing';
 import { quote } from './quote';
 import { FORBIDDEN_KEYS } from '../util/sanitise';
 
@@ -31,6 +33,11 @@ export interface ChangeRecord<T = Record<string, unknown>> {
    * rejects such a change rather than send the rounded value on.
    */
   inexactNumbers?: string[];
+  /**
+   * The trace this change carries on (set by the adapter): the one its writer stamped on the
+   * item as `traceparent` (new image, else old), else a new trace.
+   */
+  trace?: RecordTrace;
 }
 
 export interface StreamWorkerDefinition<T> extends AdapterOptions {
@@ -181,7 +188,9 @@ export function streamBatchHandler<T = Record<string, unknown>>(def: StreamWorke
           (record) => decodeChangeRecord<T>(record),
           'undecodable record',
         );
-        return settleBatch(ctx, parsed, rejected, recordCount(event), def.process);
+        return settleBatch(ctx, parsed, rejected, recordCount(event), def.process, (change) => ({
+          traceparent: ((change.newItem ?? change.oldItem) as Record<string, unknown> | undefined)?.[TRACEPARENT],
+        }));
       },
       (o) => o.summary,
     );
