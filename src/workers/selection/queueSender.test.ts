@@ -1,16 +1,21 @@
 import type { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import { runWithContext } from '../../shared/runtime/context';
 import { createQueueSender, toBatches } from './queueSender';
 
 type Reply = { Failed?: { Id: string; SenderFault: boolean; Code: string; Message?: string }[] } | Error;
 
 /** An SQS client double: records each SendMessageBatch and answers from `replies` in turn (default: all sent). */
 function client(replies: Reply[] = []) {
-  const calls: { ids: string[]; bodies: string[] }[] = [];
+  const calls: { ids: string[]; bodies: string[]; attributes: unknown[] }[] = [];
   return {
     calls,
     send: async (command: SendMessageBatchCommand) => {
       const entries = command.input.Entries ?? [];
-      calls.push({ ids: entries.map((e) => e.Id!), bodies: entries.map((e) => e.MessageBody!) });
+      calls.push({
+        ids: entries.map((e) => e.Id!),
+        bodies: entries.map((e) => e.MessageBody!),
+        attributes: entries.map((e) => e.MessageAttributes),
+      });
       const reply = replies.shift() ?? {};
       if (reply instanceof Error) {
         throw reply;
@@ -29,6 +34,20 @@ describe('queue sender', () => {
       batches: [[0, 1], [2]],
       oversized: [3],
     });
+  });
+
+  it('stamps every message with the trace of the work that sends it', async () => {
+    const sqs = client();
+    const sender = createQueueSender({ client: sqs as never, queueUrl: 'q', maxEntries: 10, sleep: noSleep });
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    await runWithContext({ worker: 'w', correlationId: 'corr-1', traceparent }, () =>
+      sender.send([{ i: 0 }, { i: 1 }]),
+    );
+    const expected = {
+      traceparent: { DataType: 'String', StringValue: traceparent },
+      correlationId: { DataType: 'String', StringValue: 'corr-1' },
+    };
+    expect(sqs.calls[0].attributes).toEqual([expected, expected]);
   });
 
   it('sends JSON bodies in batches of ten', async () => {

@@ -6,6 +6,8 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { SQS_MAX_MESSAGE_BYTES } from '../../shared/aws/sqsLimits';
+import type { StringAttribute } from '../../shared/runtime/tracing';
+import { attributeBytes, traceAttributes } from '../../shared/runtime/tracing';
 import { mapLimit } from '../../shared/util/mapLimit';
 
 export interface SendOutcome {
@@ -17,7 +19,10 @@ export interface SendOutcome {
 }
 
 export interface QueueSender {
-  /** Sends every body (as JSON); never throws for a failed send, it reports it. */
+  /**
+   * Sends every body (as JSON), each with the trace of the caller's work (the active span, or the
+   * record `inRecordTrace` runs in) as message attributes; never throws for a failed send, it reports it.
+   */
   send(bodies: readonly unknown[]): Promise<SendOutcome>;
 }
 
@@ -35,18 +40,22 @@ export interface QueueSenderOptions {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Splits messages into batches of at most `maxEntries` entries and `maxBytes` bytes; oversized messages come back apart. */
+/**
+ * Splits messages into batches of at most `maxEntries` entries and `maxBytes` bytes, each message
+ * counted with `overhead` bytes (its message attributes); oversized messages come back apart.
+ */
 export function toBatches(
   texts: readonly string[],
   maxEntries: number,
   maxBytes = SQS_MAX_MESSAGE_BYTES,
+  overhead = 0,
 ): { batches: number[][]; oversized: number[] } {
   const batches: number[][] = [];
   const oversized: number[] = [];
   let current: number[] = [];
   let bytes = 0;
   texts.forEach((text, index) => {
-    const size = Buffer.byteLength(text, 'utf8');
+    const size = Buffer.byteLength(text, 'utf8') + overhead;
     if (size > maxBytes) {
       oversized.push(index);
       return;
@@ -73,7 +82,11 @@ export function createQueueSender(options: QueueSenderOptions): QueueSender {
   const sleep = options.sleep ?? defaultSleep;
 
   /** Sends one batch; returns the indexes that still failed after every attempt, each with its reason. */
-  async function sendBatch(texts: readonly string[], indexes: number[]): Promise<Map<number, string>> {
+  async function sendBatch(
+    texts: readonly string[],
+    indexes: number[],
+    attributes: Record<string, StringAttribute>,
+  ): Promise<Map<number, string>> {
     const reasons = new Map<number, string>();
     // A sender fault (a bad message) fails the same way every time, so it is not retried.
     const rejected = new Set<number>();
@@ -86,7 +99,11 @@ export function createQueueSender(options: QueueSenderOptions): QueueSender {
         const out = await client.send(
           new SendMessageBatchCommand({
             QueueUrl: queueUrl,
-            Entries: pending.map((index) => ({ Id: String(index), MessageBody: texts[index] })),
+            Entries: pending.map((index) => ({
+              Id: String(index),
+              MessageBody: texts[index],
+              MessageAttributes: attributes,
+            })),
           }),
         );
         const failed = out.Failed ?? [];
@@ -104,8 +121,9 @@ export function createQueueSender(options: QueueSenderOptions): QueueSender {
   return {
     async send(bodies) {
       const texts = bodies.map((body) => JSON.stringify(body));
-      const { batches, oversized } = toBatches(texts, maxEntries);
-      const results = await mapLimit(batches, concurrency, (batch) => sendBatch(texts, batch));
+      const attributes = traceAttributes();
+      const { batches, oversized } = toBatches(texts, maxEntries, SQS_MAX_MESSAGE_BYTES, attributeBytes(attributes));
+      const results = await mapLimit(batches, concurrency, (batch) => sendBatch(texts, batch, attributes));
       const reasons = new Map<number, string>(
         oversized.map((index) => [index, `message over the ${SQS_MAX_MESSAGE_BYTES}-byte limit`]),
       );

@@ -1,4 +1,5 @@
-import type { PublishBatchCommand } from '@aws-sdk/client-sns';
+import type { PublishBatchCommand, PublishBatchRequestEntry } from '@aws-sdk/client-sns';
+import { marshall } from '@aws-sdk/util-dynamodb';
 import { memoryLogger, sqsEvent } from '../../../../test/doubles/runtime';
 import { campaignData, registrationEntry } from '../../../../tools/local/emulators/producers';
 import { createProcessDataHandler } from './handler';
@@ -84,5 +85,38 @@ describe('processData handler', () => {
     expect(record.campaignId).toBe('c1');
     expect(record).not.toHaveProperty('markets');
     expect(record).not.toHaveProperty('id');
+  });
+
+  it('continues the trace a pipe record’s item carries, and does not take traceparent for data', async () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const entries: PublishBatchRequestEntry[] = [];
+    const log = memoryLogger();
+    const handler = createProcessDataHandler(
+      (ctx) => ({
+        sns: {
+          send: async (command: PublishBatchCommand) => {
+            const batch = command.input.PublishBatchRequestEntries ?? [];
+            entries.push(...batch);
+            return { $metadata: {}, Successful: batch.map((e) => ({ Id: e.Id! })), Failed: [] };
+          },
+        },
+        topicArn: 'arn:t',
+        batchSize: 10,
+        log: ctx.log,
+      }),
+      { log },
+    );
+    const item = marshall({ ...registrationEntry(), traceparent }, { removeUndefinedValues: true });
+    const result = await handler(
+      sqsEvent([{ type: 'registration', data: { eventName: 'INSERT', dynamodb: { NewImage: item } } }]),
+    );
+    expect(result.batchItemFailures).toEqual([]);
+    expect(entries.length).toBeGreaterThan(0);
+    // No OpenTelemetry SDK here: the item's trace context goes on unchanged with every record.
+    for (const e of entries) {
+      expect(e.MessageAttributes).toMatchObject({ traceparent: { DataType: 'String', StringValue: traceparent } });
+      expect(e.Message).not.toContain(traceparent);
+    }
+    expect(log.lines.filter((l) => l.message === 'source fields left out while formatting')).toEqual([]);
   });
 });

@@ -3,6 +3,7 @@ import type { WorkerContext } from '../../../shared/runtime/invocation';
 import { sqsBatchHandler } from '../../../shared/runtime/sqs';
 import type { ProcessDataDeps } from './processDataRecords';
 import { processDataRecords } from './processDataRecords';
+import { pipeTraceparent } from './parseRecord';
 
 /**
  * processData's SQS handler around `deps`, which is called per invocation (inside it, so a
@@ -18,5 +19,6 @@ export function createProcessDataHandler(
     // Shape checks happen in processDataRecords, which reports each rejection with its reason.
     parse: (body) => body,
     process: async (messages, ctx) => processDataRecords(messages, deps(ctx)),
+    traceparentInBody: (message) => pipeTraceparent(message.body),
   });
 }

@@ -1,5 +1,6 @@
 import { DATA_TYPES, normaliseDataType } from '../../../shared/dataPipeline';
 import { RejectedRecordError } from '../../../shared/runtime/errors';
+import { TRACEPARENT } from '../../../shared/runtime/tracing';
 import type { PlainObject } from '../../../shared/util/sanitise';
 import { isPlainObject, sanitise } from '../../../shared/util/sanitise';
 import { isAttributeValueMap, unmarshallData } from './plainData';
@@ -34,6 +35,17 @@ function epochToIso(value: unknown): string | undefined {
   }
   // Kinesis Data Streams for DynamoDB gives milliseconds, DynamoDB Streams seconds.
   return new Date(value < 1e12 ? value * 1000 : value).toISOString();
+}
+
+/**
+ * The traceparent a demand-table pipe message carries in its body: the `traceparent` attribute of
+ * the changed item (new image, old image for a REMOVE). The pipe cannot set message attributes.
+ */
+export function pipeTraceparent(body: unknown): unknown {
+  const change = isPlainObject(body) && isPlainObject(body.data) ? changeRecordOf(body.data) : undefined;
+  const image = change?.dynamodb[change.eventName === 'REMOVE' ? 'OldImage' : 'NewImage'];
+  const attribute = isPlainObject(image) ? image[TRACEPARENT] : undefined;
+  return isPlainObject(attribute) ? attribute.S : undefined;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { withoutSecrets } from '../../../shared/dataPipeline';
 import type { BatchResult, RejectedRecord } from '../../../shared/runtime/batch';
+import type { RecordTrace } from '../../../shared/runtime/tracing';
 import { RejectedRecordError } from '../../../shared/runtime/errors';
 import type { Logger } from '../../../shared/runtime/logger';
 import { formatError } from '../../../shared/runtime/logger';
@@ -14,6 +15,8 @@ export interface DataQueueMessage {
   body: unknown;
   /** The SQS `SentTimestamp` (ISO): stamps records with no time of their own, identically on every delivery. */
   sentAt?: string;
+  /** The trace the message carries on (the SQS adapter sets it). */
+  trace?: RecordTrace;
 }
 
 export interface ProcessDataDeps {
@@ -57,11 +60,14 @@ export async function processDataRecords(messages: DataQueueMessage[], deps: Pro
         });
       }
       // Only what the schema lists is formatted; its open objects and the fields text lose secret-named keys here.
-      const bodies = records.map((r) => withoutSecrets(r)).map((r) => ({
-        sourceId: message.messageId,
-        type: r.type,
-        body: JSON.stringify(r.record),
-      }));
+      const bodies = records
+        .map((r) => withoutSecrets(r))
+        .map((r) => ({
+          sourceId: message.messageId,
+          type: r.type,
+          body: JSON.stringify(r.record),
+          trace: message.trace,
+        }));
       const tooLarge = bodies.find((b) => messageBytes(b) > SNS_MAX_PAYLOAD_BYTES);
       if (tooLarge) {
         throw new RejectedRecordError(

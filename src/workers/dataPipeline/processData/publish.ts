@@ -3,7 +3,8 @@ import { PublishBatchCommand } from '@aws-sdk/client-sns';
 import type { DataType } from '../../../shared/dataPipeline';
 import type { Logger } from '../../../shared/runtime/logger';
 import { formatError } from '../../../shared/runtime/logger';
-import { withSpan } from '../../../shared/runtime/tracing';
+import type { RecordTrace, StringAttribute } from '../../../shared/runtime/tracing';
+import { attributeBytes, traceAttributes, withSpan } from '../../../shared/runtime/tracing';
 
 /** What processData needs of an SNS client (SNSClient satisfies it). */
 export interface SnsBatchClient {
@@ -16,15 +17,23 @@ export interface OutgoingMessage {
   type: DataType;
   /** JSON of the record. */
   body: string;
+  /** The trace of the SQS message it came from, carried on as message attributes. */
+  trace?: RecordTrace;
 }
 
 /** SNS limits: one message and one PublishBatch request (all entries together) at most 256 KiB. */
 export const SNS_MAX_PAYLOAD_BYTES = 262_144;
 const TYPE_ATTRIBUTE = 'type';
 
-/** Bytes SNS counts for a message: body plus attribute name, data type and value. */
+/** The message attributes of a message: its `type`, and its trace (`traceparent`, `correlationId`). */
+const attributesOf = (message: OutgoingMessage): Record<string, StringAttribute> => ({
+  [TYPE_ATTRIBUTE]: { DataType: 'String', StringValue: message.type },
+  ...(message.trace ? traceAttributes(message.trace) : {}),
+});
+
+/** Bytes SNS counts for a message: body plus each attribute's name, data type and value. */
 export function messageBytes(message: OutgoingMessage): number {
-  return Buffer.byteLength(message.body, 'utf8') + TYPE_ATTRIBUTE.length + 'String'.length + message.type.length;
+  return Buffer.byteLength(message.body, 'utf8') + attributeBytes(attributesOf(message));
 }
 
 /** Splits messages into PublishBatch requests of at most `maxEntries` entries and 256 KiB. */
@@ -68,7 +77,7 @@ async function withConcurrency<T>(items: T[], limit: number, task: (item: T) => 
 }
 
 /**
- * Publishes to the data topic with PublishBatch, message attribute `type` on every entry, and
+ * Publishes to the data topic with PublishBatch, message attributes `type` and the record's trace on every entry, and
  * checks each entry's result: an entry in `Failed`, an entry in neither list, or every entry of
  * a request that threw, is a failure of the SQS message it came from.
  */
@@ -85,7 +94,7 @@ export async function publishToDataTopic(
     const entries: PublishBatchRequestEntry[] = chunk.map((m, i) => ({
       Id: `m${i}`,
       Message: m.body,
-      MessageAttributes: { [TYPE_ATTRIBUTE]: { DataType: 'String', StringValue: m.type } },
+      MessageAttributes: attributesOf(m),
     }));
     try {
       const out = await withSpan(

@@ -2,6 +2,7 @@ import type { Message } from 'kafkajs';
 import { memoryLogger, sqsEvent } from '../../../../test/doubles/runtime';
 import { createSendDataHandler } from './handler';
 
+const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
 const dedupe = { id: 'c'.repeat(64), timestamp: '2026-02-03T04:05:06.000Z' };
 const topics = {
   campaign: 'campaigns',
@@ -12,7 +13,7 @@ const topics = {
 };
 
 describe('sendData handler', () => {
-  it('takes the type from the SQS message attribute and sends to its topic', async () => {
+  it('takes the type from the SQS message attribute and sends to its topic, with the message’s trace as headers', async () => {
     const sends: { topic: string; messages: Message[] }[] = [];
     const handler = createSendDataHandler(
       (ctx) => ({
@@ -24,11 +25,17 @@ describe('sendData handler', () => {
     );
     const result = await handler(
       sqsEvent([{ campaignId: 'c1', marketId: 'm1', eventIds: ['E1'], dedupe }], {
-        attributes: { type: 'eventMapping' },
+        attributes: { type: 'eventMapping', traceparent, correlationId: 'corr-1' },
       }),
     );
     expect(result.batchItemFailures).toEqual([]);
-    expect(sends).toEqual([{ topic: 'event-mappings', messages: [{ key: 'c1:m1', value: expect.any(String) }] }]);
+    expect(sends).toEqual([
+      {
+        topic: 'event-mappings',
+        // No OpenTelemetry SDK here: the message's own trace context goes on unchanged.
+        messages: [{ key: 'c1:m1', value: expect.any(String), headers: { traceparent, correlationId: 'corr-1' } }],
+      },
+    ]);
   });
 
   it('fails every record when the publisher cannot be created, but still rejects the invalid ones', async () => {

@@ -1,3 +1,4 @@
+import type { RecordTrace } from '../../../shared/runtime/tracing';
 import type { DataType, TypedDataRecord } from '../../../shared/dataPipeline';
 import {
   DATA_TYPES,
@@ -15,6 +16,8 @@ export interface TypedQueueMessage {
   messageId: string;
   body: unknown;
   messageAttributes: Record<string, string>;
+  /** The trace the message carries on (the SQS adapter sets it); sent as Kafka headers. */
+  trace?: RecordTrace;
 }
 
 /** A message ready for Kafka: validated record, its type and message key. */

@@ -4,6 +4,7 @@ import type { BatchResult, RejectedRecord } from '../../../shared/runtime/batch'
 import { RejectedRecordError } from '../../../shared/runtime/errors';
 import type { Logger } from '../../../shared/runtime/logger';
 import { formatError } from '../../../shared/runtime/logger';
+import { traceKafkaHeaders } from '../../../shared/runtime/tracing';
 import { beforeDeadline } from '../../../shared/util/deadline';
 import type { TypedQueueMessage } from './resolveRecord';
 import { resolveRecord } from './resolveRecord';
@@ -82,11 +83,13 @@ export async function sendDataRecords(messages: TypedQueueMessage[], deps: SendD
         throw new Error(`kafka.topics.${r.type} is not configured`);
       }
       const value = JSON.stringify(r.record);
+      // The record's trace rides along as Kafka headers, so a consumer can continue it.
+      const headers = m.trace ? traceKafkaHeaders(m.trace) : undefined;
       const list = byTopic.get(topic) ?? [];
       list.push({
         messageId: m.messageId,
-        message: { key: r.key, value },
-        bytes: Buffer.byteLength(value) + r.key.length,
+        message: { key: r.key, value, ...(headers ? { headers } : {}) },
+        bytes: Buffer.byteLength(value) + r.key.length + (headers ? Buffer.byteLength(JSON.stringify(headers)) : 0),
       });
       byTopic.set(topic, list);
       unwrapped += r.unwrapped ? 1 : 0;

@@ -1,6 +1,6 @@
 import type { LambdaClient } from '@aws-sdk/client-lambda';
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { getCorrelationId } from '../../../shared/runtime';
+import { currentTrace } from '../../../shared/runtime';
 import type { MarketsToNotify } from '../getMarketsToNotify/getMarketsToNotify';
 
 /** Asks getMarketsToNotify for the due markets; injectable so tests and the local runtime call the handler in process. */
@@ -17,7 +17,7 @@ function parseMarketsToNotify(body: unknown): MarketsToNotify {
 
 /**
  * Invokes getMarketsToNotify synchronously (Lambda InvokeCommand, RequestResponse), passing
- * the correlation id so both functions' logs join. A function error becomes a thrown Error
+ * the correlation id and the trace (`traceparent`), so both functions' logs and spans join. A function error becomes a thrown Error
  * with the function's own message.
  */
 export function lambdaMarketsInvoker(client: Pick<LambdaClient, 'send'>, functionName: string): MarketsInvoker {
@@ -29,7 +29,7 @@ export function lambdaMarketsInvoker(client: Pick<LambdaClient, 'send'>, functio
       new InvokeCommand({
         FunctionName: functionName,
         InvocationType: 'RequestResponse',
-        Payload: Buffer.from(JSON.stringify({ ...input, correlationId: getCorrelationId() })),
+        Payload: Buffer.from(JSON.stringify({ ...input, ...currentTrace() })),
       }),
     );
     const text = out.Payload ? Buffer.from(out.Payload).toString('utf8') : '';

@@ -65,6 +65,20 @@ describe('enqueueEntries', () => {
     expect(result).toEqual({ failed: [], counts: { skipped: 0, queued: 23 } });
   });
 
+  it('carries each change’s trace as message attributes, counted in the message size', async () => {
+    const s = sqs();
+    const trace = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01', correlationId: 'corr-1' };
+    const bodyBytes = Buffer.byteLength(JSON.stringify({ operation: 'INSERT', newItem: registration(0) }));
+    // Room for the body alone, not for the body and its attributes: the change cannot be sent.
+    const tight = await enqueueEntries([{ ...insert(0), trace }], deps(s, { maxBytes: bodyBytes + 10 }));
+    expect(tight.failed).toEqual(['1000']);
+    await enqueueEntries([{ ...insert(0), trace }], deps(s));
+    expect(s.requests[0].Entries?.[0].MessageAttributes).toEqual({
+      traceparent: { DataType: 'String', StringValue: trace.traceparent },
+      correlationId: { DataType: 'String', StringValue: 'corr-1' },
+    });
+  });
+
   it('carries both images of a MODIFY and the old image of a REMOVE', async () => {
     const s = sqs();
     const old = registration(1, { needsReplication: false });

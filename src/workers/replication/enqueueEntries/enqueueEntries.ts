@@ -5,7 +5,7 @@ import type {
 } from '@aws-sdk/client-sqs';
 import { SQS_MAX_MESSAGE_BYTES } from '../../../shared/aws/sqsLimits';
 import type { BatchResult, ChangeRecord, Logger, RejectedRecord } from '../../../shared/runtime';
-import { formatError, inexactNumbersReason } from '../../../shared/runtime';
+import { attributeBytes, formatError, inexactNumbersReason, traceAttributes } from '../../../shared/runtime';
 import type { SaveEntriesMessage } from '../saveEntriesMessage';
 import { decideReplication } from './filter';
 
@@ -140,7 +140,10 @@ export async function enqueueEntries(changes: ChangeRecord[], deps: EnqueueDeps)
       rejected.push({ id: change.sequenceNumber, reason: inexactNumbersReason(change.inexactNumbers) });
       continue;
     }
-    const body = messageBody(change, maxBytes);
+    // The change's trace travels as message attributes, which count towards the message size.
+    const attributes = change.trace ? traceAttributes(change.trace) : undefined;
+    const attributesSize = attributes ? attributeBytes(attributes) : 0;
+    const body = messageBody(change, maxBytes - attributesSize);
     if (body === undefined) {
       // Retrying cannot shrink it; after the stream's retries the batch goes to the DLQ for an operator.
       deps.log.error('entry too large for one SQS message', {
@@ -152,8 +155,8 @@ export async function enqueueEntries(changes: ChangeRecord[], deps: EnqueueDeps)
     }
     outgoing.push({
       sequenceNumber: change.sequenceNumber,
-      entry: { Id: `r${outgoing.length}`, MessageBody: body },
-      bytes: Buffer.byteLength(body),
+      entry: { Id: `r${outgoing.length}`, MessageBody: body, ...(attributes ? { MessageAttributes: attributes } : {}) },
+      bytes: Buffer.byteLength(body) + attributesSize,
     });
   }
   if (outgoing.length > 0 && !deps.queueUrl) {

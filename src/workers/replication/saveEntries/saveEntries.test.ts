@@ -223,8 +223,9 @@ describe('saveEntries', () => {
 });
 
 describe('toEntryUpsert', () => {
-  it('drops PK, SK, type and needsReplication and sets userId (DECISIONS.md [8])', () => {
-    const record = parseSaveEntryMessage({ operation: 'INSERT', newItem: entry('g1', { verdict: true }) });
+  it('drops PK, SK, type, needsReplication and traceparent and sets userId (DECISIONS.md [8])', () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const record = parseSaveEntryMessage({ operation: 'INSERT', newItem: entry('g1', { verdict: true, traceparent }) });
     expect(toEntryUpsert(record)).toEqual({
       campaignId: 'c1',
       globalUserId: 'g1',

@@ -25,11 +25,11 @@ interface Replication {
 
 /**
  * The Entry Service payload of an entry: everything but the table's own attributes (DECISIONS.md
- * [8]) and any secret-named key (`logging.secretKeys`, at any depth: an IDV token a fan's form
+ * [8]; `traceparent`, the trace of the item's last write, is one) and any secret-named key (`logging.secretKeys`, at any depth: an IDV token a fan's form
  * carried is not Entry Service's to keep).
  */
 export function toEntryUpsert(record: SaveEntryRecord): EntryUpsert {
-  const { PK: _pk, SK: _sk, type: _type, needsReplication: _flag, ...attributes } = record.entry;
+  const { PK: _pk, SK: _sk, type: _type, needsReplication: _flag, traceparent: _trace, ...attributes } = record.entry;
   return { ...stripSecrets(attributes), campaignId: record.campaignId, userId: record.userId };
 }
 

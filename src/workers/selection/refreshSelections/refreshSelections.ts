@@ -8,6 +8,8 @@ import type { BatchResult, RejectedRecord } from '../../../shared/runtime/batch'
 import { RejectedRecordError } from '../../../shared/runtime/errors';
 import type { Logger } from '../../../shared/runtime/logger';
 import type { SqsMessage } from '../../../shared/runtime/sqs';
+import type { RecordTrace } from '../../../shared/runtime/tracing';
+import { inRecordTrace } from '../../../shared/runtime/tracing';
 import type { Market } from '../../../shared/domain/campaign';
 import { requireId } from '../../../shared/domain/ids';
 import type { CampaignService } from '../../../shared/services/campaigns';
@@ -156,21 +158,26 @@ export async function refreshSelections(
   deps: RefreshSelectionsDeps,
 ): Promise<BatchResult> {
   // One refresh per market, from the earliest offset asked: it covers every message of the market.
-  const byMarket = new Map<string, { request: RefreshRequest; messageIds: string[] }>();
-  for (const { messageId, body } of messages) {
+  // The refresh continues the trace of the message it took its request from.
+  const byMarket = new Map<string, { request: RefreshRequest; messageIds: string[]; trace?: RecordTrace }>();
+  for (const { messageId, body, trace } of messages) {
     const key = JSON.stringify([body.campaignId, body.marketId]);
     const found = byMarket.get(key);
-    const request = found && (found.request.offset ?? 0) <= (body.offset ?? 0) ? found.request : body;
-    byMarket.set(key, { request, messageIds: [...(found?.messageIds ?? []), messageId] });
+    const keep = found && (found.request.offset ?? 0) <= (body.offset ?? 0);
+    byMarket.set(key, {
+      request: keep ? found.request : body,
+      messageIds: [...(found?.messageIds ?? []), messageId],
+      trace: keep ? found.trace : trace,
+    });
   }
   const failed: string[] = [];
   const rejected: RejectedRecord[] = [];
   let refreshes = 0;
   let skipped = 0;
   let continued = 0;
-  for (const { request, messageIds } of byMarket.values()) {
+  for (const { request, messageIds, trace } of byMarket.values()) {
     try {
-      const result = await refreshMarket(request, deps);
+      const result = await inRecordTrace(trace, () => refreshMarket(request, deps));
       if (!result.found) {
         rejected.push(
           ...messageIds.map((id) => ({

@@ -7,6 +7,7 @@
 import type { BatchResult } from '../../../shared/runtime/batch';
 import type { Logger } from '../../../shared/runtime/logger';
 import type { SqsMessage } from '../../../shared/runtime/sqs';
+import type { RecordTrace } from '../../../shared/runtime/tracing';
 import type { CodeService } from '../../../shared/services/codes';
 import type { CodeAssignment, EntryService } from '../../../shared/services/entries';
 import { ServiceError } from '../../../shared/services/http';
@@ -33,6 +34,8 @@ export interface SaveSelectionsDeps {
 interface Delivery {
   message: SaveSelectionMessage;
   messageIds: string[];
+  /** The trace of the delivery's selection message, stamped on the verdict it writes. */
+  trace?: RecordTrace;
 }
 
 /** `released`: the selection lost its fan's claim to another code, and its own code was released. */
@@ -49,7 +52,7 @@ const TABLE_WRITES_IN_FLIGHT = 10;
 export function dedupe(messages: readonly SqsMessage<SaveSelectionMessage>[]): Delivery[] {
   type Group = { deliveries: Map<string, Delivery>; refreshIds: string[]; newest: SaveSelectionMessage };
   const byKey = new Map<string, Group>();
-  for (const { messageId, body } of messages) {
+  for (const { messageId, body, trace } of messages) {
     const group: Group = byKey.get(selectionKey(body)) ?? { deliveries: new Map(), refreshIds: [], newest: body };
     byKey.set(selectionKey(body), group);
     if (Date.parse(body.date.created) >= Date.parse(group.newest.date.created)) {
@@ -63,7 +66,7 @@ export function dedupe(messages: readonly SqsMessage<SaveSelectionMessage>[]): D
     if (found) {
       found.messageIds.push(messageId);
     } else {
-      group.deliveries.set(body.code, { message: body, messageIds: [messageId] });
+      group.deliveries.set(body.code, { message: body, messageIds: [messageId], trace });
     }
   }
   return [...byKey.values()].flatMap(({ deliveries, refreshIds, newest }) => {
@@ -72,7 +75,7 @@ export function dedupe(messages: readonly SqsMessage<SaveSelectionMessage>[]): D
       return [{ message: { ...newest }, messageIds: refreshIds }];
     }
     selections[0].messageIds.push(...refreshIds);
-    return selections.map(({ message, messageIds }) => ({ message: { ...message, date: newest.date }, messageIds }));
+    return selections.map((d) => ({ ...d, message: { ...d.message, date: newest.date } }));
   });
 }
 
@@ -123,7 +126,7 @@ export async function saveSelections(
   }
   const assigned = deliveries.filter((d) => !outcomes.has(d));
   const written = await mapLimit(assigned, TABLE_WRITES_IN_FLIGHT, (d) =>
-    d.message.type === SELECTION ? writeVerdict(d.message, deps) : Promise.resolve<Outcome>('refreshed'),
+    d.message.type === SELECTION ? writeVerdict(d, deps) : Promise.resolve<Outcome>('refreshed'),
   );
   assigned.forEach((d, i) => outcomes.set(d, written[i]));
 
@@ -274,10 +277,16 @@ async function assignChunk(
   }
 }
 
-async function writeVerdict(message: SaveSelectionMessage, deps: SaveSelectionsDeps): Promise<Outcome> {
+async function writeVerdict({ message, trace }: Delivery, deps: SaveSelectionsDeps): Promise<Outcome> {
   const { campaignId, globalUserId, marketId, code } = message;
   try {
-    const outcome = await deps.verdicts.markSelected({ campaignId, globalUserId, marketId, code });
+    const outcome = await deps.verdicts.markSelected({
+      campaignId,
+      globalUserId,
+      marketId,
+      code,
+      ...(trace ? { traceparent: trace.traceparent } : {}),
+    });
     if (outcome === 'noEntry') {
       deps.log.error('winner’s entry disappeared before the verdict was written', {
         campaignId,

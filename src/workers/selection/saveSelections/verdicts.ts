@@ -37,8 +37,11 @@ export interface VerdictStore {
    * returns the code that holds the claim (`code` itself when this one won or repeats).
    */
   claimCode(claim: Verdict): Promise<string>;
-  /** Writes a winner's verdict and code with one conditional update. */
-  markSelected(verdict: Verdict): Promise<VerdictOutcome>;
+  /**
+   * Writes a winner's verdict and code with one conditional update; `traceparent` (the selection's
+   * trace) replaces the item's, so the stream consumers of this change continue the selection's trace.
+   */
+  markSelected(verdict: Verdict & { traceparent?: string }): Promise<VerdictOutcome>;
 }
 
 /**
@@ -96,14 +99,15 @@ export function createVerdictStore(table: Pick<DemandTable, 'client' | 'tableNam
       }
     },
 
-    async markSelected({ campaignId, globalUserId, marketId, code }) {
+    async markSelected({ campaignId, globalUserId, marketId, code, traceparent }) {
       try {
         await table.client.send(
           new UpdateCommand({
             TableName: table.tableName,
             Key: entryKey(campaignId, globalUserId),
-            UpdateExpression:
-              'SET verdict = :true, codes = list_append(if_not_exists(codes, :none), :code) ADD #assigned :markets',
+            UpdateExpression: `SET verdict = :true, codes = list_append(if_not_exists(codes, :none), :code)${
+              traceparent ? ', traceparent = :traceparent' : ''
+            } ADD #assigned :markets`,
             ConditionExpression: 'attribute_exists(PK) AND NOT contains(#assigned, :market)',
             ExpressionAttributeNames: { '#assigned': ASSIGNED_MARKETS },
             ExpressionAttributeValues: {
@@ -112,6 +116,7 @@ export function createVerdictStore(table: Pick<DemandTable, 'client' | 'tableNam
               ':code': [{ id: code, marketId }],
               ':markets': new Set([marketId]),
               ':market': marketId,
+              ...(traceparent ? { ':traceparent': traceparent } : {}),
             },
             // Tells "already saved" (the item comes back) from "no entry" (nothing comes back).
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
