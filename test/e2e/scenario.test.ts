@@ -10,6 +10,7 @@ import { startRuntime, uniqueEnvironment } from '../../tools/local/runtime';
 import type { ScenarioResult } from '../../tools/local/scenario';
 import { runScenario } from '../../tools/local/scenario';
 import { stageTable } from '../../tools/local/main';
+import { readSpans, spanTree } from '../../tools/local/tracing/spanTree';
 import { REPO_ROOT, tempDir } from '../integration/local/helpers';
 
 let rt: LocalRuntime;
@@ -56,6 +57,18 @@ describe('the whole system on one machine', () => {
     for (const stage of result.stages) {
       expect({ stage: stage.stage, failed: stage.failed, deadLettered: stage.deadLettered }).toEqual({ stage: stage.stage, failed: 0, deadLettered: 0 });
       expect({ stage: stage.stage, ran: stage.in > 0 }).toEqual({ stage: stage.stage, ran: true });
+    }
+  });
+
+  it('follows one registration and one selection in one trace each, as npm start prints them', () => {
+    const spans = readSpans(rt.tracing!.file);
+    const registration = spanTree(spans, result.traces.registration!.traceId).join('\n');
+    for (const hop of [/^register fan/m, /worker checkEligibility/, /enqueueEntries process/, /saveEntries process/, /entries POST \/v2\/entries 200/, /processData process/, /sendData process/, /kafka send/]) {
+      expect({ hop: String(hop), found: hop.test(registration) }).toEqual({ hop: String(hop), found: true });
+    }
+    const selection = spanTree(spans, result.traces.selection!.traceId).join('\n');
+    for (const hop of [/^select market/m, /worker enqueueMarketSelections/, /codes GET \S+\/reserve 200/, /saveSelections process/, /entries POST \S+\/entries\/codes 200/, /markAssignedCodes process/, /codes POST \S+\/assign 200/]) {
+      expect({ hop: String(hop), found: hop.test(selection) }).toEqual({ hop: String(hop), found: true });
     }
   });
 });

@@ -157,7 +157,8 @@ function sendDataCells(): Record<string, CellTest> {
     const topics = Object.fromEntries(DATA_TYPES.map((t) => [t, `faults-${ns}-${t}`])) as Record<DataType, string>;
     const observe = async (): Promise<Effects> => {
       const read = await Promise.all(TYPES.map((t) => readTopic(broker, topics[t])));
-      return Object.fromEntries(TYPES.map((t, i) => [t, read[i]]));
+      // The effect is the record (key and value); its trace headers name the delivery that sent it.
+      return Object.fromEntries(TYPES.map((t, i) => [t, read[i].map(({ key, value }) => ({ key, value }))]));
     };
     const run = (sender: KafkaSender) => createSendDataHandler(() => ({ publisher: sender, topics, log }), { log });
     return { topics, observe, run, records: { event: event(), keys: [...TYPES] } };

@@ -11,6 +11,7 @@ import { claimRun, stopCommand, watchForStop } from './runState';
 import type { ScenarioResult } from './scenario';
 import { runScenario } from './scenario';
 import { triggersOf } from './wiring/diagram';
+import { readSpans, spanTree } from './tracing/spanTree';
 
 const TOOL = 'npm start --';
 
@@ -95,6 +96,7 @@ Endpoints
   Entry / User / Campaign / Code / Exports services
                                          ${e.ENTRY_SERVICE_URL} ${e.USER_SERVICE_URL} ${e.CAMPAIGN_SERVICE_URL} ${e.CODE_SERVICE_URL} ${e.EXPORTS_SERVICE_URL}
   Function logs                          ${path.relative(ROOT, path.join(path.dirname(rt.envFile), 'logs'))}/
+  Traces (OTLP JSON lines)               ${rt.tracing ? path.relative(ROOT, rt.tracing.file) : 'off'}
 
 For AWS CLIs and SDKs in another shell:
   source ${path.relative(process.cwd(), rt.envFile) || rt.envFile}`);
@@ -107,6 +109,26 @@ Running. Try, from another shell (after the source line above):
   aws sqs send-message --queue-url "$QUEUE_DATA_QUEUE" --message-body '{"type":"campaign","data":{"id":"c1"}}'
   aws sqs list-queues
 Ctrl-C (or ${stopCommand(environment)}) stops everything.`);
+}
+
+/** The span trees of the registration and the selection the scenario followed (docs/operations.md). */
+function printTraces(rt: LocalRuntime, result: ScenarioResult): void {
+  if (!rt.tracing) {
+    return;
+  }
+  const spans = readSpans(rt.tracing.file);
+  const { registration, selection } = result.traces;
+  const followed = [
+    registration && { title: `one registration (fan ${registration.fan}): stream → Entry Service, and → Kafka`, traceId: registration.traceId },
+    selection && { title: `one selection (${selection.market}): state machine → code assignment`, traceId: selection.traceId },
+  ];
+  for (const f of followed) {
+    if (f) {
+      console.log(`\nTrace of ${f.title}\ntrace id ${f.traceId}; ⇢ is the batch invocation a record was processed in\n`);
+      console.log(spanTree(spans, f.traceId).map((line) => `  ${line}`).join('\n'));
+    }
+  }
+  console.log(`\nEvery span of the run: ${path.relative(ROOT, rt.tracing.file)} (docs/operations.md, "Following one record")`);
 }
 
 function printResult(result: ScenarioResult): void {
@@ -210,6 +232,7 @@ export async function main(argv: string[]): Promise<number> {
         console.log('\nStopping...');
         return 130;
       }
+      printTraces(runtime, outcome);
       printResult(outcome);
       code = outcome.ok ? 0 : 1;
     }

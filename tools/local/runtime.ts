@@ -28,6 +28,8 @@ import { startGateway } from './gateway';
 import { prepareHandlers } from './lambda/bundles';
 import type { HandlerCode } from './lambda/bundles';
 import { FunctionHost } from './lambda/host';
+import type { RunTracing } from './tracing/otlpFile';
+import { startRunTracing } from './tracing/otlpFile';
 import { KafkaTlsBoundary } from './kafkaTls';
 import type { InvokeOutcome } from './lambda/host';
 import { pipeConsumer } from './pollers/pipe';
@@ -79,6 +81,8 @@ export interface RuntimeOptions {
   streamPollMs?: number;
   /** Long-poll wait of the SQS pollers (s). */
   sqsWaitSeconds?: number;
+  /** Write the spans of the run to `<workDir>/traces.otlp.jsonl` (default true). */
+  tracing?: boolean;
   /** Port of the one AWS endpoint (the edge); default 0, a free one (`npm start` uses 4566). */
   edgePort?: number;
   log?: (line: string) => void;
@@ -114,6 +118,8 @@ export interface LocalRuntime {
   exports: Record<string, string>;
   /** The file with `exports` as shell `export` lines, for `source` (`<workDir>/env.sh`). */
   envFile: string;
+  /** The run's spans as OTLP JSON lines (`<workDir>/traces.otlp.jsonl`), unless tracing is off. */
+  tracing?: RunTracing;
   /** The function of a worker (by registry name). */
   functionOf(worker: string): LambdaFunction;
   /** A queue by its Terraform name tag (`save-entries`, `data-queue-dlq`) or full name. */
@@ -140,6 +146,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
   const workDir = options.workDir ?? path.join(root, '.local', 'run', environment);
   rmSync(workDir, { recursive: true, force: true });
   mkdirSync(workDir, { recursive: true });
+  const tracing = options.tracing === false ? undefined : await startRunTracing(root, workDir);
 
   const started = Date.now();
   const timed = (what: string) => log(`${what} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
@@ -197,6 +204,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     if (startedComponents.status === 'fulfilled') {
       await startedComponents.value.stop();
     }
+    await tracing?.stop();
     throw startedComponents.status === 'rejected' ? startedComponents.reason : (drafted as PromiseRejectedResult).reason;
   }
   const components = startedComponents.value;
@@ -274,6 +282,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       maxEnvironments: options.maxEnvironments,
       recordInvocations: options.recordInvocations,
       kafkaTls: kafkaTls?.workerData(),
+      tracing: tracing && { setup: tracing.setup, file: tracing.file },
     });
     cleanups.push(() => host.stop());
     for (const f of model.functions) {
@@ -520,6 +529,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       handlers,
       exports,
       envFile,
+      tracing,
       functionOf: index.functionOfWorker,
       queue,
       invoke: (worker, event, source = 'scenario') => host.invoke(index.functionOfWorker(worker).name, event, source),
@@ -555,6 +565,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
           sqs.destroy();
           sns.destroy();
           await components.stop();
+          await tracing?.stop();
         })();
         return stopping;
       },
@@ -566,6 +577,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     sqs.destroy();
     sns.destroy();
     await components.stop();
+    await tracing?.stop();
     throw error;
   }
 }

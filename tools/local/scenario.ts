@@ -37,6 +37,8 @@ import {
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { Kafka, logLevel } from 'kafkajs';
 import { MongoClient } from 'mongodb';
+import { ROOT_CONTEXT, SpanKind } from '@opentelemetry/api';
+import { currentTrace, withSpan } from '../../src/shared/runtime/tracing';
 import type { Config } from '../../src/shared/config';
 import { loadConfig } from '../../src/shared/config/load';
 import { entryKey, reminderKey } from '../../src/shared/aws/keys';
@@ -69,6 +71,8 @@ export interface ScenarioResult {
   stages: StageStats[];
   invariants: Invariant[];
   phases: { name: string; ms: number }[];
+  /** Trace ids to follow: one fan's registration and one market's selection (docs/operations.md). */
+  traces: { registration?: { traceId: string; fan: string }; selection?: { traceId: string; market: string } };
 }
 
 interface Fan {
@@ -141,6 +145,7 @@ export async function runScenario(rt: LocalRuntime, options: ScenarioOptions): P
   const phases: { name: string; ms: number }[] = [];
   const invariants: Invariant[] = [];
   const check = (name: string, ok: boolean, detail: string) => invariants.push({ name, ok, detail });
+  const traces: ScenarioResult['traces'] = {};
 
   const ddb = DynamoDBDocumentClient.from(new DynamoDBClient({ ...LOCAL_AWS, endpoint: rt.components.dynamoDbEndpoint }), {
     marshallOptions: { removeUndefinedValues: true },
@@ -281,7 +286,10 @@ export async function runScenario(rt: LocalRuntime, options: ScenarioOptions): P
     const ineligible: string[] = [];
     await phase('registration: checkEligibility, then the entry write it guards', async () => {
       const userInfoRule = rt.model.rules.find((r) => r.eventPattern && r.targets.some((t) => t.arn === rt.queue('user-info').arn));
-      await pool(fans, 8, async (fan, i) => {
+      // Each registration is one trace, as a fan's request through the registration API would be:
+      // checkEligibility gets it as the AppSync request's traceparent header, the entry write stamps it on the item.
+      await pool(fans, 8, (fan, i) => withSpan('register fan', { 'fan.globalUserId': fan.globalUserId }, async () => {
+        const { traceparent } = currentTrace();
         const outcome = await rt.invoke('checkEligibility', {
           arguments: {
             input: {
@@ -292,6 +300,7 @@ export async function runScenario(rt: LocalRuntime, options: ScenarioOptions): P
             },
           },
           info: { fieldName: 'upsertEntry', parentTypeName: 'Mutation' },
+          request: { headers: { traceparent } },
           prev: null,
           stash: {},
         });
@@ -319,14 +328,16 @@ export async function runScenario(rt: LocalRuntime, options: ScenarioOptions): P
               origin: { ip: { address: '203.0.113.7', country: 'US' } },
               date: { created: now, updated: now, fanModified: now },
               needsReplication: true,
+              traceparent,
             },
           }),
         );
         eligible.push(fan);
+        traces.registration ??= { traceId: traceparent.slice(3, 35), fan: fan.globalUserId };
         if (i % 100 === 0) {
           status(`  … ${i + 1}/${fans.length} fans through checkEligibility`);
         }
-      });
+      }, { parent: ROOT_CONTEXT, kind: SpanKind.PRODUCER }));
       status('');
       log(`  ${eligible.length} registered, ${ineligible.length} refused by checkEligibility`);
       if (userInfoRule?.eventPattern) {
@@ -381,12 +392,17 @@ export async function runScenario(rt: LocalRuntime, options: ScenarioOptions): P
         const interested = scoring.filter((s) => s.marketIds.includes(market.id)).length;
         const selectionCount = Math.max(1, Math.floor(interested * 0.6));
         selectionCounts.set(market.id, Math.min(selectionCount, interested));
-        const execution = rt.stepFunctions.start(
-          rt.model.stateMachines.find((s) => s.name.endsWith('selection-step-fn'))!.arn,
-          { campaignId, marketId: market.id, dateId: 'presale', selectionCount },
-          'scenario',
-        );
-        const done = await execution.done;
+        // One trace per market's selection: the execution's input carries it to enqueueMarketSelections.
+        const done = await withSpan('select market', { 'market.id': market.id }, async () => {
+          const { traceparent } = currentTrace();
+          traces.selection ??= { traceId: traceparent.slice(3, 35), market: market.name };
+          const execution = rt.stepFunctions.start(
+            rt.model.stateMachines.find((s) => s.name.endsWith('selection-step-fn'))!.arn,
+            { campaignId, marketId: market.id, dateId: 'presale', selectionCount, traceparent },
+            'scenario',
+          );
+          return execution.done;
+        }, { parent: ROOT_CONTEXT, kind: SpanKind.PRODUCER });
         log(`  ${market.name}: ${done.status}${done.error ? ` (${done.error}: ${done.cause})` : ''}, ${selectionCount} of ${interested} to select`);
         check(`selection of ${market.name} succeeded`, done.status === 'SUCCEEDED', `${done.status} ${done.error ?? ''} ${done.cause ?? ''}`);
       }
@@ -641,7 +657,8 @@ export async function runScenario(rt: LocalRuntime, options: ScenarioOptions): P
       eligibility.rejected = ineligible.length;
       eligibility.processed = eligible.length;
     }
-    return { ok: invariants.every((i) => i.ok), campaignId, stages, invariants, phases };
+    await rt.tracing?.flush();
+    return { ok: invariants.every((i) => i.ok), campaignId, stages, invariants, phases, traces };
   } finally {
     await mongo.close();
     ddb.destroy();

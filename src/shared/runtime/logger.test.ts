@@ -15,6 +15,15 @@ describe('logger', () => {
     expect(Date.parse(log.lines[0].timestamp as string)).not.toBeNaN();
   });
 
+  it('carries the trace id of the work it logs for, so a trace leads to its log lines', () => {
+    const log = memoryLogger();
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    runWithContext({ worker: 'w', correlationId: 'corr-1', traceparent }, () => log.info('inside'));
+    log.info('outside');
+    expect(log.lines[0]).toMatchObject({ correlationId: 'corr-1', traceId: '0af7651916cd43dd8448eb211c80319c' });
+    expect(log.lines[1]).not.toHaveProperty('traceId');
+  });
+
   it('redacts secret-named keys at any depth, case-insensitively', () => {
     const out = redact(
       { user: 'a', Authorization: 'Bearer x', nested: { privateKey: 'k', list: [{ password: 'p' }] } },
@@ -62,7 +71,8 @@ describe('logger', () => {
     const lines: string[] = [];
     const log = createLogger({ tag: 't', write: (l) => lines.push(l) }).child({ campaignId: 'c1' });
     const many = Array.from({ length: 10_000 }, (_, i) => `user-${i}-${'y'.repeat(100)}`);
-    runWithContext({ worker: 'w', correlationId: 'corr-1', awsRequestId: 'req-1' }, () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    runWithContext({ worker: 'w', correlationId: 'corr-1', awsRequestId: 'req-1', traceparent }, () => {
       log.error('code assignment failed', { userIds: many, nested: { more: many } });
       log.error('a small line is whole', { n: 1 });
     });
@@ -75,6 +85,7 @@ describe('logger', () => {
       message: 'code assignment failed',
       correlationId: 'corr-1',
       awsRequestId: 'req-1',
+      traceId: '0af7651916cd43dd8448eb211c80319c',
       campaignId: 'c1',
       omitted: { lineBytes: expect.any(Number), maxLineBytes: MAX_LOG_LINE_BYTES },
     });

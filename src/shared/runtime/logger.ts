@@ -116,7 +116,7 @@ function boundedLine(line: Record<string, unknown>, fields: Record<string, unkno
   if (bytes <= MAX_LOG_LINE_BYTES) {
     return text;
   }
-  const { timestamp, level, tag, message, correlationId, awsRequestId } = line;
+  const { timestamp, level, tag, message, correlationId, awsRequestId, traceId } = line;
   const omitted = { lineBytes: bytes, maxLineBytes: MAX_LOG_LINE_BYTES };
   const withFields = JSON.stringify({
     timestamp,
@@ -125,17 +125,18 @@ function boundedLine(line: Record<string, unknown>, fields: Record<string, unkno
     message,
     correlationId,
     awsRequestId,
+    traceId,
     ...fields,
     omitted,
   });
   return Buffer.byteLength(withFields, 'utf8') <= MAX_LOG_LINE_BYTES
     ? withFields
-    : JSON.stringify({ timestamp, level, tag, message, correlationId, awsRequestId, omitted });
+    : JSON.stringify({ timestamp, level, tag, message, correlationId, awsRequestId, traceId, omitted });
 }
 
 /**
- * Creates a structured JSON logger; each line carries timestamp, level, tag and the correlation
- * id. Lines are bounded whatever they are given: secret-named keys are redacted, every string is
+ * Creates a structured JSON logger; each line carries timestamp, level, tag, the correlation
+ * id and, inside an invocation, its trace id. Lines are bounded whatever they are given: secret-named keys are redacted, every string is
  * cut to MAX_LOG_STRING_CHARS (4096) characters and a line over MAX_LOG_LINE_BYTES (32 KiB)
  * keeps its fixed fields and replaces its data with `omitted: { lineBytes, maxLineBytes }`.
  *
@@ -160,6 +161,8 @@ export function createLogger(options: LoggerOptions, fields: Record<string, unkn
       message: truncateText(message, MAX_LOG_STRING_CHARS),
       correlationId: ctx?.correlationId,
       awsRequestId: ctx?.awsRequestId,
+      // The trace of the invocation (or of the record inRecordTrace runs), to find its spans.
+      traceId: ctx?.traceparent?.slice(3, 35),
       ...extra,
       ...(data === undefined ? {} : { data: redact(data, secretKeys) }),
     };

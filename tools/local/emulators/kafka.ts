@@ -191,14 +191,17 @@ function headersToStrings(headers: IHeaders | undefined): Record<string, string>
 
 /**
  * Every record of a topic from the beginning, as `kcat` reads them (partition after partition,
- * so the order across partitions is not the order of production). Rejects when kcat fails, for
- * example on a topic nobody wrote to yet.
+ * so the order across partitions is not the order of production), with its headers. Rejects
+ * when kcat fails, for example on a topic nobody wrote to yet.
  */
-export function readTopic(broker: string, topic: string): Promise<{ key: string; value: string }[]> {
+export function readTopic(
+  broker: string,
+  topic: string,
+): Promise<{ key: string; value: string; headers: Record<string, string> }[]> {
   return new Promise((resolve, reject) => {
     execFile(
       'kcat',
-      ['-C', '-b', broker, '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%k\t%s\n', '-X', 'fetch.wait.max.ms=5'],
+      ['-C', '-b', broker, '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%k\t%h\t%s\n', '-X', 'fetch.wait.max.ms=5'],
       { timeout: 15_000, maxBuffer: 64 * 1024 * 1024 },
       (error, stdout) => {
         if (error) {
@@ -209,7 +212,16 @@ export function readTopic(broker: string, topic: string): Promise<{ key: string;
           stdout
             .split('\n')
             .filter(Boolean)
-            .map((line) => ({ key: line.slice(0, line.indexOf('\t')), value: line.slice(line.indexOf('\t') + 1) })),
+            .map((line) => {
+              const [key, headers] = line.split('\t', 2);
+              // kcat writes headers as name=value pairs separated by commas (empty when there are none).
+              const pairs = headers.split(',').filter((h) => h.includes('='));
+              return {
+                key,
+                value: line.slice(key.length + headers.length + 2),
+                headers: Object.fromEntries(pairs.map((h) => [h.slice(0, h.indexOf('=')), h.slice(h.indexOf('=') + 1)])),
+              };
+            }),
         );
       },
     );

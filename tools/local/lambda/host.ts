@@ -80,12 +80,18 @@ export interface HostOptions {
   recordInvocations?: boolean;
   /** The TLS boundary in front of the Kafka mock (kafkaTls.ts), when the run emulates a TLS broker. */
   kafkaTls?: KafkaTlsWorkerData;
+  /** Register the OpenTelemetry SDK in each environment: `setup` is the bundled tracing/otlpFile.ts, `file` the trace file. */
+  tracing?: { setup: string; file: string };
 }
 
 const BOOTSTRAP = `${CLOCK_PATCH}
 ${KAFKA_TLS_PATCH}
 const { parentPort, workerData } = require('node:worker_threads');
 process.setSourceMapsEnabled(true);
+// The OpenTelemetry SDK of the local run (tracing/otlpFile.ts), registered before the handler loads, as a layer would be.
+const tracing = workerData.tracing
+  ? require(workerData.tracing.setup).registerTracing(workerData.functionName, () => workerData.tracing.file)
+  : undefined;
 let handler, initError;
 function load() {
   if (handler || initError) return;
@@ -99,8 +105,11 @@ function load() {
     initError = e;
   }
 }
-// Lines written before the answer reach the host before it does (worker stdio is asynchronous).
-const flush = () => new Promise((resolve) => process.stdout.write('', () => process.stderr.write('', resolve)));
+// Lines written (and spans finished) before the answer reach the host before it does (worker stdio is asynchronous).
+const flush = async () => {
+  await tracing?.flush().catch(() => undefined);
+  await new Promise((resolve) => process.stdout.write('', () => process.stderr.write('', resolve)));
+};
 const describe = (e) => ({
   errorType: (e && e.name) || 'Error',
   errorMessage: (e && e.message) || String(e),
@@ -437,6 +446,7 @@ export class FunctionHost {
         environmentId: id,
         clock: this.options.clock.buffer,
         kafkaTls: this.options.kafkaTls,
+        tracing: this.options.tracing,
       },
     });
     const env: Environment = { id, worker, busy: false, dead: false };
