@@ -345,7 +345,34 @@ describe('the nodejs-lambda module', () => {
       memory_size: '${var.memory_size}',
     });
     const env = (fn?.body.environment as { variables: string }[])[0].variables;
-    expect(env).toBe('${merge(var.environment_variables, { CONFIG_ENV = var.config_env })}');
+    expect(env).toContain('var.environment_variables');
+    expect(env).toContain('{ CONFIG_ENV = var.config_env }');
+  });
+
+  it('exports spans only with the ADOT layer: layer, wrapper, active tracing and X-Ray write access follow otel_layer_arn', () => {
+    const fn = lambda.resources.find((r) => r.type === 'aws_lambda_function');
+    expect(lambda.locals[0].values.tracing).toBe('${var.otel_layer_arn != ""}');
+    expect(lambda.variables.otel_layer_arn.default).toBe('');
+    expect(fn?.body.layers).toBe('${local.tracing ? [var.otel_layer_arn] : []}');
+    expect((fn?.body.environment as { variables: string }[])[0].variables).toContain(
+      'local.tracing ? { AWS_LAMBDA_EXEC_WRAPPER = "/opt/otel-handler" } : {}',
+    );
+    expect((fn?.body.tracing_config as { mode: string }[])[0].mode).toBe('${local.tracing ? "Active" : "PassThrough"}');
+    const xray = lambda.resources.find((r) => r.type === 'aws_iam_role_policy_attachment' && r.name === 'xray');
+    expect(xray?.body).toMatchObject({
+      count: '${local.tracing ? 1 : 0}',
+      policy_arn: 'arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess',
+    });
+  });
+
+  it('gets otel_layer_arn from its stack in every function of every stack', () => {
+    for (const name of STACKS) {
+      const calls = Object.values(stacks[name].functions).map((f) => ({
+        fn: f.name,
+        layer: soleExpression(f.body.otel_layer_arn),
+      }));
+      expect(calls).toEqual(calls.map((c) => ({ fn: c.fn, layer: 'var.otel_layer_arn' })));
+    }
   });
 
   it('writes logs only to /aws/lambda/<function> and manages VPC interfaces', () => {

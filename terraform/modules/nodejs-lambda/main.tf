@@ -7,6 +7,8 @@ locals {
   log_group_name = "/aws/lambda/${var.function_name}"
   tags           = merge(var.tags, { Name = var.name_tag })
   statements     = [for s in var.policy_statements : s if length(s.resources) > 0]
+  # The ADOT layer exports the spans the workers open with @opentelemetry/api (docs/operations.md).
+  tracing = var.otel_layer_arn != ""
 }
 
 data "aws_iam_policy_document" "assume" {
@@ -56,6 +58,14 @@ data "aws_iam_policy_document" "base" {
   }
 }
 
+# With the ADOT layer, the function sends its spans to X-Ray.
+resource "aws_iam_role_policy_attachment" "xray" {
+  count = local.tracing ? 1 : 0
+
+  role       = aws_iam_role.this.name
+  policy_arn = "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess"
+}
+
 resource "aws_iam_role_policy" "base" {
   name   = "logs-and-vpc"
   role   = aws_iam_role.this.id
@@ -94,9 +104,18 @@ resource "aws_lambda_function" "this" {
   source_code_hash = filebase64sha256(var.lambda_zip_path)
   timeout          = var.timeout
   memory_size      = var.memory_size
+  layers           = local.tracing ? [var.otel_layer_arn] : []
 
   environment {
-    variables = merge(var.environment_variables, { CONFIG_ENV = var.config_env })
+    variables = merge(
+      var.environment_variables,
+      { CONFIG_ENV = var.config_env },
+      local.tracing ? { AWS_LAMBDA_EXEC_WRAPPER = "/opt/otel-handler" } : {},
+    )
+  }
+
+  tracing_config {
+    mode = local.tracing ? "Active" : "PassThrough"
   }
 
   vpc_config {

@@ -107,3 +107,14 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "otel_layer_arn" {
+  description = "ARN of the AWS Distro for OpenTelemetry (ADOT) Lambda layer for Node.js. Set: the function gets the layer, its wrapper (AWS_LAMBDA_EXEC_WRAPPER=/opt/otel-handler), X-Ray active tracing and X-Ray write access, and its spans go to X-Ray. Empty (the default): no export."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.otel_layer_arn == "" || can(regex("^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:layer:[A-Za-z0-9_-]+:[0-9]+$", var.otel_layer_arn))
+    error_message = "otel_layer_arn must be empty or a versioned Lambda layer ARN (arn:aws:lambda:<region>:<account>:layer:<name>:<version>)."
+  }
+}

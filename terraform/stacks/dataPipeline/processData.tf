@@ -13,6 +13,7 @@ module "processData" {
   config_env         = local.config_env
   vpc_config         = local.lambda_vpc_config
   log_retention_days = var.log_retention_days
+  otel_layer_arn     = var.otel_layer_arn
 
   environment_variables = {
     DATA_TOPIC_ARN = aws_sns_topic.data.arn

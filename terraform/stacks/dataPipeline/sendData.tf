@@ -12,6 +12,7 @@ module "sendData" {
   config_env         = local.config_env
   vpc_config         = local.lambda_vpc_config
   log_retention_days = var.log_retention_days
+  otel_layer_arn     = var.otel_layer_arn
 
   environment_variables = {
     KAFKA_CERT_SECRET_ID = aws_secretsmanager_secret.kafka_cert.arn

@@ -64,6 +64,12 @@ variable "log_retention_days" {
   type        = number
 }
 
+variable "otel_layer_arn" {
+  description = "ARN of the AWS Distro for OpenTelemetry (ADOT) Lambda layer for Node.js: the workers' spans go to X-Ray. Empty (the default): no layer and no export; the trace context still travels with every record (docs/operations.md, Following one record)."
+  type        = string
+  default     = ""
+}
+
 # Stack
 
 variable "two_second_buffer" {

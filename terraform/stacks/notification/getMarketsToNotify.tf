@@ -13,6 +13,7 @@ module "getMarketsToNotify" {
   config_env         = local.config_env
   vpc_config         = local.lambda_vpc_config
   log_retention_days = var.log_retention_days
+  otel_layer_arn     = var.otel_layer_arn
 
   environment_variables = {
     MONGO_URI_SECRET_ID = var.mongo_uri_secret_arn

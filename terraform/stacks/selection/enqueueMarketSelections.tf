@@ -13,6 +13,7 @@ module "enqueueMarketSelections" {
   config_env         = local.config_env
   vpc_config         = local.lambda_vpc_config
   log_retention_days = var.log_retention_days
+  otel_layer_arn     = var.otel_layer_arn
 
   environment_variables = {
     SERVICE_JWT_SECRET_ID    = var.service_jwt_secret_arn

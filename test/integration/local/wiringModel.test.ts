@@ -31,6 +31,18 @@ const sqsMappingOf = (worker: string) => model.mappings.filter((m): m is SqsMapp
 const streamMappingOf = (worker: string) => model.mappings.find((m): m is StreamMapping => m.kind === 'stream' && m.functionName === index.functionOfWorker(worker).name)!;
 
 describe('wiring model of the real stacks', () => {
+  it('runs the functions with the ADOT wrapper only when otel_layer_arn is set (docs/operations.md)', async () => {
+    expect(model.functions.filter((f) => f.environment.AWS_LAMBDA_EXEC_WRAPPER !== undefined)).toEqual([]);
+    const layer = 'arn:aws:lambda:us-east-1:901920570463:layer:aws-otel-nodejs-amd64-ver-1-30-2:1';
+    const traced = await loadWiring({
+      terraformDir: TERRAFORM,
+      variables: async (stack) => ({ ...(await localStackVariables(TERRAFORM, stack, variables)), otel_layer_arn: layer }),
+      resolver,
+    });
+    expect(traced.functions).toHaveLength(WORKERS.length);
+    expect(traced.functions.filter((f) => f.environment.AWS_LAMBDA_EXEC_WRAPPER !== '/opt/otel-handler')).toEqual([]);
+  }, 120_000);
+
   it('has one function per registry worker, named by the naming module and sized as the registry says', () => {
     expect(model.functions.map((f) => f.worker).sort()).toEqual(WORKERS.map((w) => w.name).sort());
     for (const w of WORKERS) {
