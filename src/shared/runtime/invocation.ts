@@ -5,7 +5,7 @@ import { runWithContext, newCorrelationId } from './context';
 import { isExpectedRejection, withoutStackFrames } from './errors';
 import type { Logger, LogLevel } from './logger';
 import { createLogger, formatError } from './logger';
-import { continuedContext, traceparentOf, withSpan } from './tracing';
+import { continuedContext, traceparentOf, usableCorrelationId, withSpan } from './tracing';
 
 /** What every worker's logic receives besides its input. */
 export interface WorkerContext {
@@ -46,8 +46,10 @@ export function correlationIdOf(event: unknown): string {
   if (event && typeof event === 'object') {
     const e = event as Record<string, unknown>;
     const headers = e.headers as Record<string, unknown> | undefined;
-    const candidate = e.correlationId ?? headers?.['x-correlation-id'] ?? headers?.['X-Correlation-Id'];
-    if (typeof candidate === 'string' && candidate.length > 0 && candidate.length <= 128) {
+    const candidate = usableCorrelationId(
+      e.correlationId ?? headers?.['x-correlation-id'] ?? headers?.['X-Correlation-Id'],
+    );
+    if (candidate !== undefined) {
       return candidate;
     }
   }

@@ -105,7 +105,6 @@ export interface SpanOptions {
   kind?: SpanKind;
   /** The context to start from; default the active one. ROOT_CONTEXT starts a new trace. */
   parent?: OtelContext;
-  links?: Link[];
 }
 
 /**
@@ -118,7 +117,7 @@ export async function withSpan<T>(
   fn: (span: Span) => Promise<T>,
   options: SpanOptions = {},
 ): Promise<T> {
-  const spanOptions = { attributes, kind: options.kind, links: options.links };
+  const spanOptions = { attributes, kind: options.kind };
   return tracer().startActiveSpan(name, spanOptions, options.parent ?? context.active(), async (span) => {
     try {
       return await fn(span);
@@ -186,7 +185,7 @@ export const attributeBytes = (attributes: Record<string, StringAttribute>): num
   );
 
 /** The Kafka headers carrying `t`. */
-export const traceKafkaHeaders = (t: RecordTrace = currentTrace()): Record<string, string> => ({
+export const traceKafkaHeaders = (t: RecordTrace): Record<string, string> => ({
   [TRACEPARENT]: t.traceparent,
   [CORRELATION_ID]: t.correlationId,
 });
