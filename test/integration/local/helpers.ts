@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { KinesisStreamEvent, SQSEvent } from 'aws-lambda';
+import { entryKey } from '../../../src/shared/aws/keys';
 import type { InvocationRecord } from '../../../tools/local/lambda/host';
 import type { LocalRuntime, RuntimeOptions } from '../../../tools/local/runtime';
 import { startRuntime } from '../../../tools/local/runtime';
@@ -46,3 +47,26 @@ export const streamImages = (record: InvocationRecord): { sequenceNumber: string
     sequenceNumber: r.kinesis.sequenceNumber,
     image: (JSON.parse(Buffer.from(r.kinesis.data, 'base64').toString('utf8')) as { dynamodb: { NewImage: Record<string, { S?: string }> } }).dynamodb.NewImage,
   }));
+
+/** A registration entry of the demand table that needs replication (dated 2026-12-01); `extra` adds to it. */
+export const registrationItem = (campaignId: string, fan: string, extra: Record<string, unknown> = {}) => ({
+  ...entryKey(campaignId, fan),
+  type: 'registration',
+  campaignId,
+  globalUserId: fan,
+  email: `${fan}@example.com`,
+  fields: { email: `${fan}@example.com`, markets: ['m1'], allow_marketing: true },
+  needsReplication: true,
+  date: {
+    created: '2026-12-01T00:00:00.000Z',
+    updated: '2026-12-01T00:00:00.000Z',
+    fanModified: '2026-12-01T00:00:00.000Z',
+  },
+  ...extra,
+});
+
+/** How many Entry Service upserts of a run carried this fan's entry. */
+export const entryUpsertsOf = (rt: LocalRuntime, fan: string): number =>
+  rt.components.fakes.entries.requests.filter(
+    (r) => r.method === 'POST' && r.path.startsWith('/v2/entries') && JSON.stringify(r.body).includes(`"${fan}"`),
+  ).length;

@@ -10,14 +10,13 @@
 import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { entryKey } from '../../../src/shared/aws/keys';
 import { localDynamoDbClient } from '../../../tools/local/emulators/dynamodb';
 import { readTopic } from '../../../tools/local/emulators/kafka';
 import type { LocalRuntime } from '../../../tools/local/runtime';
 import { startRuntime, uniqueEnvironment } from '../../../tools/local/runtime';
 import type { TraceSpan } from '../../../tools/local/tracing/spanTree';
 import { readSpans, spanTree } from '../../../tools/local/tracing/spanTree';
-import { REPO_ROOT, tempDir, waitFor } from './helpers';
+import { REPO_ROOT, entryUpsertsOf, registrationItem, tempDir, waitFor } from './helpers';
 
 const workDir = tempDir('tracing-');
 let rt: LocalRuntime;
@@ -29,28 +28,9 @@ const ORIGIN_SPAN = 'eee19b7ec3c1b174';
 const ORIGIN = `00-${TRACE_ID}-${ORIGIN_SPAN}-01`;
 const MALFORMED = 'not-a-traceparent';
 
-const registration = (fan: string, traceparent?: string) => ({
-  ...entryKey(CAMPAIGN, fan),
-  type: 'registration',
-  campaignId: CAMPAIGN,
-  globalUserId: fan,
-  userId: `u-${fan}`,
-  email: `${fan}@example.com`,
-  fields: { email: `${fan}@example.com`, markets: ['m1'], allow_marketing: true },
-  needsReplication: true,
-  date: {
-    created: '2026-12-01T00:00:00.000Z',
-    updated: '2026-12-01T00:00:00.000Z',
-    fanModified: '2026-12-01T00:00:00.000Z',
-  },
-  ...(traceparent === undefined ? {} : { traceparent }),
-});
-
-/** Entry Service upserts that carried this fan's entry. */
-const upsertsOf = (fan: string) =>
-  rt.components.fakes.entries.requests.filter(
-    (r) => r.method === 'POST' && r.path.startsWith('/v2/entries') && JSON.stringify(r.body).includes(`"${fan}"`),
-  ).length;
+const registration = (fan: string, traceparent?: string) =>
+  registrationItem(CAMPAIGN, fan, { userId: `u-${fan}`, ...(traceparent === undefined ? {} : { traceparent }) });
+const upsertsOf = (fan: string) => entryUpsertsOf(rt, fan);
 
 beforeAll(async () => {
   // Its own Kafka broker: these registrations reach Kafka, and other suites read the shared one.

@@ -19,7 +19,7 @@ import { main } from '../../../tools/ops/main';
 import type { PointerOutcome } from '../../../tools/ops/streamReplay';
 import type { Target } from '../../../tools/ops/target';
 import { resolveTarget } from '../../../tools/ops/target';
-import { REPO_ROOT, tempDir } from '../local/helpers';
+import { REPO_ROOT, entryUpsertsOf, registrationItem, tempDir } from '../local/helpers';
 
 const workDir = tempDir('ops-replay-');
 let rt: LocalRuntime;
@@ -61,26 +61,10 @@ async function ops(argv: string[]) {
   }
 }
 
-const registration = (fan: string) => ({
-  ...entryKey(CAMPAIGN, fan),
-  type: 'registration',
-  campaignId: CAMPAIGN,
-  globalUserId: fan,
-  email: `${fan}@example.com`,
-  fields: { email: `${fan}@example.com`, markets: ['m1'], allow_marketing: true },
-  needsReplication: true,
-  date: {
-    created: '2026-12-01T00:00:00.000Z',
-    updated: '2026-12-01T00:00:00.000Z',
-    fanModified: '2026-12-01T00:00:00.000Z',
-  },
-});
+const registration = (fan: string) => registrationItem(CAMPAIGN, fan);
 
 /** Entry Service upserts that carried this fan's entry. */
-const upsertsOf = (fan: string) =>
-  rt.components.fakes.entries.requests.filter(
-    (r) => r.method === 'POST' && r.path.startsWith('/v2/entries') && JSON.stringify(r.body).includes(`"${fan}"`),
-  ).length;
+const upsertsOf = (fan: string) => entryUpsertsOf(rt, fan);
 
 /** Sequence numbers of the INSERTs of the campaign's registrations, read through the run's Kinesis API. */
 async function insertSequences(): Promise<string[]> {
