@@ -31,7 +31,7 @@ import type { RestartResult } from '../../../tools/ops/selection';
 import { SELECTION_RESTART_VERB } from '../../../tools/ops/selection';
 import type { Target } from '../../../tools/ops/target';
 import { resolveTarget } from '../../../tools/ops/target';
-import { REPO_ROOT, tempDir } from '../local/helpers';
+import { REPO_ROOT, registrationItem, tempDir } from '../local/helpers';
 
 const workDir = tempDir('ops-verbs-');
 const noRedisDir = tempDir('ops-verbs-no-redis-');
@@ -45,7 +45,6 @@ const FANS = ['f1', 'f2', 'f3', 'f4'];
 /** A fan whose first replication Entry Service refuses: its flag stays set. */
 const STUCK = 'f-stuck';
 const ALL = [...FANS, STUCK];
-const T = '2026-12-01T00:00:00.000Z';
 
 beforeAll(async () => {
   rt = await startRuntime({
@@ -135,16 +134,7 @@ const protectedTarget = (): Target => ({ ...target, env: 'prod1', protectedEnv: 
 
 // ---------------------------------------------------------------- the demand table
 
-const registration = (campaignId: string, fan: string) => ({
-  ...entryKey(campaignId, fan),
-  type: 'registration',
-  campaignId,
-  globalUserId: fan,
-  email: `${fan}@example.com`,
-  fields: { email: `${fan}@example.com`, markets: ['m1'], allow_marketing: true },
-  needsReplication: true,
-  date: { created: T, updated: T, fanModified: T },
-});
+const registration = (campaignId: string, fan: string) => registrationItem(campaignId, fan);
 /** Not a registration, though it sits among the campaign's entries. */
 const NOT_A_FAN = {
   ...entryKey(CAMPAIGN, 'not-a-fan'),
