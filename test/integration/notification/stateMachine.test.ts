@@ -103,6 +103,10 @@ describe('notification-step-fn and notificationGenerator', () => {
     expect(machine.outputs.getMarketsToNotify[0]).toMatchObject({ mode: 'planning', clearedCount: 1 });
     expect(machine.outputs.planSends[0]).toMatchObject({ plannedCount: 2, errors: [] });
     expect(first).toMatchObject({ triggeredCount: 1, errors: [] });
+    // One trace per execution: getMarketsToNotify starts it, and each answer carries it into the next task's input.
+    const traceOf = (output: unknown) => String((output as { traceparent?: string }).traceparent).slice(3, 35);
+    expect(traceOf(machine.outputs.getMarketsToNotify[0])).toMatch(/^[0-9a-f]{32}$/);
+    expect(traceOf(machine.outputs.planSends[0])).toBe(traceOf(machine.outputs.getMarketsToNotify[0]));
 
     const settings = getConfig().notifications;
     const planned = await store.getMarket(nyc);
