@@ -10,6 +10,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { StackAlarms } from '../../tools/ops/alarms';
+import { NOT_REHEARSED, REHEARSALS } from '../../tools/local/rehearse';
 import { alarmTable, alarmParts, loadAllAlarms, loadStackAlarms, withAlarmTable } from '../../tools/ops/alarms';
 import { WORKERS } from '../../src/workers/registry';
 import { MODULES_DIR, REPO_ROOT, TERRAFORM_DIR, environmentDirs } from './hcl';
@@ -316,5 +317,36 @@ describe('docs/operations.md', () => {
 
   it('is linked from the README', () => {
     expect(readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8')).toContain('docs/operations.md');
+  });
+});
+
+describe('docs/runbooks.md', () => {
+  const doc = () => readFileSync(path.join(REPO_ROOT, 'docs', 'runbooks.md'), 'utf8');
+  const sections = () => [...doc().matchAll(/^<a id="([a-z0-9-]+)"><\/a>\n## /gm)].map((m) => m[1]);
+
+  it('has a section at every anchor an alarm links to', () => {
+    const used = [...new Set(all.flatMap((s) => s.alarms.map((a) => alarmParts(a.description)?.anchor ?? '')))];
+    expect(used.filter((anchor) => !sections().includes(anchor))).toEqual([]);
+  });
+
+  it('has one section per failure mode of DOMAIN 9.2, each saying what is rehearsed and how, or why it is not', () => {
+    const modes = [...REHEARSALS.map((r) => ({ mode: r.mode, name: r.name })), ...NOT_REHEARSED.map((n) => ({ mode: n.mode, name: n.runbook }))];
+    expect(modes.map((m) => m.mode).sort()).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    for (const { mode, name } of modes) {
+      expect(sections()).toContain(name);
+      expect(doc()).toMatch(new RegExp(`<a id="${name}"></a>\\n## ${mode}\\. `));
+    }
+    for (const r of REHEARSALS) {
+      expect(doc()).toContain(`\`npm start -- --rehearse ${r.name}\``);
+    }
+    const flat = doc().replace(/\s+/g, ' ');
+    for (const n of NOT_REHEARSED) {
+      expect(flat).toContain(`**Not rehearsed locally**: ${n.why}`);
+    }
+  });
+
+  it('is linked from the README and from the operations guide', () => {
+    expect(readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8')).toContain('docs/runbooks.md');
+    expect(readFileSync(OPERATIONS_DOC, 'utf8')).toContain('(runbooks.md)');
   });
 });

@@ -27,6 +27,8 @@ export interface StreamReaderOptions {
   kinesisStreamArn?: string;
   /** `invokeIdentityArn` of the records; default a local role ARN. */
   invokeIdentityArn?: string;
+  /** The clock of `approximateArrivalTimestamp` (the local run's, so workers and the IteratorAge metric agree); default Date.now. */
+  now?: () => number;
 }
 
 export interface StreamReader {
@@ -245,7 +247,7 @@ export async function openStreamReader(options: StreamReaderOptions): Promise<St
         throw new Error(`stream reader for ${tableName} is closed`);
       }
       await discover(false);
-      const arrivedAt = Date.now();
+      const arrivedAt = (options.now ?? Date.now)();
       const out: KinesisStreamRecord[] = [];
       // Map order is discovery order, so parent shards are drained before their children.
       for (const [shardId, state] of shards) {

@@ -12,6 +12,8 @@ import type { ScenarioResult } from './scenario';
 import { runScenario } from './scenario';
 import { triggersOf } from './wiring/diagram';
 import { readSpans, spanTree } from './tracing/spanTree';
+import type { RehearsalResult } from './rehearse';
+import { NOT_REHEARSED, REHEARSALS, rehearse, selectRehearsals } from './rehearse';
 
 const TOOL = 'npm start --';
 
@@ -20,13 +22,17 @@ stand-ins of DynamoDB (+ stream), SQS/SNS, Step Functions, EventBridge, Lambda, 
 Redis, Kafka, MongoDB and the HTTP services; then a scenario and a summary.
 
 usage: npm start [-- [--fans N] [--markets N] [--faults] [--keep-running] [--no-scenario]
-                    [--clock-speed N] [--environment NAME] [--port N]]
+                    [--rehearse NAME[,NAME]|all] [--clock-speed N] [--environment NAME] [--port N]]
 
   --fans N            fans who register (default 2000)
   --markets N         markets of the campaign (default 3)
   --faults            inject service failures and a Kafka broker outage; the run must recover
   --keep-running      stay up after the scenario (Ctrl-C stops everything)
   --no-scenario       start the system and stay up, without the scenario
+  --rehearse NAMES    rehearse runbooks (docs/runbooks.md): inject the failure during the
+                      scenario (default 40 fans, 2 markets), see its alarm fire, run the runbook's
+                      ops commands, exit 0 only when the alarm is OK again and the invariants hold.
+                      Names: ${REHEARSALS.map((r) => r.name).join(', ')}; all: every one
   --clock-speed N     local seconds per real second while the system is idle (default 1);
                       schedules (rate(5 minutes), ...) and reminder times follow the local clock
   --environment NAME  Terraform environment name used in resource names (default local)
@@ -141,6 +147,28 @@ function printResult(result: ScenarioResult): void {
   console.log(result.ok ? '\nAll invariants hold.' : '\nSome invariants do not hold (✗ above).');
 }
 
+/** The alarm changes of the run (docs/runbooks.md): none, for a scenario without faults. */
+function printAlarms(rt: LocalRuntime): void {
+  const changes = rt.alarms.history.filter((c) => c.to === 'ALARM' || c.from === 'ALARM');
+  console.log(
+    changes.length === 0
+      ? `\nAlarms: none of the ${rt.alarms.all().length} alarms fired.`
+      : `\nAlarms (docs/runbooks.md):\n${changes.map((c) => `  ${new Date(c.at).toISOString()}  ${c.to.padEnd(5)}  ${c.name}`).join('\n')}`,
+  );
+}
+
+function printRehearsals(results: RehearsalResult[]): void {
+  console.log('\nRehearsals');
+  for (const r of results) {
+    console.log(`  ${r.ok ? '✓' : '✗'} ${r.name}: alarms ${r.alarmChanges.map((c) => `${c.alarm} → ${c.to} at ${c.at.slice(11, 19)}`).join(', ') || 'none changed'}`);
+    for (const problem of r.problems) {
+      console.log(`      ✗ ${problem}`);
+    }
+  }
+  console.log(`\nNot rehearsed here (docs/runbooks.md says why):\n${NOT_REHEARSED.map((n) => `  ${n.runbook}: ${n.why}`).join('\n')}`);
+  console.log(results.every((r) => r.ok) ? '\nEvery rehearsal passed.' : '\nSome rehearsals failed (✗ above).');
+}
+
 export async function main(argv: string[]): Promise<number> {
   const { values } = parseCli(
     argv,
@@ -150,6 +178,7 @@ export async function main(argv: string[]): Promise<number> {
       faults: { type: 'boolean' },
       'keep-running': { type: 'boolean' },
       'no-scenario': { type: 'boolean' },
+      rehearse: { type: 'string' },
       'clock-speed': { type: 'string' },
       environment: { type: 'string' },
       port: { type: 'string' },
@@ -162,8 +191,12 @@ export async function main(argv: string[]): Promise<number> {
     console.log(HELP);
     return 0;
   }
-  const fans = positiveInt(values.fans, '--fans', 2000);
-  const markets = positiveInt(values.markets, '--markets', 3);
+  const rehearsals = values.rehearse === undefined ? undefined : selectRehearsals(values.rehearse);
+  if (rehearsals && (values.faults || values['no-scenario'] || values['keep-running'])) {
+    throw usageError('--rehearse runs its own scenario: it does not go with --faults, --no-scenario or --keep-running', TOOL);
+  }
+  const fans = positiveInt(values.fans, '--fans', rehearsals ? 40 : 2000);
+  const markets = positiveInt(values.markets, '--markets', rehearsals ? 2 : 3);
   const clockSpeed = positiveInt(values['clock-speed'], '--clock-speed', 1);
   const environment = values.environment ?? 'local';
   if (!/^[a-z][a-z0-9]{0,11}$/.test(environment)) {
@@ -191,7 +224,15 @@ export async function main(argv: string[]): Promise<number> {
 
   // Refuses while another run of this environment is alive; stops what a killed one left.
   const run = await claimRun({ root: ROOT, environment, log: (line) => console.log(line) });
-  console.log(`reg-workers local runtime (${scenario ? `scenario: ${fans} fans, ${markets} markets${values.faults ? ', with faults' : ''}` : 'no scenario'})\n`);
+  console.log(
+    `reg-workers local runtime (${
+      rehearsals
+        ? `rehearsing ${rehearsals.map((r) => r.name).join(', ')} with ${fans} fans, ${markets} markets`
+        : scenario
+          ? `scenario: ${fans} fans, ${markets} markets${values.faults ? ', with faults' : ''}`
+          : 'no scenario'
+    })\n`,
+  );
   let stopping = false;
   let runtime: LocalRuntime | undefined;
   // Persistent listeners (SIGINT, SIGTERM, SIGHUP, and the parent's exit, see runState.ts): the
@@ -225,6 +266,26 @@ export async function main(argv: string[]): Promise<number> {
     }
     printEndpoints(runtime);
     let code = 0;
+    if (rehearsals) {
+      const rt = runtime;
+      const outcome = await Promise.race([
+        (async () => {
+          const results: RehearsalResult[] = [];
+          for (const r of rehearsals) {
+            console.log('');
+            results.push(await rehearse(rt, r, { fans, markets, log, status }));
+          }
+          return results;
+        })(),
+        interrupted,
+      ]);
+      if (outcome === 'interrupted') {
+        console.log('\nStopping...');
+        return 130;
+      }
+      printRehearsals(outcome);
+      return outcome.every((r) => r.ok) ? 0 : 1;
+    }
     if (scenario) {
       console.log('');
       const outcome = await Promise.race([runScenario(runtime, { fans, markets, faults: values.faults ?? false, log, status }), interrupted]);
@@ -234,6 +295,7 @@ export async function main(argv: string[]): Promise<number> {
       }
       printTraces(runtime, outcome);
       printResult(outcome);
+      printAlarms(runtime);
       code = outcome.ok ? 0 : 1;
     }
     if (values['keep-running'] || !scenario) {

@@ -19,6 +19,9 @@ import { KinesisFacade } from './aws/kinesis';
 import { SqsMoveTasks } from './aws/sqsMoveTasks';
 import { clientEnvironment, envFileText } from './aws/clientEnvironment';
 import { LocalClock } from './clock';
+import { cloudWatchApi } from './cloudwatch/api';
+import { MetricStore } from './cloudwatch/metrics';
+import { AlarmMonitor } from './cloudwatch/monitor';
 import type { Components } from './components';
 import { startComponents } from './components';
 import { openStreamReader } from './dynamoStream';
@@ -101,6 +104,8 @@ export interface StageStats {
 }
 
 export interface LocalRuntime {
+  /** The Terraform environment of the run's resource names. */
+  environment: string;
   model: WiringModel;
   components: Components;
   clock: LocalClock;
@@ -120,6 +125,8 @@ export interface LocalRuntime {
   envFile: string;
   /** The run's spans as OTLP JSON lines (`<workDir>/traces.otlp.jsonl`), unless tracing is off. */
   tracing?: RunTracing;
+  /** The stacks' alarms evaluated over the metrics the run records (tools/local/cloudwatch). */
+  alarms: AlarmMonitor;
   /** The function of a worker (by registry name). */
   functionOf(worker: string): LambdaFunction;
   /** A queue by its Terraform name tag (`save-entries`, `data-queue-dlq`) or full name. */
@@ -251,6 +258,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     }
 
     const clock = new LocalClock(options.clockSpeed ?? 1);
+    const metrics = new MetricStore(() => clock.now());
     const { fakes } = components;
     const kafkaTls = options.kafkaTls ? trustKafkaCert(components, model) : undefined;
     const baseEnvironment: Record<string, string> = {
@@ -283,6 +291,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       recordInvocations: options.recordInvocations,
       kafkaTls: kafkaTls?.workerData(),
       tracing: tracing && { setup: tracing.setup, file: tracing.file },
+      metrics,
     });
     cleanups.push(() => host.stop());
     for (const f of model.functions) {
@@ -304,6 +313,14 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
     cleanups.push(() => eventBus.stop());
     const gateway = await startGateway({ host, stepFunctions, eventBus, mappings: model.mappings, onError: onError('the Lambda API') });
     cleanups.push(() => gateway.stop());
+    const alarms = new AlarmMonitor({
+      alarms: model.alarms,
+      store: metrics,
+      now: () => clock.now(),
+      sample: recordGauges(sqs, model, stepFunctions, metrics),
+      log,
+    });
+    cleanups.push(() => alarms.stop());
     const moveTasks = new SqsMoveTasks(sqs, (arn) => localQueueUrl(components.sqsEndpoint, arn.split(':').pop() ?? ''), onError('an SQS message move task'));
     const edge = await startEdge({
       port: options.edgePort ?? 0,
@@ -315,6 +332,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
         region,
         streams: [{ streamArn: vars.demandTableStreamArn, tableName: demandTableName }],
       }),
+      cloudwatch: cloudWatchApi(alarms, () => clock.offsetMs()),
       onError: onError('the local AWS endpoint'),
     });
     cleanups.push(() => edge.stop());
@@ -332,7 +350,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       if (streamArn !== vars.demandTableStreamArn) {
         throw new Error(`${who} reads ${streamArn}, but the only stream the local runtime hosts is the demand table's (${vars.demandTableStreamArn})`);
       }
-      return openStreamReader({ endpoint: components.dynamoDbEndpoint, tableName: demandTableName, from, region, kinesisStreamArn: streamArn });
+      return openStreamReader({ endpoint: components.dynamoDbEndpoint, tableName: demandTableName, from, region, kinesisStreamArn: streamArn, now: () => clock.now() });
     };
     for (const mapping of model.mappings) {
       if (!mapping.enabled) {
@@ -351,6 +369,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
           region,
           concurrency: options.sqsPollers ?? 2,
           waitSeconds: options.sqsWaitSeconds,
+          metrics,
           onError: onError(mapping.address),
         });
         sqsPollers.push(poller);
@@ -364,6 +383,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
           sqs,
           destinationUrl: mapping.onFailureDestinationArn ? index.queueByRef(mapping.onFailureDestinationArn).url : undefined,
           pollIntervalMs: options.streamPollMs,
+          metrics,
           onError: onError(mapping.address),
         });
         streams.push({ address: mapping.address, consumer });
@@ -390,6 +410,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       cleanups.push(() => consumer.stop());
     }
     eventBus.start();
+    alarms.start();
 
     const busyNow = () =>
       host.inFlight() > 0 ||
@@ -516,6 +537,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
 
     let stopping: Promise<void> | undefined;
     return {
+      environment,
       model,
       components,
       clock,
@@ -530,6 +552,7 @@ export async function startRuntime(options: RuntimeOptions): Promise<LocalRuntim
       exports,
       envFile,
       tracing,
+      alarms,
       functionOf: index.functionOfWorker,
       queue,
       invoke: (worker, event, source = 'scenario') => host.invoke(index.functionOfWorker(worker).name, event, source),
@@ -613,6 +636,30 @@ function trustKafkaCert(components: Components, model: WiringModel): KafkaTlsBou
  * Creates the queues with their Terraform attributes (max_message_size included, so a message
  * AWS would refuse is refused locally too), dead-letter queues first (a redrive policy needs its target).
  */
+/**
+ * The gauges CloudWatch samples, recorded before each alarm evaluation: every queue's visible
+ * messages (AWS/SQS ApproximateNumberOfMessagesVisible) and each execution that ended since the
+ * last sample (AWS/States ExecutionsSucceeded, ExecutionsFailed, ExecutionsAborted, at its stop time).
+ */
+function recordGauges(sqs: SQSClient, model: WiringModel, stepFunctions: StepFunctions, metrics: MetricStore): () => Promise<void> {
+  const counted = new Set<string>();
+  const outcomes: Record<string, string> = { SUCCEEDED: 'ExecutionsSucceeded', FAILED: 'ExecutionsFailed', ABORTED: 'ExecutionsAborted' };
+  return async () => {
+    for (const e of stepFunctions.all()) {
+      if (e.status !== 'RUNNING' && e.stopDate !== undefined && !counted.has(e.executionArn)) {
+        counted.add(e.executionArn);
+        metrics.put('AWS/States', outcomes[e.status], { StateMachineArn: e.stateMachineArn }, 1, e.stopDate);
+      }
+    }
+    await Promise.all(
+      model.queues.map(async (q) => {
+        const { Attributes = {} } = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: q.url, AttributeNames: ['ApproximateNumberOfMessages'] }));
+        metrics.put('AWS/SQS', 'ApproximateNumberOfMessagesVisible', { QueueName: q.name }, Number(Attributes.ApproximateNumberOfMessages ?? 0));
+      }),
+    );
+  };
+}
+
 export async function createQueues(sqs: SQSClient, queues: Queue[]): Promise<void> {
   const ordered = [...queues].sort((a, b) => Number(Boolean(a.redrive)) - Number(Boolean(b.redrive)));
   for (const q of ordered) {

@@ -57,6 +57,28 @@ export interface ScenarioOptions {
   /** Longest wait for the system to settle after a phase. */
   settleTimeoutMs?: number;
   seed?: number;
+  /**
+   * Records may reach a service more than once (an operator's redrive, replay or re-replication):
+   * the invariants then count distinct records and allow repeats, as with `faults`.
+   */
+  retried?: boolean;
+  /** Called before and after each phase (the rehearsals inject failures and run runbooks here). */
+  hooks?: ScenarioHooks;
+}
+
+/** The phases, in order. */
+export type PhaseId = 'campaign' | 'registration' | 'scoring' | 'selection' | 'refresh' | 'reminders' | 'invariants' | 'changes' | 'dead-letters';
+
+/** What a hook knows of the scenario's campaign. */
+export interface ScenarioCampaign {
+  campaignId: string;
+  slug: string;
+  markets: { id: string; name: string }[];
+}
+
+export interface ScenarioHooks {
+  before?(phase: PhaseId, campaign: ScenarioCampaign): Promise<void>;
+  after?(phase: PhaseId, campaign: ScenarioCampaign): Promise<void>;
 }
 
 export interface Invariant {
@@ -156,13 +178,21 @@ export async function runScenario(rt: LocalRuntime, options: ScenarioOptions): P
   const marketsCollection = campaignsDb.collection(config.mongo.marketsCollection);
   const scoringCollection = mongo.db(config.mongo.entriesDb).collection(config.mongo.scoringCollection);
 
-  const phase = async <T>(name: string, work: () => Promise<T>): Promise<T> => {
+  const repeatsAllowed = options.faults || options.retried === true;
+  let campaignOfHooks: ScenarioCampaign | undefined;
+  const phase = async <T>(id: PhaseId, name: string, work: () => Promise<T>): Promise<T> => {
+    if (campaignOfHooks) {
+      await options.hooks?.before?.(id, campaignOfHooks);
+    }
     const started = Date.now();
     log(`▶ ${name}`);
     const result = await work();
     const ms = Date.now() - started;
     phases.push({ name, ms });
     log(`  done in ${(ms / 1000).toFixed(1)} s`);
+    if (campaignOfHooks) {
+      await options.hooks?.after?.(id, campaignOfHooks);
+    }
     return result;
   };
 
@@ -256,7 +286,8 @@ export async function runScenario(rt: LocalRuntime, options: ScenarioOptions): P
       };
     });
 
-    await phase(`campaign ${campaignId} with ${options.markets} market(s), ${options.fans} fans`, async () => {
+    campaignOfHooks = { campaignId, slug, markets: marketDocs.map((m) => ({ id: m.id, name: m.name })) };
+    await phase('campaign', `campaign ${campaignId} with ${options.markets} market(s), ${options.fans} fans`, async () => {
       await campaigns.insertOne({ ...campaign });
       await marketsCollection.insertMany(marketDocs.map((m) => ({ ...m })));
       fakes.campaigns.seedCampaign({ ...campaign, markets: marketDocs });
@@ -284,7 +315,7 @@ export async function runScenario(rt: LocalRuntime, options: ScenarioOptions): P
     // 2. Registrations and user info.
     const eligible: Fan[] = [];
     const ineligible: string[] = [];
-    await phase('registration: checkEligibility, then the entry write it guards', async () => {
+    await phase('registration', 'registration: checkEligibility, then the entry write it guards', async () => {
       const userInfoRule = rt.model.rules.find((r) => r.eventPattern && r.targets.some((t) => t.arn === rt.queue('user-info').arn));
       // Each registration is one trace, as a fan's request through the registration API would be:
       // checkEligibility gets it as the AppSync request's traceparent header, the entry write stamps it on the item.
@@ -358,7 +389,7 @@ export async function runScenario(rt: LocalRuntime, options: ScenarioOptions): P
 
     // 4. Entry Service scores the replicated entries; a few scores need a retry; registration closes.
     const scoring: FakeScoringRecord[] = [];
-    await phase('scoring (Entry Service) and score retries; registration closes', async () => {
+    await phase('scoring', 'scoring (Entry Service) and score retries; registration closes', async () => {
       for (const fan of eligible) {
         const entry = fakes.entries.entries.get(`${campaignId}:${fan.userId}`) as { fields?: { markets?: string[] } } | undefined;
         if (entry) {
@@ -387,7 +418,7 @@ export async function runScenario(rt: LocalRuntime, options: ScenarioOptions): P
 
     // 5. Selection, one market after another (each run reserves codes, then releases what it did not use).
     const selectionCounts = new Map<string, number>();
-    await phase('selection: selection-step-fn per market', async () => {
+    await phase('selection', 'selection: selection-step-fn per market', async () => {
       for (const market of marketDocs) {
         const interested = scoring.filter((s) => s.marketIds.includes(market.id)).length;
         const selectionCount = Math.max(1, Math.floor(interested * 0.6));
@@ -404,20 +435,19 @@ export async function runScenario(rt: LocalRuntime, options: ScenarioOptions): P
           return execution.done;
         }, { parent: ROOT_CONTEXT, kind: SpanKind.PRODUCER });
         log(`  ${market.name}: ${done.status}${done.error ? ` (${done.error}: ${done.cause})` : ''}, ${selectionCount} of ${interested} to select`);
-        check(`selection of ${market.name} succeeded`, done.status === 'SUCCEEDED', `${done.status} ${done.error ?? ''} ${done.cause ?? ''}`);
       }
       await settle('code assignment and verdicts');
     });
 
     const refreshMarket = marketDocs[0];
     const assignmentsBefore = fakes.entries.requests.length;
-    await phase(`selection refresh of ${refreshMarket.name} (refresh-selection queue)`, async () => {
+    await phase('refresh', `selection refresh of ${refreshMarket.name} (refresh-selection queue)`, async () => {
       await sendToQueue('refresh-selection', [{ campaignId, marketId: refreshMarket.id }]);
       await settle('selection refresh');
     });
 
     // 6. Reminders: planning at the next hourly run, generation at the planned time.
-    await phase('reminders: notification-planning, then notification-schedule at the planned time', async () => {
+    await phase('reminders', 'reminders: notification-planning, then notification-schedule at the planned time', async () => {
       const winners = fakes.entries.scoring(campaignId).map((r) => ({ ...r, campaign_id: campaignId }));
       // An empty list here means replication lost entries; the invariants below say so.
       if (winners.length > 0) {
@@ -455,7 +485,20 @@ export async function runScenario(rt: LocalRuntime, options: ScenarioOptions): P
     // The demand table as the invariants see it (read at their start).
     const items = new Map<string, Record<string, unknown>>();
     const entryOf = (fan: Fan) => items.get(`e:${campaignId}|entry#${fan.globalUserId}`);
-    await phase('checking invariants', async () => {
+    await phase('invariants', 'checking invariants', async () => {
+      // One successful selection per market: the scenario's execution, or an operator's restart of a failed one.
+      const selectionArn = rt.model.stateMachines.find((s) => s.name.endsWith('selection-step-fn'))!.arn;
+      for (const market of marketDocs) {
+        const runs = rt.stepFunctions.all().filter((e) => {
+          const input = JSON.parse(e.input) as { campaignId?: string; marketId?: string };
+          return e.stateMachineArn === selectionArn && input.campaignId === campaignId && input.marketId === market.id;
+        });
+        check(
+          `selection of ${market.name} succeeded`,
+          runs.filter((e) => e.status === 'SUCCEEDED').length === 1,
+          runs.map((e) => `${e.status}${e.error ? ` (${e.error}: ${e.cause})` : ''} by ${e.startedBy}`).join(', '),
+        );
+      }
       let startKey: Record<string, unknown> | undefined;
       do {
         const page = await ddb.send(new ScanCommand({ TableName: rt.demandTableName, ExclusiveStartKey: startKey }));
@@ -477,8 +520,8 @@ export async function runScenario(rt: LocalRuntime, options: ScenarioOptions): P
       const flagged = eligible.filter((f) => entryOf(f)?.needsReplication !== false).length;
       check(
         'every entry replicated once',
-        held === eligible.length && flagged === 0 && (options.faults || repeated === 0),
-        `${held}/${eligible.length} in Entry Service, ${flagged} still flagged, ${repeated} sent more than once${options.faults ? ' (retries: allowed with faults)' : ''}`,
+        held === eligible.length && flagged === 0 && (repeatsAllowed || repeated === 0),
+        `${held}/${eligible.length} in Entry Service, ${flagged} still flagged, ${repeated} sent more than once${repeatsAllowed ? ' (repeats allowed: faults or an operator resent records)' : ''}`,
       );
       check('refused registrations were never written', ineligible.every((r) => !items.has(`e:${campaignId}|entry#${r.split(':')[0]}`)), `${ineligible.length} refused`);
 
@@ -579,8 +622,8 @@ export async function runScenario(rt: LocalRuntime, options: ScenarioOptions): P
         const { total, distinct } = counted[type];
         check(
           `Kafka topic ${config.kafka.topics[type as keyof Config['kafka']['topics']]} holds the ${type} records`,
-          distinct === want.distinct && (options.faults ? total >= want.total : total === want.total),
-          `${total} messages (expected ${want.total}${options.faults ? ' or more' : ''}), ${distinct} distinct (expected ${want.distinct})`,
+          distinct === want.distinct && (repeatsAllowed ? total >= want.total : total === want.total),
+          `${total} messages (expected ${want.total}${repeatsAllowed ? ' or more' : ''}), ${distinct} distinct (expected ${want.distinct})`,
         );
       }
 
@@ -588,7 +631,7 @@ export async function runScenario(rt: LocalRuntime, options: ScenarioOptions): P
 
     // 7. Fans change their minds: one deletes the registration, another drops a market. The pipe
     // passes the REMOVE and the whole MODIFY, so Kafka gets the deletion and the retraction.
-    await phase('a fan deletes the registration, another drops a market', async () => {
+    await phase('changes', 'a fan deletes the registration, another drops a market', async () => {
       const entries = eligible.map((f) => ({ fan: f, markets: marketsOf(entryOf(f)) })).filter((e) => e.markets.length > 0);
       const [deleted, ...others] = entries;
       const dropper = others.sort((a, b) => b.markets.length - a.markets.length)[0];
@@ -634,7 +677,7 @@ export async function runScenario(rt: LocalRuntime, options: ScenarioOptions): P
       );
     });
 
-    await phase('checking dead-letter queues', async () => {
+    await phase('dead-letters', 'checking dead-letter queues', async () => {
       // Dead-letter queues stay empty unless faults were injected.
       const dlqs = new Set([
         ...rt.model.queues.flatMap((q) => (q.redrive ? [q.redrive.deadLetterTargetArn] : [])),

@@ -31,8 +31,8 @@ export interface Status {
   queues: QueueStatus[];
   mappings: { function: string; source: string; state: string; lastProcessingResult: string }[];
   stateMachines: { name: string; running: number; failedLastDay: number }[];
-  /** Names of alarms in ALARM; null where alarms are not kept (the local run). */
-  alarms: string[] | null;
+  /** Alarms in ALARM, with the runbook section their description names. */
+  alarms: { name: string; runbook: string }[];
 }
 
 async function queueStatus(target: Target, stack?: string): Promise<QueueStatus[]> {
@@ -61,7 +61,7 @@ async function queueStatus(target: Target, stack?: string): Promise<QueueStatus[
       };
     }),
   );
-  if (target.cloudwatch && rows.length > 0) {
+  if (rows.length > 0) {
     const now = Date.now();
     const { MetricDataResults = [] } = await target.cloudwatch.send(
       new GetMetricDataCommand({
@@ -135,20 +135,20 @@ async function stateMachineStatus(target: Target, stack?: string): Promise<Statu
   );
 }
 
-async function alarmsInAlarm(target: Target): Promise<string[] | null> {
-  if (!target.cloudwatch) {
-    return null;
-  }
-  const names: string[] = [];
+async function alarmsInAlarm(target: Target): Promise<Status['alarms']> {
+  const found: Status['alarms'] = [];
   let NextToken: string | undefined;
   do {
     const page = await target.cloudwatch.send(new DescribeAlarmsCommand({ StateValue: 'ALARM', NextToken }));
-    names.push(
-      ...(page.MetricAlarms ?? []).map((a) => a.AlarmName ?? '').filter((n) => n.includes(`-${target.environment}-`)),
-    );
+    for (const a of page.MetricAlarms ?? []) {
+      if (a.AlarmName?.includes(`-${target.environment}-`)) {
+        const anchor = /Runbook: \S*#([a-z0-9-]+)/.exec(a.AlarmDescription ?? '')?.[1];
+        found.push({ name: a.AlarmName, runbook: anchor ? `docs/runbooks.md#${anchor}` : '' });
+      }
+    }
     NextToken = page.NextToken;
   } while (NextToken);
-  return names.sort();
+  return found.sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export async function readStatus(target: Target, stack?: string): Promise<Status> {
@@ -201,13 +201,9 @@ function printStatus(target: Target, status: Status, out: (line: string) => void
     out(`  ${line}`);
   }
   out('');
-  if (status.alarms === null) {
-    out('alarms: the local run keeps no CloudWatch alarms');
-  } else {
-    out(status.alarms.length === 0 ? 'alarms: none in ALARM' : `alarms in ALARM (${status.alarms.length}):`);
-    for (const name of status.alarms) {
-      out(`  ${name}`);
-    }
+  out(status.alarms.length === 0 ? 'alarms: none in ALARM' : `alarms in ALARM (${status.alarms.length}):`);
+  for (const { name, runbook } of status.alarms) {
+    out(`  ${short(name)}${runbook ? `  runbook: ${runbook}` : ''}`);
   }
   const waiting = status.queues.filter((q) => q.dlq && q.visible + q.inFlight > 0);
   if (waiting.length > 0) {
@@ -224,8 +220,9 @@ export const STATUS_VERB: Verb = {
   summary: 'queues and DLQs (depth, oldest age), mappings, state machines, alarms in ALARM',
   help: `  --stack STACK     only this stack's resources
 
-Reads only; changes nothing. Locally there are no CloudWatch metrics or alarms, so the oldest
-age shows - and alarms are not listed.`,
+Reads only; changes nothing. Locally the ages and alarms come from the run's own evaluation of
+the stacks' alarms (docs/runbooks.md, "Rehearsing locally"); a queue nobody receives from has no
+age there (-).`,
   options: { stack: { type: 'string' } },
   changes: false,
   async run({ target, values, io, json }: VerbContext) {

@@ -49,8 +49,8 @@ export interface Target {
   sfn: SFNClient;
   dynamo: DynamoDBDocumentClient;
   kinesis: KinesisClient;
-  /** Absent locally: the local run keeps no CloudWatch metrics or alarms. */
-  cloudwatch?: CloudWatchClient;
+  /** Locally the run's edge answers DescribeAlarms and GetMetricData from its own alarms (tools/local/cloudwatch). */
+  cloudwatch: CloudWatchClient;
   /** Where resumable commands keep their progress (redrive journals). */
   stateDir: string;
   /** A queue's URL, looked up by name (cached). */
@@ -79,7 +79,7 @@ interface ClientSettings {
   credentials?: { accessKeyId: string; secretAccessKey: string };
 }
 
-function clients(settings: ClientSettings, withCloudWatch: boolean) {
+function clients(settings: ClientSettings) {
   const sqs = new SQSClient(settings);
   const lambda = new LambdaClient(settings);
   const sfn = new SFNClient(settings);
@@ -87,7 +87,7 @@ function clients(settings: ClientSettings, withCloudWatch: boolean) {
     marshallOptions: { removeUndefinedValues: true },
   });
   const kinesis = new KinesisClient(settings);
-  const cloudwatch = withCloudWatch ? new CloudWatchClient(settings) : undefined;
+  const cloudwatch = new CloudWatchClient(settings);
   const urls = new Map<string, Promise<string>>();
   return {
     sqs,
@@ -106,7 +106,7 @@ function clients(settings: ClientSettings, withCloudWatch: boolean) {
     },
     close() {
       for (const client of [sqs, lambda, sfn, dynamo, kinesis, cloudwatch]) {
-        client?.destroy();
+        client.destroy();
       }
     },
   };
@@ -144,14 +144,11 @@ async function localTarget(envFile: string): Promise<Target> {
     model: WiringModel;
   };
   const region = vars.AWS_REGION ?? model.region;
-  const made = clients(
-    {
-      region,
-      endpoint,
-      credentials: { accessKeyId: vars.AWS_ACCESS_KEY_ID, secretAccessKey: vars.AWS_SECRET_ACCESS_KEY },
-    },
-    false,
-  );
+  const made = clients({
+    region,
+    endpoint,
+    credentials: { accessKeyId: vars.AWS_ACCESS_KEY_ID, secretAccessKey: vars.AWS_SECRET_ACCESS_KEY },
+  });
   const config = loadConfig('local', { dir: CONFIG_DIR, environment: { ...process.env, ...vars } });
   return {
     env: 'local',
@@ -200,7 +197,7 @@ async function awsTarget(env: Exclude<Env, 'local'>, terraformDir: string): Prom
     demandTableName: String(first.demand_table_name),
     redis: { url: config.redis.url, campaignKeyPrefix: config.redis.campaignKeyPrefix },
     stateDir: path.join(ROOT, '.local', 'ops', env),
-    ...clients({ region }, true),
+    ...clients({ region }),
   };
 }
 

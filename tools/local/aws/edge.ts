@@ -14,6 +14,7 @@
  * | `X-Amz-Target: DynamoDB_20120810.*` / `DynamoDBStreams_20120810.*` | DynamoDB (+ streams) → DynamoDB Local |
  * | `X-Amz-Target: Kinesis_20131202.*`                            | Kinesis (read calls, the demand table's stream) → `KinesisFacade` |
  * | `X-Amz-Target: secretsmanager.*`                              | Secrets Manager → its emulator |
+ * | `X-Amz-Target: GraniteServiceVersion20100801.*` (JSON protocol) | CloudWatch DescribeAlarms, GetMetricData → the run's alarms (cloudwatch/api.ts) |
  * | `GET /health`                                                 | the edge: services and their components |
  *
  * Queue URLs in answers are path-style on the edge (`http://127.0.0.1:4566/000000000000/<name>`),
@@ -22,7 +23,7 @@
  * message move tasks) are answered by `SqsMoveTasks`. Kinesis is only its read API
  * (`ListShards`, `DescribeStreamSummary`, `GetShardIterator`, `GetRecords`) on the streams the
  * run hosts, from `KinesisFacade` (kinesis.ts); its other actions are refused like any service
- * not emulated (CloudWatch, Logs, Pipes, IAM, …): an error naming the service and pointing at
+ * not emulated (CloudWatch's other actions, Logs, Pipes, IAM, …): an error naming the service and pointing at
  * docs/local-runtime.md. Requests are not signature-checked. One port speaks HTTP/1.1 and HTTP/2
  * without TLS (told apart by HTTP/2's connection preface): SDK v3's Kinesis client, like AWS,
  * uses HTTP/2, and sends it to an http:// endpoint with prior knowledge.
@@ -34,6 +35,7 @@ import net, { type AddressInfo } from 'node:net';
 import type { Readable } from 'node:stream';
 import { CliError } from '../../build/toolCli';
 import { LOCAL_ACCOUNT_ID } from '../emulators/sqs';
+import { CloudWatchCallError } from '../cloudwatch/api';
 import { KinesisCallError, type KinesisFacade } from './kinesis';
 import { SqsCallError, type SqsMoveTasks } from './sqsMoveTasks';
 import { jsonToQueryXml, queryErrorXml, queryToJson } from './sqsQuery';
@@ -113,6 +115,8 @@ export async function startEdge(options: {
   moveTasks: SqsMoveTasks;
   /** Kinesis' read API on the run's streams; without it Kinesis is refused like any service not emulated. */
   kinesis?: KinesisFacade;
+  /** CloudWatch's actions by name (cloudwatch/api.ts); without them CloudWatch is refused. */
+  cloudwatch?: Record<string, (input: Record<string, unknown>) => unknown>;
   onError?: (error: Error) => void;
 }): Promise<Edge> {
   const { backends, moveTasks, kinesis } = options;
@@ -237,6 +241,26 @@ export async function startEdge(options: {
           return kinesisJson(400, { __type: error.code, message: error.message }, { 'x-amzn-errortype': error.code });
         }
         throw error;
+      }
+    }
+    if (target.startsWith('GraniteServiceVersion20100801.')) {
+      const action = target.slice('GraniteServiceVersion20100801.'.length);
+      const handler = options.cloudwatch?.[action];
+      if (!handler) {
+        return unsupported(`CloudWatch ${action}`);
+      }
+      try {
+        return jsonAnswer(
+          200,
+          handler(body.length ? (JSON.parse(body.toString('utf8')) as Record<string, unknown>) : {}),
+        );
+      } catch (error) {
+        const code = error instanceof CloudWatchCallError ? error.code : 'InvalidParameterValue';
+        return jsonAnswer(
+          400,
+          { __type: code, message: (error as Error).message },
+          { 'x-amzn-query-error': `${code};Sender` },
+        );
       }
     }
     const backend = TARGETS.find(([prefix]) => target.startsWith(prefix))?.[1];

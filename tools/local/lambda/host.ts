@@ -20,6 +20,7 @@ import type { LocalClock } from '../clock';
 import { CLOCK_PATCH } from '../clock';
 import type { KafkaTlsWorkerData } from '../kafkaTls';
 import { KAFKA_TLS_PATCH } from '../kafkaTls';
+import type { MetricSink } from '../cloudwatch/metrics';
 import type { HandlerCode } from './bundles';
 
 export interface FunctionSpec {
@@ -82,6 +83,8 @@ export interface HostOptions {
   kafkaTls?: KafkaTlsWorkerData;
   /** Register the OpenTelemetry SDK in each environment: `setup` is the bundled tracing/otlpFile.ts, `file` the trace file. */
   tracing?: { setup: string; file: string };
+  /** Where each invocation's AWS/Lambda Invocations, Errors and Duration go (the run's alarms). */
+  metrics?: MetricSink;
 }
 
 const BOOTSTRAP = `${CLOCK_PATCH}
@@ -197,6 +200,8 @@ interface Environment {
   worker: Worker;
   busy: boolean;
   dead: boolean;
+  /** Runs code that was replaced (`updateCode`): ends when its invocation does. */
+  retired?: boolean;
   /** The invocation running; its log lines also go to `tail`, when its caller asked for one. */
   pending?: { id: string; tail?: LogTail; resolve: (outcome: { ok: boolean; payload?: string; error?: InvokeError }) => void };
 }
@@ -242,6 +247,28 @@ export class FunctionHost {
   private state(ref: string): FunctionState | undefined {
     const bare = ref.replace(/:(\$LATEST|\d+)$/, '');
     return this.functions.get(bare) ?? this.byArn.get(bare) ?? this.functions.get(bare.split(':').pop() ?? '');
+  }
+
+  /**
+   * Deploys other code to a function, as UpdateFunctionCode does: the next invocations start in
+   * fresh environments with it; an invocation running finishes on the old code. Returns the code
+   * it replaced (to roll back to).
+   */
+  updateCode(ref: string, code: HandlerCode): HandlerCode {
+    const state = this.state(ref);
+    if (!state) {
+      throw new Error(`No function ${ref}`);
+    }
+    const previous = state.spec.code;
+    state.spec.code = code;
+    for (const env of [...state.environments]) {
+      if (env.busy) {
+        env.retired = true;
+      } else {
+        this.discard(state, env, { errorType: 'Runtime.Replaced', errorMessage: 'the function code was replaced' });
+      }
+    }
+    return previous;
   }
 
   specs(): FunctionSpec[] {
@@ -300,6 +327,10 @@ export class FunctionHost {
       this.inFlightCount--;
     }
     stats.lastEndedAt = Date.now();
+    const dimensions = { FunctionName: spec.name };
+    this.options.metrics?.put('AWS/Lambda', 'Invocations', dimensions, 1);
+    this.options.metrics?.put('AWS/Lambda', 'Errors', dimensions, outcome.ok ? 0 : 1);
+    this.options.metrics?.put('AWS/Lambda', 'Duration', dimensions, outcome.durationMs);
     if (!outcome.ok) {
       stats.errors++;
       stats.timeouts += outcome.error.errorType === 'Sandbox.Timedout' ? 1 : 0;
@@ -397,6 +428,9 @@ export class FunctionHost {
   }
 
   private release(state: FunctionState, env: Environment): void {
+    if (env.retired) {
+      this.discard(state, env, { errorType: 'Runtime.Replaced', errorMessage: 'the function code was replaced' });
+    }
     if (env.dead) {
       const next = state.waiters.shift();
       if (next) {

@@ -10,6 +10,7 @@ import type { Message, SQSClient } from '@aws-sdk/client-sqs';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
 import { parsedForFilter, passesFilters } from '../eventPattern';
+import type { MetricSink } from '../cloudwatch/metrics';
 import type { FunctionHost, InvokeOutcome } from '../lambda/host';
 import type { Queue, SqsMapping } from '../wiring/model';
 
@@ -99,6 +100,12 @@ export interface SqsPollerOptions {
   concurrency: number;
   /** Long-poll wait per ReceiveMessage, in seconds. */
   waitSeconds?: number;
+  /**
+   * Where the queue's AWS/SQS ApproximateAgeOfOldestMessage goes: the age of the oldest message
+   * of each batch received (real seconds since SentTimestamp). An approximation: a queue nobody
+   * receives from records nothing.
+   */
+  metrics?: MetricSink;
   onError?: (error: Error) => void;
 }
 
@@ -160,7 +167,12 @@ export class SqsPoller {
       }),
       { abortSignal: this.abort.signal },
     );
-    return out.Messages ?? [];
+    const messages = out.Messages ?? [];
+    if (messages.length > 0 && this.options.metrics) {
+      const oldest = Math.min(...messages.map((m) => Number(m.Attributes?.SentTimestamp ?? Date.now())));
+      this.options.metrics.put('AWS/SQS', 'ApproximateAgeOfOldestMessage', { QueueName: this.options.queue.name }, Math.max(0, Math.round((Date.now() - oldest) / 1000)));
+    }
+    return messages;
   }
 
   /** One batch: the first long poll, then more receives while the batching window lasts. */

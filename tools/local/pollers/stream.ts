@@ -15,6 +15,7 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import type { MetricSink } from '../cloudwatch/metrics';
 import { parsedForFilter, passesFilters } from '../eventPattern';
 import type { KinesisStreamRecord } from '../dynamoStream';
 import type { FunctionHost, InvokeError } from '../lambda/host';
@@ -218,6 +219,8 @@ export interface StreamMappingOptions {
   /** URL of the on-failure destination queue, when the mapping has one. */
   destinationUrl?: string;
   pollIntervalMs?: number;
+  /** Where the mapping's AWS/Lambda IteratorAge goes: the age of each batch's last record when it is delivered. */
+  metrics?: MetricSink;
   onError?: (error: Error) => void;
 }
 
@@ -230,6 +233,11 @@ export function streamMappingConsumer(options: StreamMappingOptions): StreamCons
     pollIntervalMs: options.pollIntervalMs,
     onError: options.onError,
     deliver: async (records) => {
+      const metrics = options.metrics;
+      if (metrics && records.length > 0) {
+        const age = metrics.now() - records[records.length - 1].kinesis.approximateArrivalTimestamp * 1000;
+        metrics.put('AWS/Lambda', 'IteratorAge', { FunctionName: mapping.functionName.split(':').pop() ?? mapping.functionName }, Math.max(0, Math.round(age)));
+      }
       const outcome = await host.invoke(mapping.functionName, { Records: records }, `stream:${mapping.address}`);
       const ids = records.map((r) => r.kinesis.sequenceNumber);
       const failed = failedItemIds(outcome, ids, mapping.reportBatchItemFailures);

@@ -25,6 +25,7 @@ import type {
   WiringModel,
 } from './model';
 import { arnService } from './model';
+import { readAlarm } from './alarms';
 
 const TYPES = new Set([
   'aws_lambda_function',
@@ -38,6 +39,7 @@ const TYPES = new Set([
   'aws_pipes_pipe',
   'aws_secretsmanager_secret',
   'aws_secretsmanager_secret_version',
+  'aws_cloudwatch_metric_alarm',
 ]);
 
 export interface LoadOptions {
@@ -398,5 +400,6 @@ export async function loadWiring(options: LoadOptions): Promise<WiringModel> {
     stateMachines,
     pipes: of('aws_pipes_pipe').map(readPipe),
     secrets,
+    alarms: of('aws_cloudwatch_metric_alarm').map((x) => ({ ...readAlarm(x.r), stack: x.stack })),
   };
 }

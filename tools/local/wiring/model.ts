@@ -4,6 +4,11 @@
  * ARNs and URLs are the ones the Terraform evaluates to for the chosen variables and resolver.
  */
 
+import type { Alarm } from './alarms';
+
+/** An alarm of a stack. */
+export type StackAlarm = Alarm & { stack: string };
+
 /** An EventBridge-style event pattern (Lambda filter criteria, SNS filter policies, rules, pipes). */
 export type EventPattern = Record<string, unknown>;
 
@@ -151,6 +156,8 @@ export interface WiringModel {
   stateMachines: StateMachine[];
   pipes: Pipe[];
   secrets: Secret[];
+  /** The stacks' CloudWatch alarms (the local run evaluates them: tools/local/cloudwatch). */
+  alarms: StackAlarm[];
 }
 
 /** Looks things up in a model by name or ARN; throws naming what is missing. */
