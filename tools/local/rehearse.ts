@@ -18,6 +18,7 @@ import path from 'node:path';
 import { CliError } from '../build/toolCli';
 import { main as opsMain } from '../ops/main';
 import type { AlarmStateValue } from './cloudwatch/evaluate';
+import type { HandlerCode } from './lambda/bundles';
 import type { LocalRuntime } from './runtime';
 import type { PhaseId, ScenarioCampaign, ScenarioResult } from './scenario';
 import { runScenario } from './scenario';
@@ -62,6 +63,23 @@ function brokenBundle(rt: LocalRuntime, worker: string): string {
   return file;
 }
 
+/**
+ * The dead-letter runbook's steps: the DLQ's alarm fires; `ops status` and `ops dlq peek` show
+ * what waits; the cause is fixed; the messages go back (`move`: a redrive or a stream replay);
+ * once the system has settled, the alarm is OK again.
+ */
+const deadLettersHandled =
+  (stack: string, dlq: string, fix: (ctx: RehearsalContext) => void, move: string[]): Step =>
+  async (ctx) => {
+    await ctx.waitForAlarm(`${dlq}-messages`, 'ALARM');
+    await ctx.ops('status', '--stack', stack);
+    await ctx.ops('dlq', 'peek', dlq, '-n', '1');
+    fix(ctx);
+    await ctx.ops(...move, dlq);
+    await ctx.settle();
+    await ctx.waitForAlarm(`${dlq}-messages`, 'OK');
+  };
+
 const entryKeysOf = (rt: LocalRuntime, campaignId: string) =>
   [...rt.components.fakes.entries.entries.keys()].filter((k) => k.startsWith(`${campaignId}:`));
 
@@ -80,16 +98,15 @@ export const REHEARSALS: Rehearsal[] = [
       },
     },
     after: {
-      async registration({ rt, log, ops, waitForAlarm, settle }) {
-        await waitForAlarm('save-entries-dlq-messages', 'ALARM');
-        await ops('status', '--stack', 'replication');
-        await ops('dlq', 'peek', 'save-entries-dlq', '-n', '1');
-        rt.components.fakes.entries.clearFailures();
-        log('fixed: Entry Service answers again (in AWS: its incident is over; one request of your own confirms it)');
-        await ops('dlq', 'redrive', 'save-entries-dlq');
-        await settle();
-        await waitForAlarm('save-entries-dlq-messages', 'OK');
-      },
+      registration: deadLettersHandled(
+        'replication',
+        'save-entries-dlq',
+        ({ rt, log }) => {
+          rt.components.fakes.entries.clearFailures();
+          log('fixed: Entry Service answers again (in AWS: its incident is over; one request of your own confirms it)');
+        },
+        ['dlq', 'redrive'],
+      ),
     },
   },
   {
@@ -112,20 +129,17 @@ export const REHEARSALS: Rehearsal[] = [
       },
     },
     after: {
-      async registration(ctx) {
-        const { rt, log, ops, waitForAlarm, settle } = ctx;
-        await waitForAlarm('enqueue-entries-dlq-messages', 'ALARM');
-        await ops('status', '--stack', 'replication');
-        await ops('dlq', 'peek', 'enqueue-entries-dlq', '-n', '1');
-        const fn = rt.functionOf('enqueueEntries');
-        rt.host.updateCode(fn.name, ctx.memo.previous as Parameters<typeof rt.host.updateCode>[1]);
-        log(
-          'fixed: enqueueEntries rolled back to the previous build (in AWS: redeploy the last good pipeline, docs/runbooks.md)',
-        );
-        await ops('stream', 'replay', 'enqueue-entries-dlq');
-        await settle();
-        await waitForAlarm('enqueue-entries-dlq-messages', 'OK');
-      },
+      registration: deadLettersHandled(
+        'replication',
+        'enqueue-entries-dlq',
+        ({ rt, log, memo }) => {
+          rt.host.updateCode(rt.functionOf('enqueueEntries').name, memo.previous as HandlerCode);
+          log(
+            'fixed: enqueueEntries rolled back to the previous build (in AWS: redeploy the last good pipeline, docs/runbooks.md)',
+          );
+        },
+        ['stream', 'replay'],
+      ),
     },
   },
   {

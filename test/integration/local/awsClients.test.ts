@@ -428,7 +428,16 @@ describe('the edge', () => {
   it('says which services it routes where, and refuses what it does not emulate with a pointer to the docs', async () => {
     const health = (await (await fetch(`${rt.edge.endpoint}/health`)).json()) as { services: Record<string, string> };
     expect(Object.keys(health.services)).toEqual(
-      expect.arrayContaining(['sqs', 'sns', 'lambda', 'stepfunctions', 'events', 'dynamodb', 'secretsmanager']),
+      expect.arrayContaining([
+        'sqs',
+        'sns',
+        'lambda',
+        'stepfunctions',
+        'events',
+        'dynamodb',
+        'secretsmanager',
+        'cloudwatch',
+      ]),
     );
     const refused = await fetch(rt.edge.endpoint, {
       method: 'POST',

@@ -52,6 +52,15 @@ const run = (rehearsal: Rehearsal): Promise<RehearsalResult> =>
 /** The rehearsal's log, for a failure message. */
 const logOf = (name: string) => lines.filter((l) => l.includes(`[${name}]`)).join('\n');
 
+/** The rehearsal passed; if not, the failure shows its problems and its log. */
+function passed(result: RehearsalResult): void {
+  expect({ ok: result.ok, problems: result.problems }).toEqual({
+    ok: true,
+    problems: [],
+    ...(result.ok ? {} : { log: logOf(result.name) }),
+  });
+}
+
 /** The alarm fired, then came back to OK, in that order. */
 function firedAndCleared(result: RehearsalResult, alarm: string): void {
   const changes = result.alarmChanges.filter((c) => c.alarm === alarm).map((c) => c.to);
@@ -108,11 +117,7 @@ it('dlq-messages: Entry Service down dead-letters save-entries; the alarm fires,
       },
     },
   });
-  expect({ ok: result.ok, problems: result.problems }).toEqual({
-    ok: true,
-    problems: [],
-    ...(result.ok ? {} : { log: logOf('dlq-messages') }),
-  });
+  passed(result);
   firedAndCleared(result, 'save-entries-dlq-messages');
   expect(described).toEqual([
     expect.stringMatching(/-save-entries-dlq-messages ALARM .*\/docs\/runbooks\.md#dlq-messages$/),
@@ -125,11 +130,7 @@ it('dlq-messages: Entry Service down dead-letters save-entries; the alarm fires,
 
 it('stream-iterator-age: a broken enqueueEntries build sends batch pointers to its DLQ; rollback and stream replay deliver them', async () => {
   const result = await run(named('stream-iterator-age'));
-  expect({ ok: result.ok, problems: result.problems }).toEqual({
-    ok: true,
-    problems: [],
-    ...(result.ok ? {} : { log: logOf('stream-iterator-age') }),
-  });
+  passed(result);
   firedAndCleared(result, 'enqueue-entries-dlq-messages');
   expect(logOf('stream-iterator-age')).toContain('$ npm run ops -- stream replay enqueue-entries-dlq --env local');
   expect(await rt.queueDepth('enqueue-entries-dlq')).toBe(0);
@@ -137,11 +138,7 @@ it('stream-iterator-age: a broken enqueueEntries build sends batch pointers to i
 
 it('replication-out-of-sync: lost entries come back with ops replicate; no alarm fires', async () => {
   const result = await run(named('replication-out-of-sync'));
-  expect({ ok: result.ok, problems: result.problems }).toEqual({
-    ok: true,
-    problems: [],
-    ...(result.ok ? {} : { log: logOf('replication-out-of-sync') }),
-  });
+  passed(result);
   expect(result.alarmChanges).toEqual([]);
   expect(logOf('replication-out-of-sync')).toMatch(
     /injected: Entry Service lost 3 of the campaign's 12 entries[\s\S]*recovered: Entry Service holds all 12 entries again/,
@@ -150,11 +147,7 @@ it('replication-out-of-sync: lost entries come back with ops replicate; no alarm
 
 it('state-machine-failed: Code Service down fails every selection; the alarm fires, restarts select each market once', async () => {
   const result = await run(named('state-machine-failed'));
-  expect({ ok: result.ok, problems: result.problems }).toEqual({
-    ok: true,
-    problems: [],
-    ...(result.ok ? {} : { log: logOf('state-machine-failed') }),
-  });
+  passed(result);
   firedAndCleared(result, 'selection-step-fn-executions-failed');
   firedAndCleared(result, 'enqueue-market-selections-error-rate');
   const selections = result.scenario!.invariants.filter((i) => i.name.startsWith('selection of'));

@@ -304,6 +304,12 @@ export async function startEdge(options: {
           dynamodbstreams: 'DynamoDB Local',
           secretsmanager: 'local emulator',
           ...(kinesis ? { kinesis: 'read calls on the streams the run hosts (tools/local/aws/kinesis.ts)' } : {}),
+          ...(options.cloudwatch
+            ? {
+                cloudwatch:
+                  "DescribeAlarms and GetMetricData (JSON protocol) on the run's alarms (tools/local/cloudwatch)",
+              }
+            : {}),
         },
       });
     }
