@@ -6,7 +6,7 @@ import type { KinesisStreamEvent, SQSEvent } from 'aws-lambda';
 import { entryKey } from '../../../src/shared/aws/keys';
 import type { InvocationRecord } from '../../../tools/local/lambda/host';
 import type { LocalRuntime, RuntimeOptions } from '../../../tools/local/runtime';
-import { startRuntime } from '../../../tools/local/runtime';
+import { startRuntime, uniqueEnvironment } from '../../../tools/local/runtime';
 
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 export const FIXTURES = path.join(__dirname, 'fixtures');
@@ -23,6 +23,14 @@ export const startFixtureRuntime = (options: Omit<RuntimeOptions, 'root'>): Prom
     useDist: false,
     ...options,
   });
+
+/**
+ * A local run of the real stacks for one suite: a unique environment (`<prefix>` + random), 1 s
+ * SQS long polls, and its own Kafka broker, so the records it publishes never reach the suites
+ * that read the shared one. `options` add to or override that.
+ */
+export const startStacksRuntime = (prefix: string, workDir: string, options: Omit<RuntimeOptions, 'root' | 'workDir'> = {}): Promise<LocalRuntime> =>
+  startRuntime({ root: REPO_ROOT, environment: uniqueEnvironment(prefix), workDir, sqsWaitSeconds: 1, ownKafka: true, ...options });
 
 export const tempDir = (prefix: string): string => mkdtempSync(path.join(tmpdir(), prefix));
 

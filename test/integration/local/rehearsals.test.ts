@@ -11,9 +11,8 @@ import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@
 import type { Rehearsal, RehearsalResult } from '../../../tools/local/rehearse';
 import { REHEARSALS, rehearse } from '../../../tools/local/rehearse';
 import type { LocalRuntime } from '../../../tools/local/runtime';
-import { startRuntime, uniqueEnvironment } from '../../../tools/local/runtime';
 import { LOCAL_AWS } from '../../../tools/local/emulators/dynamodb';
-import { REPO_ROOT, tempDir } from './helpers';
+import { startStacksRuntime, tempDir } from './helpers';
 
 const workDir = tempDir('rehearsals-');
 let rt: LocalRuntime;
@@ -21,14 +20,7 @@ let cloudwatch: CloudWatchClient;
 const lines: string[] = [];
 
 beforeAll(async () => {
-  rt = await startRuntime({
-    root: REPO_ROOT,
-    environment: uniqueEnvironment('rh'),
-    workDir,
-    sqsWaitSeconds: 1,
-    // Its own Kafka broker: the scenario reads its topics, and other suites use the shared one.
-    ownKafka: true,
-  });
+  rt = await startStacksRuntime('rh', workDir);
   cloudwatch = new CloudWatchClient({ ...LOCAL_AWS, endpoint: rt.edge.endpoint });
 }, 300_000);
 

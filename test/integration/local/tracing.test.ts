@@ -13,10 +13,9 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { localDynamoDbClient } from '../../../tools/local/emulators/dynamodb';
 import { readTopic } from '../../../tools/local/emulators/kafka';
 import type { LocalRuntime } from '../../../tools/local/runtime';
-import { startRuntime, uniqueEnvironment } from '../../../tools/local/runtime';
 import type { TraceSpan } from '../../../tools/local/tracing/spanTree';
 import { readSpans, spanTree } from '../../../tools/local/tracing/spanTree';
-import { REPO_ROOT, entryUpsertsOf, registrationItem, tempDir, waitFor } from './helpers';
+import { entryUpsertsOf, registrationItem, startStacksRuntime, tempDir, waitFor } from './helpers';
 
 const workDir = tempDir('tracing-');
 let rt: LocalRuntime;
@@ -33,14 +32,7 @@ const registration = (fan: string, traceparent?: string) =>
 const upsertsOf = (fan: string) => entryUpsertsOf(rt, fan);
 
 beforeAll(async () => {
-  // Its own Kafka broker: these registrations reach Kafka, and other suites read the shared one.
-  rt = await startRuntime({
-    root: REPO_ROOT,
-    environment: uniqueEnvironment('tr'),
-    workDir,
-    sqsWaitSeconds: 1,
-    ownKafka: true,
-  });
+  rt = await startStacksRuntime('tr', workDir);
   const ddb = DynamoDBDocumentClient.from(localDynamoDbClient(rt.components.dynamoDbEndpoint));
   try {
     for (const [fan, traceparent] of [

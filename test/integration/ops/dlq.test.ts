@@ -14,14 +14,13 @@ import {
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
 import type { LocalRuntime } from '../../../tools/local/runtime';
-import { startRuntime, uniqueEnvironment } from '../../../tools/local/runtime';
 import { CliError } from '../../../tools/build/toolCli';
 import type { Io } from '../../../tools/ops/cli';
 import { main } from '../../../tools/ops/main';
 import type { Status } from '../../../tools/ops/status';
 import type { Target } from '../../../tools/ops/target';
 import { resolveTarget } from '../../../tools/ops/target';
-import { REPO_ROOT, tempDir } from '../local/helpers';
+import { startStacksRuntime, tempDir } from '../local/helpers';
 
 const workDir = tempDir('ops-dlq-');
 let rt: LocalRuntime;
@@ -29,14 +28,7 @@ let target: Target;
 let prefix: string;
 
 beforeAll(async () => {
-  // Its own Kafka broker: records this run publishes must not reach the suites that read the shared one.
-  rt = await startRuntime({
-    root: REPO_ROOT,
-    environment: uniqueEnvironment('op'),
-    workDir,
-    sqsWaitSeconds: 1,
-    ownKafka: true,
-  });
+  rt = await startStacksRuntime('op', workDir);
   target = await resolveTarget('local', { envFile: rt.envFile });
   prefix = `prd2011-${target.environment}-${target.region}-`;
 }, 300_000);

@@ -12,14 +12,13 @@ import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { entryKey } from '../../../src/shared/aws/keys';
 import { CliError } from '../../../tools/build/toolCli';
 import type { LocalRuntime } from '../../../tools/local/runtime';
-import { startRuntime, uniqueEnvironment } from '../../../tools/local/runtime';
 import type { StreamMapping } from '../../../tools/local/wiring/model';
 import type { Io } from '../../../tools/ops/cli';
 import { main } from '../../../tools/ops/main';
 import type { PointerOutcome } from '../../../tools/ops/streamReplay';
 import type { Target } from '../../../tools/ops/target';
 import { resolveTarget } from '../../../tools/ops/target';
-import { REPO_ROOT, entryUpsertsOf, registrationItem, tempDir } from '../local/helpers';
+import { entryUpsertsOf, registrationItem, startStacksRuntime, tempDir } from '../local/helpers';
 
 const workDir = tempDir('ops-replay-');
 let rt: LocalRuntime;
@@ -29,14 +28,7 @@ const CAMPAIGN = 'c-replay';
 const FANS = ['r1', 'r2', 'r3'];
 
 beforeAll(async () => {
-  // Its own Kafka broker: the replayed registrations reach Kafka, and other suites read the shared one.
-  rt = await startRuntime({
-    root: REPO_ROOT,
-    environment: uniqueEnvironment('sr'),
-    workDir,
-    sqsWaitSeconds: 1,
-    ownKafka: true,
-  });
+  rt = await startStacksRuntime('sr', workDir);
   target = await resolveTarget('local', { envFile: rt.envFile });
   streamArn = rt.model.mappings.find((m): m is StreamMapping => m.kind === 'stream')!.streamArn;
 }, 300_000);

@@ -20,7 +20,6 @@ import { entryKey } from '../../../src/shared/aws/keys';
 import { CliError } from '../../../tools/build/toolCli';
 import { freePort } from '../../../tools/local/emulators/processes';
 import type { LocalRuntime } from '../../../tools/local/runtime';
-import { startRuntime, uniqueEnvironment } from '../../../tools/local/runtime';
 import { CACHE_EVICT_VERB } from '../../../tools/ops/cache';
 import type { Io, Values, Verb } from '../../../tools/ops/cli';
 import { confirmer } from '../../../tools/ops/cli';
@@ -31,7 +30,7 @@ import type { RestartResult } from '../../../tools/ops/selection';
 import { SELECTION_RESTART_VERB } from '../../../tools/ops/selection';
 import type { Target } from '../../../tools/ops/target';
 import { resolveTarget } from '../../../tools/ops/target';
-import { REPO_ROOT, registrationItem, tempDir } from '../local/helpers';
+import { registrationItem, startStacksRuntime, tempDir } from '../local/helpers';
 
 const workDir = tempDir('ops-verbs-');
 const noRedisDir = tempDir('ops-verbs-no-redis-');
@@ -47,15 +46,7 @@ const STUCK = 'f-stuck';
 const ALL = [...FANS, STUCK];
 
 beforeAll(async () => {
-  rt = await startRuntime({
-    root: REPO_ROOT,
-    environment: uniqueEnvironment('ov'),
-    workDir,
-    edgePort: 0,
-    sqsWaitSeconds: 1,
-    // Its own Kafka broker: re-replicated registrations reach Kafka, and other suites read the shared one.
-    ownKafka: true,
-  });
+  rt = await startStacksRuntime('ov', workDir, { edgePort: 0 });
   target = await resolveTarget('local', { envFile: rt.envFile });
   redis = new Redis(rt.exports.REDIS_URL);
 }, 300_000);
