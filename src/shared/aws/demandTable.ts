@@ -8,7 +8,8 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { InviteType, TableKey } from './keys';
 import { entryKey, inviteKey, keyOf } from './keys';
-import { chunk } from '../util/chunk';
+import { backoffDelay } from '../util/backoff';
+import { chunk } from './batches';
 
 export type Item = TableKey & Record<string, unknown>;
 
@@ -27,7 +28,7 @@ export interface BatchWriteResult {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const backoff = (attempt: number, { baseDelayMs = 50, maxDelayMs = 2000 }: RetryOptions) =>
-  Math.random() * Math.min(maxDelayMs, baseDelayMs * 2 ** attempt);
+  backoffDelay(attempt + 1, baseDelayMs, maxDelayMs);
 
 /** True when `error` is DynamoDB's failed-condition error (a normal outcome of a conditional write). */
 export const isConditionFailed = (error: unknown): boolean =>

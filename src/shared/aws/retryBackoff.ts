@@ -1,6 +1,7 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ChangeMessageVisibilityBatchCommand } from '@aws-sdk/client-sqs';
 import type { SqsRetryBackoff, VisibilityChange } from '../runtime/sqs';
+import { MAX_BATCH_ENTRIES, chunk } from './batches';
 
 /** SQS's limit on a visibility timeout (12 hours). */
 const MAX_VISIBILITY_SECONDS = 43_200;
@@ -41,23 +42,26 @@ export function createSqsRetryBackoff(client: SQSClient, scheduleSeconds: readon
     async changeVisibility(queueArn: string, changes: VisibilityChange[]) {
       const queueUrl = queueUrlOfArn(queueArn);
       const notChanged: { messageId: string; reason: string }[] = [];
-      for (let i = 0; i < changes.length; i += 10) {
-        const chunk = changes.slice(i, i + 10);
+      for (const part of chunk(changes, MAX_BATCH_ENTRIES)) {
         let out;
         try {
           out = await client.send(
             new ChangeMessageVisibilityBatchCommand({
               QueueUrl: queueUrl,
-              Entries: chunk.map((c, j) => ({ Id: String(j), ReceiptHandle: c.receiptHandle, VisibilityTimeout: c.seconds })),
+              Entries: part.map((c, j) => ({
+                Id: String(j),
+                ReceiptHandle: c.receiptHandle,
+                VisibilityTimeout: c.seconds,
+              })),
             }),
           );
         } catch (error) {
           const reason = `${(error as Error)?.name ?? 'Error'}: ${(error as Error)?.message ?? String(error)}`;
-          notChanged.push(...chunk.map((c) => ({ messageId: c.messageId, reason })));
+          notChanged.push(...part.map((c) => ({ messageId: c.messageId, reason })));
           continue;
         }
         const succeeded = new Set((out.Successful ?? []).map((s) => s.Id));
-        for (const [j, c] of chunk.entries()) {
+        for (const [j, c] of part.entries()) {
           if (!succeeded.has(String(j))) {
             const failure = out.Failed?.find((f) => f.Id === String(j));
             notChanged.push({

@@ -3,6 +3,7 @@ import type { Logger } from '../runtime/logger';
 import { truncateText } from '../runtime/logger';
 import { getCorrelationId } from '../runtime/context';
 import { traceHeaders, withSpan } from '../runtime/tracing';
+import { backoffDelay } from '../util/backoff';
 
 export type ServiceName = 'entries' | 'users' | 'campaigns' | 'codes' | 'exports';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -108,17 +109,6 @@ export function formatServiceErrorMessage(d: ServiceErrorDetails): string {
   const code = d.serviceError?.code ? ` (${truncateText(d.serviceError.code, MAX_QUOTED_DETAIL)})` : '';
   const attempts = `${d.attempts} attempt${d.attempts === 1 ? '' : 's'}`;
   return `${d.service} ${d.method} ${truncateText(d.path, MAX_QUOTED_PATH)} failed with ${outcome} after ${attempts}: ${detail}${code}`;
-}
-
-/** Full-jitter exponential backoff: a random delay in [0, min(max, base * 2^(attempt-1))). */
-export function backoffDelay(
-  attempt: number,
-  baseMs: number,
-  maxMs: number,
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.max(0, attempt - 1));
-  return Math.floor(random() * ceiling);
 }
 
 /** Milliseconds asked for by a `Retry-After` header (seconds or HTTP date), or undefined. */

@@ -1,10 +1,10 @@
 import type { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { runWithContext } from '../../shared/runtime/context';
-import { createQueueSender, toBatches } from './queueSender';
+import { createQueueSender } from './queueSender';
 
 type Reply = { Failed?: { Id: string; SenderFault: boolean; Code: string; Message?: string }[] } | Error;
 
-/** An SQS client double: records each SendMessageBatch and answers from `replies` in turn (default: all sent). */
+/** An SQS client double: records each SendMessageBatch and answers from `replies` in turn (default: all sent; what is not in `Failed` is in `Successful`). */
 function client(replies: Reply[] = []) {
   const calls: { ids: string[]; bodies: string[]; attributes: unknown[] }[] = [];
   return {
@@ -20,7 +20,8 @@ function client(replies: Reply[] = []) {
       if (reply instanceof Error) {
         throw reply;
       }
-      return reply;
+      const failed = new Set((reply.Failed ?? []).map((f) => f.Id));
+      return { ...reply, Successful: entries.filter((e) => !failed.has(e.Id!)).map((e) => ({ Id: e.Id! })) };
     },
   };
 }
@@ -28,14 +29,6 @@ function client(replies: Reply[] = []) {
 const noSleep = async () => undefined;
 
 describe('queue sender', () => {
-  it('batches by entry count and by bytes, and sets oversized messages apart', () => {
-    expect(toBatches(Array(23).fill('x'), 10).batches.map((b) => b.length)).toEqual([10, 10, 3]);
-    expect(toBatches(['aaaa', 'bbbb', 'cccc', 'dddddddddddd'], 10, 10)).toEqual({
-      batches: [[0, 1], [2]],
-      oversized: [3],
-    });
-  });
-
   it('stamps every message with the trace of the work that sends it', async () => {
     const sqs = client();
     const sender = createQueueSender({ client: sqs as never, queueUrl: 'q', maxEntries: 10, sleep: noSleep });
@@ -86,7 +79,7 @@ describe('queue sender', () => {
       sleep: noSleep,
     });
     const outcome = await sender.send([1, 2, 3]);
-    expect(outcome).toEqual({ sent: 1, failed: [0, 1], firstError: 'socket hang up' });
+    expect(outcome).toEqual({ sent: 1, failed: [0, 1], firstError: 'Error: socket hang up' });
     expect(sqs.calls).toHaveLength(4);
   });
 });

@@ -1,3 +1,4 @@
+import { SNS_MAX_PAYLOAD_BYTES } from '../../../shared/aws/batches';
 import { withoutSecrets } from '../../../shared/dataPipeline';
 import type { BatchResult, RejectedRecord } from '../../../shared/runtime/batch';
 import type { RecordTrace } from '../../../shared/runtime/tracing';
@@ -7,7 +8,7 @@ import { formatError } from '../../../shared/runtime/logger';
 import { formatSourceRecord } from './formatters';
 import { parseDataRecord } from './parseRecord';
 import type { OutgoingMessage, SnsBatchClient } from './publish';
-import { SNS_MAX_PAYLOAD_BYTES, messageBytes, publishToDataTopic } from './publish';
+import { messageBytes, publishToDataTopic } from './publish';
 
 /** One data-queue message: its SQS id and parsed JSON body. */
 export interface DataQueueMessage {

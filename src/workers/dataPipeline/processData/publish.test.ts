@@ -1,7 +1,8 @@
 import type { PublishBatchCommand, PublishBatchCommandOutput } from '@aws-sdk/client-sns';
 import { memoryLogger } from '../../../../test/doubles/runtime';
 import type { OutgoingMessage, SnsBatchClient } from './publish';
-import { SNS_MAX_PAYLOAD_BYTES, chunkForPublishBatch, publishToDataTopic } from './publish';
+import { SNS_MAX_PAYLOAD_BYTES } from '../../../shared/aws/batches';
+import { publishToDataTopic } from './publish';
 
 const msg = (sourceId: string, bytes = 10): OutgoingMessage => ({
   sourceId,
@@ -27,24 +28,37 @@ const allSucceed = (entries: { Id: string }[]) => ({
   Failed: [],
 });
 
-describe('chunkForPublishBatch', () => {
-  it('puts at most batchSize entries in a request', () => {
-    const chunks = chunkForPublishBatch(
-      Array.from({ length: 23 }, (_, i) => msg(`s${i}`)),
-      10,
+describe('publishToDataTopic batching', () => {
+  const sourceIdsOf = (sns: ReturnType<typeof fakeSns>, messages: OutgoingMessage[]) =>
+    sns.requests.map((r) =>
+      r.PublishBatchRequestEntries!.map((e) => messages.find((m) => m.body === e.Message)?.sourceId),
     );
-    expect(chunks.map((c) => c.length)).toEqual([10, 10, 3]);
+
+  it('puts at most batchSize entries in a request', async () => {
+    const sns = fakeSns(allSucceed);
+    const messages = Array.from({ length: 23 }, (_, i) => msg(`s${i}`));
+    await publishToDataTopic(sns.client, 'arn:topic', messages, { batchSize: 10, log: memoryLogger() });
+    expect(sns.requests.map((r) => r.PublishBatchRequestEntries!.length)).toEqual([10, 10, 3]);
   });
 
-  it('keeps a request under the 256 KiB total', () => {
+  it('keeps a request under the 256 KiB total', async () => {
+    const sns = fakeSns(allSucceed);
     const big = 100_000;
-    const chunks = chunkForPublishBatch([msg('a', big), msg('b', big), msg('c', big), msg('d', 10)], 10);
-    expect(chunks.map((c) => c.map((m) => m.sourceId))).toEqual([
+    const messages = [
+      msg('a', big),
+      { ...msg('b', big), body: 'y'.repeat(big) },
+      { ...msg('c', big), body: 'z'.repeat(big) },
+      msg('d', 10),
+    ];
+    await publishToDataTopic(sns.client, 'arn:topic', messages, { batchSize: 10, concurrency: 1, log: memoryLogger() });
+    expect(sourceIdsOf(sns, messages)).toEqual([
       ['a', 'b'],
       ['c', 'd'],
     ]);
-    for (const c of chunks) {
-      expect(c.reduce((n, m) => n + m.body.length, 0)).toBeLessThanOrEqual(SNS_MAX_PAYLOAD_BYTES);
+    for (const r of sns.requests) {
+      expect(r.PublishBatchRequestEntries!.reduce((n, e) => n + e.Message!.length, 0)).toBeLessThanOrEqual(
+        SNS_MAX_PAYLOAD_BYTES,
+      );
     }
   });
 });

@@ -1,10 +1,12 @@
 import type { PublishBatchCommandOutput, PublishBatchRequestEntry } from '@aws-sdk/client-sns';
 import { PublishBatchCommand } from '@aws-sdk/client-sns';
+import { snsBatchLimits, toBatches } from '../../../shared/aws/batches';
 import type { DataType } from '../../../shared/dataPipeline';
 import type { Logger } from '../../../shared/runtime/logger';
 import { formatError } from '../../../shared/runtime/logger';
 import type { RecordTrace, StringAttribute } from '../../../shared/runtime/tracing';
 import { attributeBytes, traceAttributes, withSpan } from '../../../shared/runtime/tracing';
+import { mapLimit } from '../../../shared/util/mapLimit';
 
 /** What processData needs of an SNS client (SNSClient satisfies it). */
 export interface SnsBatchClient {
@@ -21,8 +23,6 @@ export interface OutgoingMessage {
   trace?: RecordTrace;
 }
 
-/** SNS limits: one message and one PublishBatch request (all entries together) at most 256 KiB. */
-export const SNS_MAX_PAYLOAD_BYTES = 262_144;
 const TYPE_ATTRIBUTE = 'type';
 
 /** The message attributes of a message: its `type`, and its trace (`traceparent`, `correlationId`). */
@@ -36,44 +36,11 @@ export function messageBytes(message: OutgoingMessage): number {
   return Buffer.byteLength(message.body, 'utf8') + attributeBytes(attributesOf(message));
 }
 
-/** Splits messages into PublishBatch requests of at most `maxEntries` entries and 256 KiB. */
-export function chunkForPublishBatch(messages: OutgoingMessage[], maxEntries: number): OutgoingMessage[][] {
-  const chunks: OutgoingMessage[][] = [];
-  let current: OutgoingMessage[] = [];
-  let bytes = 0;
-  for (const message of messages) {
-    const size = messageBytes(message);
-    if (current.length > 0 && (current.length >= maxEntries || bytes + size > SNS_MAX_PAYLOAD_BYTES)) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(message);
-    bytes += size;
-  }
-  if (current.length > 0) {
-    chunks.push(current);
-  }
-  return chunks;
-}
-
 export interface PublishFailure {
   sourceId: string;
   type: DataType;
   code: string;
   message: string;
-}
-
-/** Runs `tasks` with at most `limit` in flight. */
-async function withConcurrency<T>(items: T[], limit: number, task: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      await task(item);
-    }
-  });
-  await Promise.all(workers);
 }
 
 /**
@@ -89,8 +56,9 @@ export async function publishToDataTopic(
 ): Promise<{ published: number; failures: PublishFailure[] }> {
   const failures: PublishFailure[] = [];
   let published = 0;
-  const chunks = chunkForPublishBatch(messages, options.batchSize);
-  await withConcurrency(chunks, options.concurrency ?? 8, async (chunk) => {
+  // At most batchSize entries and 256 KiB per request; a message over 256 KiB alone (SNS refuses it).
+  const chunks = toBatches(messages, snsBatchLimits(messageBytes, options.batchSize));
+  await mapLimit(chunks, options.concurrency ?? 8, async (chunk) => {
     const entries: PublishBatchRequestEntry[] = chunk.map((m, i) => ({
       Id: `m${i}`,
       Message: m.body,

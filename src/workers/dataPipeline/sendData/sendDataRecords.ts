@@ -1,4 +1,5 @@
 import type { Message } from 'kafkajs';
+import { toBatches } from '../../../shared/aws/batches';
 import type { DataType } from '../../../shared/dataPipeline';
 import type { BatchResult, RejectedRecord } from '../../../shared/runtime/batch';
 import { RejectedRecordError } from '../../../shared/runtime/errors';
@@ -42,26 +43,6 @@ interface Outgoing {
   messageId: string;
   message: Message;
   bytes: number;
-}
-
-/** Splits one topic's messages into sends of at most `maxBytes` (a single larger message goes alone). */
-function chunkBySize(items: Outgoing[], maxBytes: number): Outgoing[][] {
-  const chunks: Outgoing[][] = [];
-  let current: Outgoing[] = [];
-  let bytes = 0;
-  for (const item of items) {
-    if (current.length > 0 && bytes + item.bytes > maxBytes) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(item);
-    bytes += item.bytes;
-  }
-  if (current.length > 0) {
-    chunks.push(current);
-  }
-  return chunks;
 }
 
 /**
@@ -108,7 +89,8 @@ export async function sendDataRecords(messages: TypedQueueMessage[], deps: SendD
   const maxBytes = deps.maxSendBytes ?? DEFAULT_MAX_SEND_BYTES;
   await Promise.all(
     [...byTopic].map(async ([topic, items]) => {
-      const chunks = chunkBySize(items, maxBytes);
+      // Sends of at most maxBytes; a single larger message goes alone.
+      const chunks = toBatches(items, { maxBytes, bytesOf: (o) => o.bytes });
       for (let i = 0; i < chunks.length; i++) {
         try {
           // A send given up may still land later; its records are sent again on redelivery, with

@@ -22,12 +22,15 @@ const insert = (id: number, extra?: Record<string, unknown>): ChangeRecord => ({
   newItem: registration(id, extra),
 });
 
-/** An SQS stand-in recording requests; `refuse` names message bodies' globalUserIds SQS reports as failed. */
-function sqs(options: { refuse?: string[]; throwOnCall?: number } = {}) {
+/**
+ * An SQS stand-in recording requests; `refuse` names message bodies' globalUserIds SQS reports as
+ * failed on every request, `throwOnCalls` the requests (1-based) that throw.
+ */
+function sqs(options: { refuse?: string[]; throwOnCalls?: number[] } = {}) {
   const requests: SendMessageBatchCommandInput[] = [];
   const sendBatch: EnqueueDeps['sendBatch'] = async (input) => {
     requests.push(input);
-    if (options.throwOnCall === requests.length) {
+    if (options.throwOnCalls?.includes(requests.length)) {
       throw Object.assign(new Error('throttled'), { name: 'ThrottlingException' });
     }
     const entries = input.Entries ?? [];
@@ -49,6 +52,7 @@ const deps = (s: ReturnType<typeof sqs>, over: Partial<EnqueueDeps> = {}): Enque
   queueUrl: 'http://sqs/000000000000/save-entries',
   batchSize: 10,
   log: memoryLogger(),
+  retry: { sleep: async () => undefined },
   ...over,
 });
 const bodies = (s: ReturnType<typeof sqs>) =>
@@ -147,13 +151,38 @@ describe('enqueueEntries', () => {
     expect(result.counts).toEqual({ skipped: 0, queued: 13 });
   });
 
-  it('fails every record of a request that failed as a whole, and only those', async () => {
-    const s = sqs({ throwOnCall: 2 });
+  it('fails every record of a request that keeps failing as a whole, and only those', async () => {
+    // Requests 1 and 2 go out together; request 2 and both of its retries (3, 4) throw.
+    const s = sqs({ throwOnCalls: [2, 3, 4] });
+    const log = memoryLogger();
+    const result = await enqueueEntries(
+      Array.from({ length: 12 }, (_, i) => insert(i)),
+      deps(s, { log }),
+    );
+    expect(result.failed).toEqual(['1010', '1011']);
+    expect(s.requests.map((r) => r.Entries?.length)).toEqual([10, 2, 2, 2]);
+    const logged = log.lines.find((l) => String(l.message).startsWith('save-entries queue did not take'));
+    expect(logged?.data).toMatchObject({
+      failed: [
+        { sequenceNumber: '1010', code: 'ThrottlingException', senderFault: false },
+        { sequenceNumber: '1011', code: 'ThrottlingException', senderFault: false },
+      ],
+    });
+  });
+
+  it('sends again, within the invocation, only the messages of a request that failed once', async () => {
+    const s = sqs({ throwOnCalls: [2] });
     const result = await enqueueEntries(
       Array.from({ length: 12 }, (_, i) => insert(i)),
       deps(s),
     );
-    expect(result.failed).toEqual(['1010', '1011']);
+    expect(result).toEqual({ failed: [], counts: { skipped: 0, queued: 12 } });
+    expect(s.requests.map((r) => r.Entries?.length)).toEqual([10, 2, 2]);
+    expect(bodies(s).map((b) => b.newItem?.globalUserId)).toEqual([
+      ...Array.from({ length: 12 }, (_, i) => `g${i}`),
+      'g10',
+      'g11',
+    ]);
   });
 
   it('refuses to run without a queue URL when there is something to send', async () => {

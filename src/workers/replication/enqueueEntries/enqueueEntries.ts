@@ -1,18 +1,15 @@
-import type {
-  SendMessageBatchCommandInput,
-  SendMessageBatchCommandOutput,
-  SendMessageBatchRequestEntry,
-} from '@aws-sdk/client-sqs';
+import type { SendMessageBatch, SqsBatchSenderOptions, SqsMessage } from '../../../shared/aws/sqsBatchSender';
+import { sendMessageBatches } from '../../../shared/aws/sqsBatchSender';
 import { SQS_MAX_MESSAGE_BYTES } from '../../../shared/aws/sqsLimits';
 import type { BatchResult, ChangeRecord, Logger, RejectedRecord } from '../../../shared/runtime';
-import { attributeBytes, formatError, inexactNumbersReason, traceAttributes } from '../../../shared/runtime';
+import { attributeBytes, inexactNumbersReason, traceAttributes } from '../../../shared/runtime';
 import type { SaveEntriesMessage } from '../saveEntriesMessage';
 import { decideReplication } from './filter';
 
 /** How many SendMessageBatch requests are in flight at once. */
 const SEND_CONCURRENCY = 10;
 
-export type SendMessageBatch = (input: SendMessageBatchCommandInput) => Promise<SendMessageBatchCommandOutput>;
+export type { SendMessageBatch };
 
 export interface EnqueueDeps {
   sendBatch: SendMessageBatch;
@@ -23,12 +20,8 @@ export interface EnqueueDeps {
   /** Bytes per message and per request; SQS_MAX_MESSAGE_BYTES (the queues' max_message_size) unless a test lowers it. */
   maxBytes?: number;
   log: Logger;
-}
-
-interface Outgoing {
-  sequenceNumber: string;
-  entry: SendMessageBatchRequestEntry;
-  bytes: number;
+  /** Retry of failed entries within the invocation (tests shorten it); the sender's defaults otherwise. */
+  retry?: Pick<SqsBatchSenderOptions, 'attempts' | 'backoffBaseMs' | 'backoffMaxMs' | 'sleep'>;
 }
 
 // SQS refuses U+FFFE / U+FFFF in a body; JSON.stringify leaves them raw, so escape them.
@@ -52,51 +45,6 @@ function messageBody(change: ChangeRecord, maxBytes: number): string | undefined
   return undefined;
 }
 
-/** Groups messages in order into requests of at most `batchSize` entries and `maxBytes` bytes. */
-function planBatches(outgoing: Outgoing[], batchSize: number, maxBytes: number): Outgoing[][] {
-  const batches: Outgoing[][] = [];
-  let current: Outgoing[] = [];
-  let bytes = 0;
-  for (const item of outgoing) {
-    if (current.length === batchSize || (current.length > 0 && bytes + item.bytes > maxBytes)) {
-      batches.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(item);
-    bytes += item.bytes;
-  }
-  if (current.length > 0) {
-    batches.push(current);
-  }
-  return batches;
-}
-
-/** Sends one request; returns the sequence numbers whose message SQS did not take. */
-async function send(batch: Outgoing[], deps: EnqueueDeps): Promise<string[]> {
-  const bySendId = new Map(batch.map((o) => [o.entry.Id, o.sequenceNumber]));
-  try {
-    const out = await deps.sendBatch({ QueueUrl: deps.queueUrl, Entries: batch.map((o) => o.entry) });
-    const failed = out.Failed ?? [];
-    if (failed.length > 0) {
-      deps.log.warn('save-entries queue refused some messages', {
-        failed: failed.map((f) => ({
-          sequenceNumber: bySendId.get(f.Id),
-          code: f.Code,
-          message: f.Message,
-          senderFault: f.SenderFault,
-        })),
-      });
-    }
-    // Anything not reported as successful counts as failed: a message is never assumed sent.
-    const sent = new Set((out.Successful ?? []).map((s) => s.Id));
-    return batch.filter((o) => !sent.has(o.entry.Id)).map((o) => o.sequenceNumber);
-  } catch (error) {
-    deps.log.error('SendMessageBatch to save-entries failed', { messages: batch.length, error: formatError(error) });
-    return batch.map((o) => o.sequenceNumber);
-  }
-}
-
 /**
  * Why a change lacks the image its operation needs (a REMOVE its old image, an INSERT or MODIFY
  * its new one), or undefined. Without it the change cannot even be told to be a registration's.
@@ -116,7 +64,9 @@ function missingImage(change: ChangeRecord): string | undefined {
  */
 export async function enqueueEntries(changes: ChangeRecord[], deps: EnqueueDeps): Promise<BatchResult> {
   const maxBytes = deps.maxBytes ?? SQS_MAX_MESSAGE_BYTES;
-  const outgoing: Outgoing[] = [];
+  const outgoing: SqsMessage[] = [];
+  /** The sequence number of each message in `outgoing`. */
+  const sequenceNumbers: string[] = [];
   const tooLarge: string[] = [];
   const rejected: RejectedRecord[] = [];
   let skipped = 0;
@@ -153,22 +103,32 @@ export async function enqueueEntries(changes: ChangeRecord[], deps: EnqueueDeps)
       tooLarge.push(change.sequenceNumber);
       continue;
     }
-    outgoing.push({
-      sequenceNumber: change.sequenceNumber,
-      entry: { Id: `r${outgoing.length}`, MessageBody: body, ...(attributes ? { MessageAttributes: attributes } : {}) },
-      bytes: Buffer.byteLength(body) + attributesSize,
-    });
+    sequenceNumbers.push(change.sequenceNumber);
+    outgoing.push({ body, ...(attributes ? { attributes } : {}) });
   }
   if (outgoing.length > 0 && !deps.queueUrl) {
     throw new Error('save-entries queue URL is not configured (aws.queues.saveEntries / SAVE_ENTRIES_QUEUE_URL)');
   }
 
-  const batches = planBatches(outgoing, deps.batchSize, maxBytes);
-  const notSent: string[] = [];
-  for (let i = 0; i < batches.length; i += SEND_CONCURRENCY) {
-    const results = await Promise.all(batches.slice(i, i + SEND_CONCURRENCY).map((batch) => send(batch, deps)));
-    notSent.push(...results.flat());
+  const { failures } = await sendMessageBatches(outgoing, {
+    sendBatch: deps.sendBatch,
+    queueUrl: deps.queueUrl,
+    maxEntries: deps.batchSize,
+    maxBytes,
+    concurrency: SEND_CONCURRENCY,
+    ...deps.retry,
+  });
+  if (failures.length > 0) {
+    deps.log.error('save-entries queue did not take some messages; their records will be retried', {
+      failed: failures.map((f) => ({
+        sequenceNumber: sequenceNumbers[f.index],
+        code: f.code,
+        message: f.message,
+        senderFault: f.senderFault,
+      })),
+    });
   }
+  const notSent = failures.map((f) => sequenceNumbers[f.index]);
   return {
     failed: [...tooLarge, ...notSent],
     ...(rejected.length > 0 ? { rejected } : {}),

@@ -1,7 +1,7 @@
 import type { BatchResult, Logger, SqsMessage } from '../../../shared/runtime';
 import { RejectedRecordError, formatError } from '../../../shared/runtime';
 import type { EntryRef, EntryService } from '../../../shared/services/entries';
-import { chunk } from '../../../shared/util/chunk';
+import { chunk } from '../../../shared/aws/batches';
 
 /** A retry-score message as Entry Service writes it (DECISIONS.md [12]). */
 export interface RetryScoreMessage {

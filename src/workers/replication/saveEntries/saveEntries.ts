@@ -2,7 +2,7 @@ import type { DemandTable, Item } from '../../../shared/aws/demandTable';
 import type { BatchResult, Logger, RejectedRecord, SqsMessage } from '../../../shared/runtime';
 import { formatError } from '../../../shared/runtime';
 import type { EntryRef, EntryService, EntryUpsert } from '../../../shared/services/entries';
-import { chunk } from '../../../shared/util/chunk';
+import { chunk } from '../../../shared/aws/batches';
 import { stripSecrets } from '../../../shared/util/stripSecrets';
 import { clearNeedsReplication } from './clearFlag';
 import type { SaveEntryRecord } from './message';

@@ -1,6 +1,6 @@
 import type { CodeService, CodeType } from '../../../shared/services/codes';
 import type { Logger } from '../../../shared/runtime/logger';
-import { chunk } from '../../../shared/util/chunk';
+import { chunk } from '../../../shared/aws/batches';
 
 export interface ReserveLimits {
   /** Fewest codes an invocation reserves (config `selection.minimumCodeReserveCount`). */
