@@ -134,7 +134,12 @@ export async function loadDir(dir: string): Promise<TfDir> {
 
 /** Every directory under terraform/ that holds .tf files. */
 export function terraformDirs(): string[] {
-  return [...new Set(listFiles(TERRAFORM_DIR, /\.tf$/).map((f) => path.dirname(f)))].sort();
+  // terraform/shared holds the variables several stacks take, copied into each stack by
+  // `npm run tf:variables`: a source, not a module (its copies are checked in each stack).
+  const shared = path.join(TERRAFORM_DIR, 'shared');
+  return [...new Set(listFiles(TERRAFORM_DIR, /\.tf$/).map((f) => path.dirname(f)))]
+    .filter((dir) => !dir.startsWith(shared + path.sep))
+    .sort();
 }
 
 /** All `${...}` expressions inside a parsed value, outermost only (nested braces balanced). */
