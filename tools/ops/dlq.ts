@@ -20,6 +20,7 @@ import {
   SendMessageBatchCommand,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
+import { sendMessageBatches } from '../../src/shared/aws/sqsBatchSender';
 import { CliError } from '../build/toolCli';
 import type { Queue } from '../local/wiring/model';
 import type { Verb, VerbContext } from './cli';
@@ -265,23 +266,18 @@ export async function copyMessages(
     await next(messages.length);
     const fresh = messages.filter((m) => !journal.has(m.MessageId ?? ''));
     let failed: Message[] = [];
+    let sendError = '';
     if (fresh.length > 0) {
-      try {
-        const out = await target.sqs.send(
-          new SendMessageBatchCommand({
-            QueueUrl: toUrl,
-            Entries: fresh.map((m, i) => ({
-              Id: String(i),
-              MessageBody: m.Body ?? '',
-              MessageAttributes: asSendable(m.MessageAttributes),
-            })),
-          }),
-        );
-        failed = (out.Failed ?? []).map((f) => fresh[Number(f.Id)]);
-        journal.add((out.Successful ?? []).map((s) => fresh[Number(s.Id)].MessageId ?? ''));
-      } catch (error) {
-        await stop(messages, `sending to ${to.name} failed (${(error as Error).name}: ${(error as Error).message})`);
-      }
+      // One attempt: a message that could not be sent stops the move (below), and running the
+      // same command again picks up where it stopped.
+      const { failures } = await sendMessageBatches(
+        fresh.map((m) => ({ body: m.Body ?? '', attributes: asSendable(m.MessageAttributes) })),
+        { sendBatch: (input) => target.sqs.send(new SendMessageBatchCommand(input)), queueUrl: toUrl, attempts: 1 },
+      );
+      const notSent = new Set(failures.map((f) => f.index));
+      failed = fresh.filter((_, i) => notSent.has(i));
+      journal.add(fresh.filter((_, i) => !notSent.has(i)).map((m) => m.MessageId ?? ''));
+      sendError = failures.length > 0 ? `${failures[0].code}: ${failures[0].message}` : '';
     }
     const sent = messages.filter((m) => journal.has(m.MessageId ?? ''));
     if (sent.length > 0) {
@@ -303,7 +299,7 @@ export async function copyMessages(
       }
     }
     if (failed.length > 0) {
-      await stop(failed, `${failed.length} message(s) could not be sent to ${to.name}`);
+      await stop(failed, `${failed.length} message(s) could not be sent to ${to.name} (${sendError})`);
     }
   }
   return moved;

@@ -23,6 +23,7 @@ import {
   ReceiveMessageCommand,
   SendMessageBatchCommand,
 } from '@aws-sdk/client-sqs';
+import { sendMessageBatches } from '../../src/shared/aws/sqsBatchSender';
 import { CliError } from '../build/toolCli';
 import { passesFilters } from '../local/eventPattern';
 import type { KinesisStreamRecord } from '../local/kinesisTypes';
@@ -164,7 +165,7 @@ function toFunction(target: Target, mapping: StreamMapping): Deliver {
   };
 }
 
-/** Sends the records, shaped by the pipe's input template, to its target queue; throws when any is refused. */
+/** Sends the records, shaped by the pipe's input template, to its target queue (the shared sender, with its retries); throws when any is still refused. */
 function toPipeTarget(target: Target, pipe: Pipe): Deliver {
   const queue = findQueue(target, pipe.targetArn);
   return async (records) => {
@@ -174,18 +175,14 @@ function toPipeTarget(target: Target, pipe: Pipe): Deliver {
         : applyInputTemplate(pipe.inputTemplate, filterView(r)),
     );
     const url = await target.queueUrl(queue.name);
-    for (let i = 0; i < bodies.length; i += 10) {
-      const out = await target.sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl: url,
-          Entries: bodies.slice(i, i + 10).map((MessageBody, j) => ({ Id: String(j), MessageBody })),
-        }),
+    const { failures } = await sendMessageBatches(
+      bodies.map((body) => ({ body })),
+      { sendBatch: (input) => target.sqs.send(new SendMessageBatchCommand(input)), queueUrl: url },
+    );
+    if (failures.length > 0) {
+      throw new Error(
+        `${shortName(target, queue.name)} refused ${failures.length} record(s): ${failures[0].message || failures[0].code}`,
       );
-      if ((out.Failed ?? []).length > 0) {
-        throw new Error(
-          `${shortName(target, queue.name)} refused ${out.Failed!.length} record(s): ${out.Failed![0].Message ?? out.Failed![0].Code}`,
-        );
-      }
     }
   };
 }

@@ -74,6 +74,8 @@ describe('sendMessageBatches', () => {
     const attributes = { correlationId: { DataType: 'String' as const, StringValue: 'c'.repeat(90) } };
     const m = { body: 'x'.repeat(300), attributes };
     expect(sqsMessageBytes(m)).toBe(300 + 'correlationId'.length + 'String'.length + 90);
+    const binary = { body: 'ab', attributes: { b: { DataType: 'Binary', BinaryValue: new Uint8Array(5) } } };
+    expect(sqsMessageBytes(binary)).toBe(2 + 1 + 'Binary'.length + 5);
     await sendMessageBatches([m, m, m, m, m], { sendBatch: s.sendBatch, queueUrl: 'q', maxBytes: 1000 });
     expect(s.calls.map((c) => c.ids.length)).toEqual([2, 2, 1]);
   });

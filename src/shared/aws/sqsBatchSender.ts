@@ -10,12 +10,11 @@
  * and messages over the size limit, which are never sent.
  */
 import type {
+  MessageAttributeValue,
   SendMessageBatchCommandInput,
   SendMessageBatchCommandOutput,
   SendMessageBatchResultEntry,
 } from '@aws-sdk/client-sqs';
-import type { StringAttribute } from '../runtime/tracing';
-import { attributeBytes } from '../runtime/tracing';
 import { backoffDelay } from '../util/backoff';
 import { mapLimit } from '../util/mapLimit';
 import { MAX_BATCH_ENTRIES, toBatches } from './batches';
@@ -26,7 +25,7 @@ export type SendMessageBatch = (input: SendMessageBatchCommandInput) => Promise<
 export interface SqsMessage {
   body: string;
   /** Message attributes (the trace); they count towards the message's size. */
-  attributes?: Record<string, StringAttribute>;
+  attributes?: Record<string, MessageAttributeValue>;
 }
 
 export interface SqsSendFailure {
@@ -64,9 +63,16 @@ export interface SqsBatchSenderOptions {
 
 const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Bytes SQS counts for a message: its body and its attributes. */
+/** Bytes SQS counts for a message: its body, and each attribute's name, data type and value. */
 export const sqsMessageBytes = (m: SqsMessage): number =>
-  Buffer.byteLength(m.body, 'utf8') + (m.attributes ? attributeBytes(m.attributes) : 0);
+  Object.entries(m.attributes ?? {}).reduce(
+    (n, [name, a]) =>
+      n +
+      Buffer.byteLength(name) +
+      Buffer.byteLength(a.DataType ?? '') +
+      (a.StringValue !== undefined ? Buffer.byteLength(a.StringValue) : (a.BinaryValue?.length ?? 0)),
+    Buffer.byteLength(m.body, 'utf8'),
+  );
 
 const errorFailure = (index: number, error: unknown): SqsSendFailure => ({
   index,
