@@ -13,8 +13,9 @@ import { evaluate } from '../../tools/local/hcl/evaluate';
 import { parseStringValue } from '../../tools/local/hcl/syntax';
 import { force } from '../../tools/local/hcl/values';
 import type { Value } from '../../tools/local/hcl/values';
-import type { TfDir } from './hcl';
-import { at, environmentDirs, loadDir, parseHclFile, REPO_ROOT, STACKS_DIR } from './hcl';
+import type { ModuleConfig } from '../../tools/local/hcl/modules';
+import { loadModuleConfig, parseHclFile } from '../../tools/local/hcl/modules';
+import { at, environmentDirs, REPO_ROOT, STACKS_DIR } from './hcl';
 import { SEED_ENVIRONMENTS, SEED_PRODUCT_CODE, SEED_REGION } from './seedExpectations';
 import type { StackName } from '../../src/workers/registry';
 import { STACKS } from '../../src/workers/registry';
@@ -31,11 +32,11 @@ const SENSITIVE: Record<StackName, string[]> = {
   notification: ['alarm_pagerduty_endpoint'],
 };
 
-const stackDirs = {} as Record<StackName, TfDir>;
+const stackDirs = {} as Record<StackName, ModuleConfig>;
 
 beforeAll(async () => {
   for (const stack of STACKS) {
-    stackDirs[stack] = await loadDir(path.join(STACKS_DIR, stack));
+    stackDirs[stack] = await loadModuleConfig(path.join(STACKS_DIR, stack));
   }
 });
 
@@ -86,7 +87,7 @@ describe.each([...STACKS])('%s', (stack) => {
     });
 
     it('sets every required variable and only declared ones', () => {
-      const declared = stackDirs[stack].variables;
+      const declared = Object.fromEntries(Object.entries(stackDirs[stack].variables).map(([name, v]) => [name, v.body]));
       // Sensitive variables (the Kafka certificate, the PagerDuty endpoint with its integration
       // key) come from TF_VAR_ variables of CI, never from a committed tfvars file.
       const fromEnvironment = Object.entries(declared)
@@ -154,7 +155,7 @@ describe('registration: the IDV issuer key of each environment', () => {
       privateKey: pair.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
     };
   };
-  const variable = () => stackDirs.registration.variables.idv_public_key;
+  const variable = () => stackDirs.registration.variables.idv_public_key?.body as Record<string, unknown>;
 
   /** Whether `terraform plan` accepts `value` for var.idv_public_key: every validation condition, evaluated. */
   function planAccepts(value: string): boolean {
@@ -196,7 +197,7 @@ describe('registration: the IDV issuer key of each environment', () => {
   });
 
   it('reaches checkEligibility as IDV_PUBLIC_KEY, which every deployed config reads as eligibility.idv.publicKey', () => {
-    const call = stackDirs.registration.modules.find((m) => m.name === 'checkEligibility');
+    const call = stackDirs.registration.modules.checkEligibility;
     expect(at(call?.body, 'environment_variables', 'IDV_PUBLIC_KEY')).toBe('${var.idv_public_key}');
     for (const seed of SEED_ENVIRONMENTS) {
       expect({ env: seed.configEnv, publicKey: at(config(seed.configEnv), 'eligibility', 'idv', 'publicKey') }).toEqual({

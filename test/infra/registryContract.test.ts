@@ -7,8 +7,12 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import type { Stack } from './hcl';
-import { at, evalSum, expressionsIn, loadDir, loadStack, MODULES_DIR, nameKey, REPO_ROOT, soleExpression } from './hcl';
+import type { ModuleConfig } from '../../tools/local/hcl/modules';
+import { loadModuleConfig } from '../../tools/local/hcl/modules';
+import { parseStringValue } from '../../tools/local/hcl/syntax';
+import { MODULES_DIR, REPO_ROOT } from './hcl';
+import type { Stack } from './stacks';
+import { loadStacks, soleReference } from './stacks';
 import { grantPairs, IAM_EXPECTATIONS } from './iamExpectations';
 import { SQS_MAPPING_SETTINGS } from './seedExpectations';
 import type { StackName, WorkerDefinition } from '../../src/workers/registry';
@@ -66,9 +70,7 @@ const stacks = {} as Record<StackName, Stack>;
 let lambdaModuleSource: string;
 
 beforeAll(async () => {
-  for (const name of STACKS) {
-    stacks[name] = await loadStack(name);
-  }
+  Object.assign(stacks, await loadStacks(STACKS));
   lambdaModuleSource = readFileSync(path.join(MODULES_DIR, 'nodejs-lambda', 'main.tf'), 'utf8');
 });
 
@@ -90,16 +92,27 @@ function iamPairs(stack: Stack, worker: string): string[] {
   ].sort();
 }
 
-/** Event source mappings of a stack, expanded over for_each, with what they connect. */
+/** Event source mappings of a stack (the wiring model's, for_each expanded), with what they connect. */
 function mappings(stack: Stack) {
-  return stack.resourcesOf('aws_lambda_event_source_mapping').flatMap((block) => {
-    const instances = block.body.for_each === undefined ? [undefined] : stack.forEachEntries(block.body.for_each);
-    return instances.map((each) => ({
-      block,
-      functions: stack.tokens(block.body.function_name),
-      sources: stack.tokens(block.body.event_source_arn, each),
-    }));
-  });
+  return stack.model.mappings.map((mapping) => ({
+    mapping,
+    block: stack.blockAt(mapping.address),
+    functions: stack.tokensOf(mapping.functionName),
+    sources: stack.tokensOf(mapping.kind === 'sqs' ? mapping.queueArn : mapping.streamArn),
+  }));
+}
+
+/** How many `${...}` interpolations a raw value has. */
+function interpolations(raw: unknown): number {
+  if (typeof raw !== 'string') {
+    return 0;
+  }
+  const expr = parseStringValue(raw);
+  return expr.kind === 'literal'
+    ? 0
+    : expr.kind === 'template'
+      ? expr.parts.filter((p) => p.kind !== 'text').length
+      : 1;
 }
 
 describe('workers and stacks', () => {
@@ -125,25 +138,25 @@ describe.each(WORKERS.map((w) => [w.name, w] as const))('%s', (name, worker) => 
   const fn = () => stack().functions[name];
 
   it(`lives in terraform/stacks/${worker.stack}/${name}.tf`, () => {
-    expect(fn().file).toBe(`${name}.tf`);
+    expect(path.basename(fn().file)).toBe(`${name}.tf`);
   });
 
   it('has the registry timeout, memory, name tag and purpose', () => {
     expect(fn().body.timeout).toBe(worker.timeoutSeconds);
     expect(fn().body.memory_size).toBe(worker.memoryMb);
-    expect(nameKey(fn().body.function_name)).toBe(worker.nameTag);
-    expect(nameKey(fn().body.name_tag)).toBe(worker.nameTag);
+    expect(stack().nameTag(stack().input(name, 'function_name'))).toBe(worker.nameTag);
+    expect(stack().nameTag(stack().input(name, 'name_tag'))).toBe(worker.nameTag);
     expect(fn().body.description).toBe(worker.purpose);
   });
 
   it('deploys its own ZIP from dist/<config-env>/', () => {
     expect(fn().body.lambda_zip_path).toBe(`\${path.root}/../../../dist/\${var.config_env}/${name}.zip`);
-    expect(soleExpression(fn().body.config_env)).toBe('local.config_env');
+    expect(soleReference(fn().body.config_env)).toBe('local.config_env');
   });
 
   it('runs in the environment VPC with the stack log retention', () => {
-    expect(soleExpression(fn().body.vpc_config)).toBe('local.lambda_vpc_config');
-    expect(soleExpression(fn().body.log_retention_days)).toBe('var.log_retention_days');
+    expect(soleReference(fn().body.vpc_config)).toBe('local.lambda_vpc_config');
+    expect(soleReference(fn().body.log_retention_days)).toBe('var.log_retention_days');
   });
 
   it('gets exactly its environment variables, pointing at the right resources', () => {
@@ -201,15 +214,16 @@ describe.each(WORKERS.map((w) => [w.name, w] as const))('%s', (name, worker) => 
           // The queue's visibility timeout is derived from this consumer (checked in detail in seedConformance).
           const queue = stack().queue(q);
           expect(queue?.kind).toBe('main');
-          expect(soleExpression(queue?.block.body.consumer_timeout_seconds)).toBe(`module.${name}.timeout`);
+          expect(soleReference(queue?.block.body.consumer_timeout_seconds)).toBe(`module.${name}.timeout`);
         }
         break;
       }
       case 'stream': {
         expect(own).toHaveLength(1);
         expect(own[0].sources).toEqual(['stream:demand-table']);
-        const dlq = at(own[0].block.body, 'destination_config', 0, 'on_failure', 0, 'destination_arn');
-        expect(stack().tokens(dlq)).toEqual([`queue:${trigger.dlq}`]);
+        const { mapping } = own[0];
+        const dlq = mapping.kind === 'stream' ? mapping.onFailureDestinationArn : undefined;
+        expect(stack().tokensOf(dlq)).toEqual([`queue:${trigger.dlq}`]);
         break;
       }
       case 'stepFunction': {
@@ -238,30 +252,27 @@ describe.each(WORKERS.map((w) => [w.name, w] as const))('%s', (name, worker) => 
       }
       case 'schedule': {
         expect(own).toEqual([]);
-        const rule = stack()
-          .resourcesOf('aws_cloudwatch_event_rule')
-          .find((r) => nameKey(r.body.name) === trigger.rule);
-        expect(rule?.body.schedule_expression).toBeDefined();
+        const rule = stack().model.rules.find((r) => stack().nameTag(r.name) === trigger.rule);
+        expect(rule?.scheduleExpression).toBeDefined();
         const ruleToken = `rule:${trigger.rule}`;
-        const targets = stack()
-          .resourcesOf('aws_cloudwatch_event_target')
-          .filter((t) => stack().tokens(t.body.rule).includes(ruleToken));
-        expect(targets.map((t) => stack().tokens(t.body.arn))).toEqual([[`function:${name}`]]);
+        // The wiring model joins each aws_cloudwatch_event_target to the rule it names.
+        const targets = rule?.targets ?? [];
+        expect(targets.map((t) => stack().tokensOf(t.arn))).toEqual([[`function:${name}`]]);
         const permissions = stack()
-          .resourcesOf('aws_lambda_permission')
-          .filter((p) => stack().tokens(p.body.function_name).includes(`function:${name}`));
+          .instancesOf('aws_lambda_permission')
+          .filter((p) => stack().tokensOf(stack().attr(p, 'function_name')).includes(`function:${name}`));
         expect(permissions).toHaveLength(1);
-        expect(permissions[0].body).toMatchObject({
+        expect(stack().resource(permissions[0].type, permissions[0].name).body).toMatchObject({
           action: 'lambda:InvokeFunction',
           principal: 'events.amazonaws.com',
         });
-        expect(stack().tokens(permissions[0].body.source_arn)).toEqual([ruleToken]);
+        expect(stack().tokensOf(stack().attr(permissions[0], 'source_arn'))).toEqual([ruleToken]);
         break;
       }
       case 'appsync': {
         expect(own).toEqual([]);
         // The AppSync API's stack wires the data source to this ARN.
-        const outputs = Object.values(stack().tf.outputs).map((o) => soleExpression(o.value));
+        const outputs = Object.values(stack().config.outputs).map((o) => soleReference(o.body.value));
         expect(outputs).toContain(`module.${name}.function_arn`);
         break;
       }
@@ -270,18 +281,18 @@ describe.each(WORKERS.map((w) => [w.name, w] as const))('%s', (name, worker) => 
 });
 
 function stateMachine(stack: Stack, nameTag: string) {
-  const found = stack.tf.modules.find(
-    (m) => String(m.body.source).endsWith('modules/state-machine') && nameKey(m.body.name) === nameTag,
+  const found = Object.entries(stack.moduleCalls('state-machine')).find(
+    ([call]) => stack.nameTag(stack.input(call, 'name')) === nameTag,
   );
   if (!found) {
     throw new Error(`${stack.name}: no state machine ${nameTag}`);
   }
-  return found;
+  return { call: found[0], body: found[1].body };
 }
 
 /** Task Resource values of a state machine's ASL file. */
-function aslResources(stack: Stack, machine: { body: Record<string, unknown> }): string[] {
-  const file = String(machine.body.definition_path).replace('${path.module}', stack.tf.dir);
+function aslResources(stack: Stack, machine: { call: string }): string[] {
+  const file = String(stack.input(machine.call, 'definition_path'));
   const asl = JSON.parse(readFileSync(file, 'utf8')) as { States: Record<string, { Type: string; Resource?: string }> };
   return Object.values(asl.States)
     .filter((s) => s.Type === 'Task')
@@ -300,12 +311,12 @@ describe('queues the workers consume', () => {
         const [consumer] = m.functions;
         const worker = WORKERS.find((w) => `function:${w.name}` === consumer);
         expect(worker).toBeDefined();
-        const values = { [`module.${worker?.name}.timeout`]: worker?.timeoutSeconds ?? 0, 'var.two_second_buffer': 2 };
-        expect({ queue: s, visibility: evalSum(queue?.block.body.visibility_timeout_seconds, values) }).toEqual({
+        // Evaluated as the plan does: the consumer's timeout (module output) + var.two_second_buffer.
+        expect({ queue: s, visibility: queue && stack.queueInput(queue, 'visibility_timeout_seconds') }).toEqual({
           queue: s,
           visibility: (worker?.timeoutSeconds ?? 0) + 2,
         });
-        expect(soleExpression(queue?.block.body.two_second_buffer)).toBe('var.two_second_buffer');
+        expect(soleReference(queue?.block.body.two_second_buffer)).toBe('var.two_second_buffer');
       }
     }
   });
@@ -325,17 +336,18 @@ describe('queues the workers consume', () => {
 });
 
 describe('the nodejs-lambda module', () => {
-  let lambda: Awaited<ReturnType<typeof loadDir>>;
+  let lambda: ModuleConfig;
 
   beforeAll(async () => {
-    lambda = await loadDir(path.join(MODULES_DIR, 'nodejs-lambda'));
+    lambda = await loadModuleConfig(path.join(MODULES_DIR, 'nodejs-lambda'));
   });
+  const local = (name: string) => lambda.locals[name]?.body;
+  const lambdaFunction = () => Object.values(lambda.resources.aws_lambda_function ?? {})[0];
 
   it('deploys a Node 22 function from the ZIP with index.handler and CONFIG_ENV', () => {
-    const fn = lambda.resources.find((r) => r.type === 'aws_lambda_function');
-    const locals = lambda.locals[0].values;
-    expect(locals.runtime).toBe('nodejs22.x');
-    expect(locals.handler).toBe('index.handler');
+    const fn = lambdaFunction();
+    expect(local('runtime')).toBe('nodejs22.x');
+    expect(local('handler')).toBe('index.handler');
     expect(fn?.body).toMatchObject({
       runtime: '${local.runtime}',
       handler: '${local.handler}',
@@ -350,15 +362,15 @@ describe('the nodejs-lambda module', () => {
   });
 
   it('exports spans only with the ADOT layer: layer, wrapper, active tracing and X-Ray write access follow otel_layer_arn', () => {
-    const fn = lambda.resources.find((r) => r.type === 'aws_lambda_function');
-    expect(lambda.locals[0].values.tracing).toBe('${var.otel_layer_arn != ""}');
-    expect(lambda.variables.otel_layer_arn.default).toBe('');
+    const fn = lambdaFunction();
+    expect(local('tracing')).toBe('${var.otel_layer_arn != ""}');
+    expect(lambda.variables.otel_layer_arn.body.default).toBe('');
     expect(fn?.body.layers).toBe('${local.tracing ? [var.otel_layer_arn] : []}');
     expect((fn?.body.environment as { variables: string }[])[0].variables).toContain(
       'local.tracing ? { AWS_LAMBDA_EXEC_WRAPPER = "/opt/otel-handler" } : {}',
     );
     expect((fn?.body.tracing_config as { mode: string }[])[0].mode).toBe('${local.tracing ? "Active" : "PassThrough"}');
-    const xray = lambda.resources.find((r) => r.type === 'aws_iam_role_policy_attachment' && r.name === 'xray');
+    const xray = lambda.resources.aws_iam_role_policy_attachment?.xray;
     expect(xray?.body).toMatchObject({
       count: '${local.tracing ? 1 : 0}',
       policy_arn: 'arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess',
@@ -367,17 +379,17 @@ describe('the nodejs-lambda module', () => {
 
   it('gets otel_layer_arn from its stack in every function of every stack', () => {
     for (const name of STACKS) {
-      const calls = Object.values(stacks[name].functions).map((f) => ({
-        fn: f.name,
-        layer: soleExpression(f.body.otel_layer_arn),
+      const calls = Object.entries(stacks[name].functions).map(([fn, f]) => ({
+        fn,
+        layer: soleReference(f.body.otel_layer_arn),
       }));
       expect(calls).toEqual(calls.map((c) => ({ fn: c.fn, layer: 'var.otel_layer_arn' })));
     }
   });
 
   it('writes logs only to /aws/lambda/<function> and manages VPC interfaces', () => {
-    expect(lambda.locals[0].values.log_group_name).toBe('/aws/lambda/${var.function_name}');
-    const base = lambda.data.find((d) => d.type === 'aws_iam_policy_document' && d.name === 'base');
+    expect(local('log_group_name')).toBe('/aws/lambda/${var.function_name}');
+    const base = lambda.data.aws_iam_policy_document?.base;
     const statements = base?.body.statement as { actions: string[]; resources: string[] }[];
     expect(statements[0]).toMatchObject({
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -394,7 +406,7 @@ describe('the nodejs-lambda module', () => {
   });
 
   it('takes extra permissions as typed statements', () => {
-    expect(lambda.variables.policy_statements.type).toBe(
+    expect(lambda.variables.policy_statements.body.type).toBe(
       '${list(object({\n    sid       = string\n    actions   = list(string)\n    resources = list(string)\n  }))}',
     );
   });
@@ -420,7 +432,7 @@ describe('configuration', () => {
     for (const name of STACKS) {
       for (const [worker, fn] of Object.entries(stacks[name].functions)) {
         for (const [variable, value] of Object.entries(fn.body.environment_variables as Record<string, unknown>)) {
-          expect({ worker, variable, expression: expressionsIn(value).length }).toEqual({
+          expect({ worker, variable, expression: interpolations(value) }).toEqual({
             worker,
             variable,
             expression: 1,

@@ -6,55 +6,68 @@
 import { format } from '@cdktf/hcl-tools';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { TfDir } from './hcl';
-import {
-  at,
-  expressionsIn,
-  listFiles,
-  loadDir,
-  nameKey,
-  parseHclFile,
-  refsIn,
-  STACKS_DIR,
-  TERRAFORM_DIR,
-  terraformDirs,
-} from './hcl';
+import type { ModuleConfig } from '../../tools/local/hcl/modules';
+import { loadModuleConfig, parseHclFile } from '../../tools/local/hcl/modules';
+import { references } from '../../tools/local/hcl/references';
+import { parseExpression, parseStringValue } from '../../tools/local/hcl/syntax';
+import { deepEqual } from '../../tools/local/hcl/values';
+import { at, listFiles, STACKS_DIR, TERRAFORM_DIR, terraformDirs } from './hcl';
+import { soleReference } from './stacks';
 import { STACKS } from '../../src/workers/registry';
 
 const hclFiles = listFiles(TERRAFORM_DIR, /\.(tf|tfvars|hcl)$/);
-let dirs: Record<string, TfDir>;
+let dirs: Record<string, ModuleConfig>;
 
 beforeAll(async () => {
   dirs = {};
   for (const dir of terraformDirs()) {
-    dirs[dir] = await loadDir(dir);
+    dirs[dir] = await loadModuleConfig(dir);
   }
 });
 
+/** A directory's path relative to terraform/. */
+const relOf = (tf: ModuleConfig): string => path.relative(TERRAFORM_DIR, tf.dir);
+
+const bodies = (blocks: Record<string, { body: unknown }>): unknown[] => Object.values(blocks).map((b) => b.body);
+const typed = (blocks: Record<string, Record<string, { body: unknown }>>): unknown[] => Object.values(blocks).flatMap(bodies);
+
+/** Every argument of every block of a module, for the reference checks. */
+function everything(tf: ModuleConfig): unknown[] {
+  return [
+    typed(tf.resources),
+    typed(tf.data),
+    bodies(tf.modules),
+    bodies(tf.outputs),
+    bodies(tf.locals),
+    Object.values(tf.providers).flatMap((list) => list.map((p) => p.body)),
+    bodies(tf.variables),
+  ];
+}
+
 /** Problems found by the reference checker in one module directory. */
-function referenceProblems(tf: TfDir): string[] {
+function referenceProblems(tf: ModuleConfig): string[] {
   const problems: string[] = [];
-  const locals = new Set(tf.locals.flatMap((l) => Object.keys(l.values)));
-  const everything = [tf.resources, tf.data, tf.modules, tf.outputs, tf.locals, tf.providers, tf.variables];
-  for (const expression of expressionsIn(everything)) {
-    for (const ref of refsIn(expression)) {
-      if (ref.kind === 'var' && !(ref.name in tf.variables)) {
-        problems.push(`var.${ref.name} is not declared`);
-      } else if (ref.kind === 'local' && !locals.has(ref.name)) {
-        problems.push(`local.${ref.name} is not defined`);
-      } else if (ref.kind === 'resource' && !tf.resources.some((r) => r.type === ref.type && r.name === ref.name)) {
-        problems.push(`${ref.type}.${ref.name} is not declared`);
-      } else if (ref.kind === 'data' && !tf.data.some((d) => d.type === ref.type && d.name === ref.name)) {
-        problems.push(`data.${ref.type}.${ref.name} is not declared`);
-      } else if (ref.kind === 'module') {
-        const call = tf.modules.find((m) => m.name === ref.name);
-        if (!call) {
-          problems.push(`module.${ref.name} is not declared`);
-        } else if (ref.output) {
-          const target = dirs[path.resolve(tf.dir, String(call.body.source))];
-          if (target && !(ref.output in target.outputs)) {
-            problems.push(`module.${ref.name} has no output "${ref.output}"`);
-          }
+  for (const ref of references(everything(tf))) {
+    const [first, second, third] = ref.steps;
+    const name = typeof first === 'string' ? first : undefined;
+    if (ref.root === 'var' && name && !(name in tf.variables)) {
+      problems.push(`var.${name} is not declared`);
+    } else if (ref.root === 'local' && name && !(name in tf.locals)) {
+      problems.push(`local.${name} is not defined`);
+    } else if (ref.root.startsWith('aws_') && name && !tf.resources[ref.root]?.[name]) {
+      problems.push(`${ref.root}.${name} is not declared`);
+    } else if (ref.root === 'data' && name && typeof second === 'string' && !tf.data[name]?.[second]) {
+      problems.push(`data.${name}.${second} is not declared`);
+    } else if (ref.root === 'module' && name) {
+      const call = tf.modules[name];
+      // module.m.output, or module.m["key"].output for an instance of a module with for_each.
+      const output = typeof second === 'string' ? second : typeof third === 'string' ? third : undefined;
+      if (!call) {
+        problems.push(`module.${name} is not declared`);
+      } else if (output) {
+        const target = dirs[path.resolve(tf.dir, String(call.body.source))];
+        if (target && !(output in target.outputs)) {
+          problems.push(`module.${name} has no output "${output}"`);
         }
       }
     }
@@ -63,23 +76,23 @@ function referenceProblems(tf: TfDir): string[] {
 }
 
 /** Problems of the local module calls of one directory (unknown or missing arguments). */
-function moduleCallProblems(tf: TfDir): string[] {
+function moduleCallProblems(tf: ModuleConfig): string[] {
   const problems: string[] = [];
   const meta = new Set(['source', 'version', 'providers', 'count', 'for_each', 'depends_on']);
-  for (const call of tf.modules) {
+  for (const [name, call] of Object.entries(tf.modules)) {
     const target = dirs[path.resolve(tf.dir, String(call.body.source))];
     if (!target) {
-      problems.push(`module.${call.name}: source ${String(call.body.source)} is not a local module`);
+      problems.push(`module.${name}: source ${String(call.body.source)} is not a local module`);
       continue;
     }
     for (const arg of Object.keys(call.body).filter((a) => !meta.has(a))) {
       if (!(arg in target.variables)) {
-        problems.push(`module.${call.name}: "${arg}" is not a variable of ${target.rel}`);
+        problems.push(`module.${name}: "${arg}" is not a variable of ${relOf(target)}`);
       }
     }
-    for (const [name, variable] of Object.entries(target.variables)) {
-      if (!('default' in variable) && !(name in call.body)) {
-        problems.push(`module.${call.name}: required variable "${name}" of ${target.rel} is not passed`);
+    for (const [variableName, variable] of Object.entries(target.variables)) {
+      if (!('default' in variable.body) && !(variableName in call.body)) {
+        problems.push(`module.${name}: required variable "${variableName}" of ${relOf(target)} is not passed`);
       }
     }
   }
@@ -88,7 +101,7 @@ function moduleCallProblems(tf: TfDir): string[] {
 
 describe('HCL files', () => {
   it('finds the modules and the five stacks', () => {
-    const rels = Object.values(dirs).map((d) => d.rel);
+    const rels = Object.values(dirs).map(relOf);
     for (const module of ['naming', 'tm-env', 'account', 'nodejs-lambda', 'queue-with-dlq', 'state-machine']) {
       expect(rels).toContain(`modules/${module}`);
     }
@@ -112,14 +125,17 @@ describe('HCL files', () => {
 
 describe('references and module calls', () => {
   it('every var, local, resource, data source and module output referenced is declared', () => {
-    const problems = Object.values(dirs).flatMap((tf) => referenceProblems(tf).map((p) => `${tf.rel}: ${p}`));
+    const problems = Object.values(dirs).flatMap((tf) => referenceProblems(tf).map((p) => `${relOf(tf)}: ${p}`));
     expect(problems).toEqual([]);
   });
 
   it('the reference checker catches an undeclared reference', async () => {
-    const tf = await loadDir(path.join(STACKS_DIR, 'replication'));
-    tf.resources[0] = { ...tf.resources[0], body: { ...tf.resources[0].body, extra: '${aws_sqs_queue.nope.arn}' } };
-    tf.modules[0] = { ...tf.modules[0], body: { ...tf.modules[0].body, extra: '${var.nope} ${local.nope}' } };
+    const tf = await loadModuleConfig(path.join(STACKS_DIR, 'replication'));
+    const [type] = Object.keys(tf.resources);
+    const [resource] = Object.values(tf.resources[type]);
+    resource.body = { ...resource.body, extra: '${aws_sqs_queue.nope.arn}' };
+    const [call] = Object.values(tf.modules);
+    call.body = { ...call.body, extra: '${var.nope} ${local.nope}' };
     expect(referenceProblems(tf)).toEqual(
       expect.arrayContaining([
         'aws_sqs_queue.nope is not declared',
@@ -131,13 +147,13 @@ describe('references and module calls', () => {
   });
 
   it('local module calls pass only declared variables and every required one', () => {
-    const problems = Object.values(dirs).flatMap((tf) => moduleCallProblems(tf).map((p) => `${tf.rel}: ${p}`));
+    const problems = Object.values(dirs).flatMap((tf) => moduleCallProblems(tf).map((p) => `${relOf(tf)}: ${p}`));
     expect(problems).toEqual([]);
   });
 
   it('modules are called by relative path only', () => {
     for (const tf of Object.values(dirs)) {
-      for (const call of tf.modules) {
+      for (const call of Object.values(tf.modules)) {
         expect(String(call.body.source)).toMatch(/^\.\.\/\.\.\/modules\/[a-z-]+$/);
       }
     }
@@ -147,8 +163,8 @@ describe('references and module calls', () => {
 describe('variables, locals and outputs', () => {
   it('every variable has a type and a description, and no type uses any', () => {
     for (const tf of Object.values(dirs)) {
-      for (const [name, variable] of Object.entries(tf.variables)) {
-        const where = `${tf.rel}: variable ${name}`;
+      for (const [name, { body: variable }] of Object.entries(tf.variables)) {
+        const where = `${relOf(tf)}: variable ${name}`;
         expect({ where, description: typeof variable.description }).toEqual({ where, description: 'string' });
         expect({ where, type: typeof variable.type }).toEqual({ where, type: 'string' });
         expect({ where, type: String(variable.type) }).not.toEqual({ where, type: expect.stringMatching(/\bany\b/) });
@@ -159,30 +175,30 @@ describe('variables, locals and outputs', () => {
   it('every declared variable is used', () => {
     const unused = Object.values(dirs).flatMap((tf) => {
       const used = new Set(
-        expressionsIn([tf.resources, tf.data, tf.modules, tf.outputs, tf.locals, tf.providers, tf.variables])
-          .flatMap(refsIn)
-          .filter((r) => r.kind === 'var')
-          .map((r) => r.name),
+        references(everything(tf))
+          .filter((r) => r.root === 'var')
+          .map((r) => r.steps[0]),
       );
       return Object.keys(tf.variables)
         .filter((v) => !used.has(v))
-        .map((v) => `${tf.rel}: var.${v}`);
+        .map((v) => `${relOf(tf)}: var.${v}`);
     });
     expect(unused).toEqual([]);
   });
 
   // Each stack is its own root module (own state, own apply), and Terraform cannot import
-  // variable declarations, so the inputs every stack takes are declared in each variables.tf.
-  // This keeps those copies from drifting apart (terraform/README.md, "Choices").
+  // variable declarations, so the inputs several stacks take are copied into each stack's
+  // shared_variables.tf from terraform/shared/variables/ (terraform/README.md, "Choices";
+  // sharedVariables.test.ts checks the copies). This checks the result, however it was made.
   it('a variable declared by several stacks is declared the same way in each', () => {
-    const stacks = Object.values(dirs).filter((tf) => tf.rel.startsWith('stacks/') && tf.rel.split('/').length === 2);
+    const stacks = Object.values(dirs).filter((tf) => relOf(tf).startsWith('stacks/') && relOf(tf).split('/').length === 2);
     expect(stacks).toHaveLength(STACKS.length);
     const declarations = new Map<string, Map<string, string[]>>();
     for (const tf of stacks) {
       for (const [name, variable] of Object.entries(tf.variables)) {
         const byBody = declarations.get(name) ?? new Map<string, string[]>();
-        const key = JSON.stringify(variable);
-        byBody.set(key, [...(byBody.get(key) ?? []), tf.rel]);
+        const key = JSON.stringify(variable.body);
+        byBody.set(key, [...(byBody.get(key) ?? []), relOf(tf)]);
         declarations.set(name, byBody);
       }
     }
@@ -193,9 +209,9 @@ describe('variables, locals and outputs', () => {
 
   it('every output has a description', () => {
     for (const tf of Object.values(dirs)) {
-      for (const [name, output] of Object.entries(tf.outputs)) {
-        expect({ output: `${tf.rel}: ${name}`, description: typeof output.description }).toEqual({
-          output: `${tf.rel}: ${name}`,
+      for (const [name, { body: output }] of Object.entries(tf.outputs)) {
+        expect({ output: `${relOf(tf)}: ${name}`, description: typeof output.description }).toEqual({
+          output: `${relOf(tf)}: ${name}`,
           description: 'string',
         });
       }
@@ -204,24 +220,27 @@ describe('variables, locals and outputs', () => {
 
   it.each([...STACKS])('%s: one locals block, in main.tf', (stack) => {
     const tf = dirs[path.join(STACKS_DIR, stack)];
-    expect(tf.locals.map((l) => l.file)).toEqual(['main.tf']);
+    expect(tf.localsBlocks.map((file) => path.basename(file))).toEqual(['main.tf']);
   });
 
   it.each([...STACKS])('%s: the naming module produces exactly the name tags the stack uses', (stack) => {
     const tf = dirs[path.join(STACKS_DIR, stack)];
-    const naming = tf.modules.find((m) => m.name === 'naming');
+    const naming = tf.modules.naming;
     const declared = [...(naming?.body.name_tags as string[])].sort();
     const used = new Set<string>();
-    for (const expression of expressionsIn([tf.resources, tf.modules, tf.outputs])) {
-      for (const m of expression.matchAll(/local\.(?:names|name_tags)\["([^"]+)"\]/g)) {
-        used.add(m[1]);
+    for (const ref of references([typed(tf.resources), bodies(tf.modules), bodies(tf.outputs)])) {
+      const [local, key] = ref.steps;
+      if (ref.root === 'local' && (local === 'names' || local === 'name_tags') && typeof key === 'object' && typeof key.index === 'string') {
+        used.add(key.index);
       }
     }
-    for (const m of tf.modules.filter((c) => c.body.for_each !== undefined)) {
+    const byEachValue = ['local.names[each.value]', 'local.name_tags[each.value]'].map(parseExpression);
+    for (const m of Object.values(tf.modules).filter((c) => c.body.for_each !== undefined)) {
       // local.names[each.value] over a local map: its values are name tags too.
-      const local = String(m.body.for_each).match(/^\$\{local\.(\w+)\}$/)?.[1];
-      const values = local ? tf.locals[0].values[local] : undefined;
-      if (values && nameKey(m.body.name, { key: '', value: 'x' }) === 'x') {
+      const local = soleReference(m.body.for_each)?.match(/^local\.(\w+)$/)?.[1];
+      const values = local ? tf.locals[local]?.body : undefined;
+      const name = typeof m.body.name === 'string' ? parseStringValue(m.body.name) : undefined;
+      if (values && byEachValue.some((e) => deepEqual(e, name))) {
         Object.values(values as Record<string, string>).forEach((v) => used.add(v));
       }
     }
@@ -232,7 +251,7 @@ describe('variables, locals and outputs', () => {
 describe('versions', () => {
   it.each([...STACKS])('%s: terraform >= 1.5, aws ~> 6.0, S3 backend', (stack) => {
     const tf = dirs[path.join(STACKS_DIR, stack)];
-    const [block] = tf.terraform;
+    const [block] = tf.terraform.map((t) => t.body);
     expect(block.required_version).toBe('>= 1.5');
     expect(at(block, 'required_providers', 0, 'aws')).toEqual({ source: 'hashicorp/aws', version: '~> 6.0' });
     expect(Object.keys(block.backend as object)).toEqual(['s3']);

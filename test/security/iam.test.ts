@@ -5,8 +5,11 @@
  * resources; resource policies name their principals.
  */
 import path from 'node:path';
-import type { Block, Body, TfDir } from '../infra/hcl';
-import { expressionsIn, loadDir, loadStack, terraformDirs } from '../infra/hcl';
+import type { ModuleConfig } from '../../tools/local/hcl/modules';
+import { loadModuleConfig } from '../../tools/local/hcl/modules';
+import { parseStringValue } from '../../tools/local/hcl/syntax';
+import { TERRAFORM_DIR, terraformDirs } from '../infra/hcl';
+import { loadStacks } from '../infra/stacks';
 import { STACKS, WORKERS } from '../../src/workers/registry';
 
 interface Statement {
@@ -73,23 +76,27 @@ const WILDCARD_RESOURCES: readonly { file: string; sid: string; resource: string
 const asList = <T>(value: T | T[] | undefined): T[] =>
   value === undefined ? [] : Array.isArray(value) ? value : [value];
 
+type Body = Record<string, unknown>;
+
 /** Statements of the aws_iam_policy_document data sources of one directory, dynamic ones included. */
-function documentStatements(tf: TfDir): Statement[] {
+function documentStatements(tf: ModuleConfig): Statement[] {
   const out: Statement[] = [];
-  const add = (block: Block, body: Body) => {
+  const rel = path.relative(TERRAFORM_DIR, tf.dir);
+  const add = (block: { name: string; file: string }, body: Body) => {
     const sid = String(body.sid ?? '');
     out.push({
-      where: `${tf.rel}/${block.file} data.aws_iam_policy_document.${block.name} ${sid}`,
-      file: path.join(tf.rel, block.file),
+      where: `${rel}/${block.file} data.aws_iam_policy_document.${block.name} ${sid}`,
+      file: path.join(rel, block.file),
       sid,
       actions: asList(body.actions as string[] | undefined),
       resources: asList(body.resources as unknown[] | undefined),
       principals: asList(body.principals as Statement['principals'] | undefined),
     });
   };
-  for (const block of tf.data.filter((d) => d.type === 'aws_iam_policy_document')) {
-    asList(block.body.statement as Body[] | undefined).forEach((s) => add(block, s));
-    const dynamic = (block.body.dynamic as { statement?: { content?: Body[] }[] } | undefined)?.statement ?? [];
+  for (const [name, located] of Object.entries(tf.data.aws_iam_policy_document ?? {})) {
+    const block = { name, file: path.basename(located.file) };
+    asList(located.body.statement as Body[] | undefined).forEach((s) => add(block, s));
+    const dynamic = (located.body.dynamic as { statement?: { content?: Body[] }[] } | undefined)?.statement ?? [];
     asList(dynamic).forEach((d) => asList(d.content).forEach((s) => add(block, s)));
   }
   return out;
@@ -98,8 +105,9 @@ function documentStatements(tf: TfDir): Statement[] {
 /** Every worker's `policy_statements`, with the stack that resolves its resources. */
 async function workerStatements() {
   const out: { worker: string; sid: string; actions: string[]; resources: unknown; tokens: string[] }[] = [];
+  const stacks = await loadStacks(STACKS);
   for (const name of STACKS) {
-    const stack = await loadStack(name);
+    const stack = stacks[name];
     for (const [worker, block] of Object.entries(stack.functions)) {
       for (const s of (block.body.policy_statements ?? []) as {
         sid: string;
@@ -117,7 +125,7 @@ let statements: Statement[];
 let workers: Awaited<ReturnType<typeof workerStatements>>;
 
 beforeAll(async () => {
-  const dirs = await Promise.all(terraformDirs().map((dir) => loadDir(dir)));
+  const dirs = await Promise.all(terraformDirs().map((dir) => loadModuleConfig(dir)));
   statements = dirs.flatMap(documentStatements);
   workers = await workerStatements();
 });
@@ -156,7 +164,7 @@ describe('IAM least privilege', () => {
   it('gives every worker statement named resources only', () => {
     for (const w of workers) {
       const literal = asList(w.resources as unknown[]).filter(
-        (r) => typeof r === 'string' && expressionsIn(r).length === 0,
+        (r) => typeof r === 'string' && parseStringValue(r).kind === 'literal',
       );
       expect({ worker: w.worker, sid: w.sid, literal, resolved: w.tokens.length > 0 }).toEqual({
         worker: w.worker,

@@ -28,6 +28,12 @@ export interface ModuleConfig {
   modules: Record<string, Located>;
   resources: Record<string, Record<string, Located>>;
   data: Record<string, Record<string, Located>>;
+  /** Provider blocks by provider name (several with aliases); the local run does not read them. */
+  providers: Record<string, Located[]>;
+  /** `terraform { ... }` blocks (required_version, required_providers, backend). */
+  terraform: Located[];
+  /** The file of each `locals` block, in file order. */
+  localsBlocks: string[];
 }
 
 /** Every module configuration reachable from a root, by absolute directory. */
@@ -65,9 +71,25 @@ function addBlocks(target: Record<string, Located>, blocks: Blocks | undefined, 
   }
 }
 
+/** Parses one HCL file (`.tf`, `.tfvars`, `.hcl`) as `@cdktf/hcl2json` gives it. */
+export async function parseHclFile(file: string): Promise<Record<string, unknown>> {
+  return (await parse(file, readFileSync(file, 'utf8'))) as Record<string, unknown>;
+}
+
 /** Parses the `.tf` files of one directory. */
 export async function loadModuleConfig(dir: string): Promise<ModuleConfig> {
-  const config: ModuleConfig = { dir, variables: {}, locals: {}, outputs: {}, modules: {}, resources: {}, data: {} };
+  const config: ModuleConfig = {
+    dir,
+    variables: {},
+    locals: {},
+    outputs: {},
+    modules: {},
+    resources: {},
+    data: {},
+    providers: {},
+    terraform: [],
+    localsBlocks: [],
+  };
   const files = readdirSync(dir)
     .filter((f) => f.endsWith('.tf'))
     .sort();
@@ -75,14 +97,21 @@ export async function loadModuleConfig(dir: string): Promise<ModuleConfig> {
     const file = path.join(dir, name);
     let json: Record<string, unknown>;
     try {
-      json = (await parse(file, readFileSync(file, 'utf8'))) as Record<string, unknown>;
+      json = await parseHclFile(file);
     } catch (error) {
       throw new HclError(`cannot parse HCL: ${(error as Error).message}`, [file]);
     }
     addBlocks(config.variables, json.variable as Blocks, file, 'variable');
     addBlocks(config.outputs, json.output as Blocks, file, 'output');
     addBlocks(config.modules, json.module as Blocks, file, 'module');
+    for (const [provider, bodies] of Object.entries((json.provider as Blocks | undefined) ?? {})) {
+      config.providers[provider] = [...(config.providers[provider] ?? []), ...bodies.map((body) => ({ file, body }))];
+    }
+    for (const body of (json.terraform as Record<string, unknown>[] | undefined) ?? []) {
+      config.terraform.push({ file, body });
+    }
     for (const locals of (json.locals as Record<string, unknown>[] | undefined) ?? []) {
+      config.localsBlocks.push(file);
       for (const [key, value] of Object.entries(locals)) {
         config.locals[key] = { file, body: value };
       }
@@ -374,8 +403,7 @@ function collect(block: Located, instances: [string | number | undefined, Value]
 
 /** Reads a `.tfvars` file into plain values (literal values only, as Terraform requires). */
 export async function readTfvars(file: string): Promise<Record<string, unknown>> {
-  const json = (await parse(file, readFileSync(file, 'utf8'))) as Record<string, unknown>;
-  return json;
+  return parseHclFile(file);
 }
 
 /** The root module of a stack directory, with `variables` as its inputs. */
