@@ -9,8 +9,6 @@ import { decideReplication } from './filter';
 /** How many SendMessageBatch requests are in flight at once. */
 const SEND_CONCURRENCY = 10;
 
-export type { SendMessageBatch };
-
 export interface EnqueueDeps {
   sendBatch: SendMessageBatch;
   /** URL of the save-entries queue (config `aws.queues.saveEntries`). */
