@@ -277,10 +277,10 @@ describe('a stack that forgets alarms', () => {
 
   afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
-  it('fails the coverage check naming the worker whose line is missing', async () => {
-    const file = path.join(copy, 'stacks', 'replication', 'alarms.tf');
+  it('fails the coverage check naming the worker whose line is missing (workers.tf edited by hand)', async () => {
+    const file = path.join(copy, 'stacks', 'replication', 'workers.tf');
     const text = readFileSync(file, 'utf8');
-    const line = text.split('\n').find((l) => /^\s+retryScore\s+=/.test(l));
+    const line = text.split('\n').find((l) => /^\s+retryScore\s+= \{ function_name =/.test(l));
     expect(line).toBeDefined();
     writeFileSync(file, text.replace(`${line}\n`, ''));
     const s = await loadStackAlarms(copy, 'replication', 'qa1');
@@ -295,8 +295,8 @@ describe('a stack that forgets alarms', () => {
     });
   });
 
-  it('fails naming a DLQ the stack creates without its alarm', async () => {
-    const file = path.join(copy, 'stacks', 'selection', 'alarms.tf');
+  it("fails naming a DLQ the stack creates without its alarm (missing from its worker's local)", async () => {
+    const file = path.join(copy, 'stacks', 'selection', 'markAssignedCodes.tf');
     const text = readFileSync(file, 'utf8');
     writeFileSync(file, text.replace(/^\s+"mark-assigned-codes-dlq"\s+=.*\n/m, ''));
     const s = await loadStackAlarms(copy, 'selection', 'prod1');

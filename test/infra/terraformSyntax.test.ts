@@ -13,7 +13,7 @@ import { parseExpression, parseStringValue } from '../../tools/local/hcl/syntax'
 import { deepEqual } from '../../tools/local/hcl/values';
 import { at, listFiles, STACKS_DIR, TERRAFORM_DIR, terraformDirs } from './hcl';
 import { soleReference } from './stacks';
-import { STACKS } from '../../src/workers/registry';
+import { STACKS, WORKERS } from '../../src/workers/registry';
 
 const hclFiles = listFiles(TERRAFORM_DIR, /\.(tf|tfvars|hcl)$/);
 let dirs: Record<string, ModuleConfig>;
@@ -218,15 +218,20 @@ describe('variables, locals and outputs', () => {
     }
   });
 
-  it.each([...STACKS])('%s: one locals block, in main.tf', (stack) => {
+  it.each([...STACKS])("%s: locals in main.tf, the generated workers.tf and a worker's own <worker>.tf", (stack) => {
     const tf = dirs[path.join(STACKS_DIR, stack)];
-    expect(tf.localsBlocks.map((file) => path.basename(file))).toEqual(['main.tf']);
+    const workerFiles = WORKERS.filter((w) => w.stack === stack).map((w) => `${w.name}.tf`);
+    const files = tf.localsBlocks.map((file) => path.basename(file));
+    expect(files.filter((f) => f === 'main.tf' || f === 'workers.tf').sort()).toEqual(['main.tf', 'workers.tf']);
+    expect(files.filter((f) => f !== 'main.tf' && f !== 'workers.tf' && !workerFiles.includes(f))).toEqual([]);
   });
 
   it.each([...STACKS])('%s: the naming module produces exactly the name tags the stack uses', (stack) => {
     const tf = dirs[path.join(STACKS_DIR, stack)];
     const naming = tf.modules.naming;
-    const declared = [...(naming?.body.name_tags as string[])].sort();
+    // `concat(local.worker_name_tags, [<the stack's own>])`: the workers' tags come from workers.tf.
+    const own = [...String(naming?.body.name_tags).matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+    const declared = [...(tf.locals.worker_name_tags?.body as string[]), ...own].sort();
     const used = new Set<string>();
     for (const ref of references([typed(tf.resources), bodies(tf.modules), bodies(tf.outputs)])) {
       const [local, key] = ref.steps;

@@ -1,6 +1,8 @@
-# The stack's alarms, their SNS topic and its dashboard (docs/operations.md). Every function,
-# queue, DLQ, stream mapping, state machine, pipe, rule and topic of the stack has one line here;
-# test/infra/alarms.test.ts fails, naming it, when one is missing.
+# The stack's alarms, their SNS topic and its dashboard (docs/operations.md). The workers'
+# functions come from workers.tf (written from src/workers/registry.ts by `npm run workers:sync`),
+# their queues, DLQs and stream mappings from each <worker>.tf's local.<worker>_alarms; the
+# stack's other state machines, pipes, rules and topics have one line here.
+# test/infra/alarms.test.ts fails, naming it, when a resource has no alarms.
 module "alarms" {
   source = "../../modules/alarms"
 
@@ -18,20 +20,13 @@ module "alarms" {
   error_rate_percent       = var.alarm_error_rate_percent
   duration_timeout_percent = var.alarm_duration_timeout_percent
 
-  functions = {
-    processData = { function_name = module.processData.function_name, timeout_seconds = module.processData.timeout }
-    sendData    = { function_name = module.sendData.function_name, timeout_seconds = module.sendData.timeout }
-  }
+  functions           = local.worker_alarm_functions
+  scheduled_functions = local.worker_scheduled_functions
 
-  queues = merge(
-    { "data-queue" = { queue_name = module.data_queue.queue_name, oldest_message_seconds = var.alarm_data_queue_oldest_message_seconds } },
-    { for type, tag in local.data_type_queues : tag => { queue_name = module.data_type_queues[type].queue_name, oldest_message_seconds = var.alarm_typed_queues_oldest_message_seconds } },
-  )
-
-  dlqs = merge(
-    { "data-queue-dlq" = module.data_queue.dlq_name, "dmnd-table-pipe-dlq" = aws_sqs_queue.dmnd_table_pipe_dlq.name },
-    { for type, tag in local.data_type_queues : "${tag}-dlq" => module.data_type_queues[type].dlq_name },
-  )
+  # The workers' queues, DLQs and stream mappings: each <worker>.tf declares its own (workers.tf).
+  stream_consumers = local.worker_stream_consumers
+  queues           = local.worker_alarm_queues
+  dlqs             = merge(local.worker_alarm_dlqs, { "dmnd-table-pipe-dlq" = aws_sqs_queue.dmnd_table_pipe_dlq.name })
 
   pipes = {
     "dmnd-table-pipe" = aws_pipes_pipe.dmnd_table.name

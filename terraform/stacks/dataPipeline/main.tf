@@ -38,22 +38,15 @@ module "naming" {
   inventory_code = local.inventory_code
   iac_repo       = var.iac_repo
 
-  name_tags = [
-    "process-data",
-    "send-data",
-    "data-queue",
-    "campaign-queue",
-    "market-queue",
-    "evt-mapping-queue",
-    "reg-markets-queue",
-    "registration-queue",
+  # The workers' name tags come from workers.tf (src/workers/registry.ts); these are the stack's own.
+  name_tags = concat(local.worker_name_tags, [
     "data-sns",
     "kafka-cert",
     "dmnd-table-pipe",
     "dmnd-table-pipe-dlq",
     "reg-data-alarms",
     "reg-data-dashboard",
-  ]
+  ])
 }
 
 locals {

@@ -15,18 +15,12 @@ output "data_queue_url" {
 
 output "function_arns" {
   description = "ARN of every function of the stack, by worker name."
-  value = {
-    processData = module.processData.function_arn
-    sendData    = module.sendData.function_arn
-  }
+  value       = local.worker_function_arns
 }
 
 output "function_names" {
   description = "Name of every function of the stack, by worker name."
-  value = {
-    processData = module.processData.function_name
-    sendData    = module.sendData.function_name
-  }
+  value       = local.worker_function_names
 }
 
 output "queue_urls" {

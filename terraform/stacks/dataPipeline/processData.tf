@@ -50,3 +50,15 @@ resource "aws_lambda_event_source_mapping" "process_data" {
   batch_size              = 10
   function_response_types = ["ReportBatchItemFailures"]
 }
+
+# What the stack's alarms watch for this worker (workers.tf gathers it into alarms.tf).
+locals {
+  processData_alarms = {
+    queues = {
+      "data-queue" = { queue_name = module.data_queue.queue_name, oldest_message_seconds = var.alarm_data_queue_oldest_message_seconds }
+    }
+    dlqs = {
+      "data-queue-dlq" = module.data_queue.dlq_name
+    }
+  }
+}

@@ -66,3 +66,11 @@ resource "aws_lambda_event_source_mapping" "send_data" {
   batch_size              = 10
   function_response_types = ["ReportBatchItemFailures"]
 }
+
+# What the stack's alarms watch for this worker (workers.tf gathers it into alarms.tf).
+locals {
+  sendData_alarms = {
+    queues = { for type, tag in local.data_type_queues : tag => { queue_name = module.data_type_queues[type].queue_name, oldest_message_seconds = var.alarm_typed_queues_oldest_message_seconds } }
+    dlqs   = { for type, tag in local.data_type_queues : "${tag}-dlq" => module.data_type_queues[type].dlq_name }
+  }
+}

@@ -1,6 +1,8 @@
-# The stack's alarms, their SNS topic and its dashboard (docs/operations.md). Every function,
-# queue, DLQ, stream mapping, state machine, pipe, rule and topic of the stack has one line here;
-# test/infra/alarms.test.ts fails, naming it, when one is missing.
+# The stack's alarms, their SNS topic and its dashboard (docs/operations.md). The workers'
+# functions come from workers.tf (written from src/workers/registry.ts by `npm run workers:sync`),
+# their queues, DLQs and stream mappings from each <worker>.tf's local.<worker>_alarms; the
+# stack's other state machines, pipes, rules and topics have one line here.
+# test/infra/alarms.test.ts fails, naming it, when a resource has no alarms.
 module "alarms" {
   source = "../../modules/alarms"
 
@@ -18,15 +20,15 @@ module "alarms" {
   error_rate_percent       = var.alarm_error_rate_percent
   duration_timeout_percent = var.alarm_duration_timeout_percent
 
-  functions = {
-    notificationGenerator = { function_name = module.notificationGenerator.function_name, timeout_seconds = module.notificationGenerator.timeout }
-    getMarketsToNotify    = { function_name = module.getMarketsToNotify.function_name, timeout_seconds = module.getMarketsToNotify.timeout }
-    planSends             = { function_name = module.planSends.function_name, timeout_seconds = module.planSends.timeout }
-    triggerReminderEmail  = { function_name = module.triggerReminderEmail.function_name, timeout_seconds = module.triggerReminderEmail.timeout }
-  }
+  functions = local.worker_alarm_functions
 
   # Run a few times an hour (state machine, schedule): one bad run alarms.
-  scheduled_functions = ["notificationGenerator", "getMarketsToNotify", "planSends", "triggerReminderEmail"]
+  scheduled_functions = local.worker_scheduled_functions
+
+  # The workers' queues, DLQs and stream mappings: each <worker>.tf declares its own (workers.tf).
+  stream_consumers = local.worker_stream_consumers
+  queues           = local.worker_alarm_queues
+  dlqs             = local.worker_alarm_dlqs
 
   state_machines = {
     "notification-step-fn" = { name = module.notification_step_fn.name, arn = module.notification_step_fn.arn }

@@ -38,17 +38,14 @@ module "naming" {
   inventory_code = local.inventory_code
   iac_repo       = var.iac_repo
 
-  name_tags = [
-    "notification-generator",
-    "get-markets-to-notify",
-    "plan-sends",
-    "trigger-reminder-email",
+  # The workers' name tags come from workers.tf (src/workers/registry.ts); these are the stack's own.
+  name_tags = concat(local.worker_name_tags, [
     "notification-schedule",
     "notification-planning",
     "notification-step-fn",
     "reg-ntfcn-alarms",
     "reg-ntfcn-dashboard",
-  ]
+  ])
 }
 
 locals {

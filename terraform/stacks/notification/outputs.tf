@@ -5,22 +5,12 @@ output "notification_state_machine_arn" {
 
 output "function_arns" {
   description = "ARN of every function of the stack, by worker name."
-  value = {
-    notificationGenerator = module.notificationGenerator.function_arn
-    getMarketsToNotify    = module.getMarketsToNotify.function_arn
-    planSends             = module.planSends.function_arn
-    triggerReminderEmail  = module.triggerReminderEmail.function_arn
-  }
+  value       = local.worker_function_arns
 }
 
 output "function_names" {
   description = "Name of every function of the stack, by worker name."
-  value = {
-    notificationGenerator = module.notificationGenerator.function_name
-    getMarketsToNotify    = module.getMarketsToNotify.function_name
-    planSends             = module.planSends.function_name
-    triggerReminderEmail  = module.triggerReminderEmail.function_name
-  }
+  value       = local.worker_function_names
 }
 
 output "rule_arns" {

@@ -1,6 +1,8 @@
-# The stack's alarms, their SNS topic and its dashboard (docs/operations.md). Every function,
-# queue, DLQ, stream mapping, state machine, pipe, rule and topic of the stack has one line here;
-# test/infra/alarms.test.ts fails, naming it, when one is missing.
+# The stack's alarms, their SNS topic and its dashboard (docs/operations.md). The workers'
+# functions come from workers.tf (written from src/workers/registry.ts by `npm run workers:sync`),
+# their queues, DLQs and stream mappings from each <worker>.tf's local.<worker>_alarms; the
+# stack's other state machines, pipes, rules and topics have one line here.
+# test/infra/alarms.test.ts fails, naming it, when a resource has no alarms.
 module "alarms" {
   source = "../../modules/alarms"
 
@@ -18,18 +20,13 @@ module "alarms" {
   error_rate_percent       = var.alarm_error_rate_percent
   duration_timeout_percent = var.alarm_duration_timeout_percent
 
-  functions = {
-    checkEligibility = { function_name = module.checkEligibility.function_name, timeout_seconds = module.checkEligibility.timeout }
-    upsertUsers      = { function_name = module.upsertUsers.function_name, timeout_seconds = module.upsertUsers.timeout }
-  }
+  functions           = local.worker_alarm_functions
+  scheduled_functions = local.worker_scheduled_functions
 
-  queues = {
-    "user-info" = { queue_name = module.user_info_queue.queue_name, oldest_message_seconds = var.alarm_user_info_oldest_message_seconds }
-  }
-
-  dlqs = {
-    "user-info-dlq" = module.user_info_queue.dlq_name
-  }
+  # The workers' queues, DLQs and stream mappings: each <worker>.tf declares its own (workers.tf).
+  stream_consumers = local.worker_stream_consumers
+  queues           = local.worker_alarm_queues
+  dlqs             = local.worker_alarm_dlqs
 
   rules = {
     "user-info" = { rule_name = aws_cloudwatch_event_rule.user_info.name, event_bus_name = var.user_info_event_bus_name }

@@ -5,18 +5,12 @@ output "check_eligibility_function_arn" {
 
 output "function_arns" {
   description = "ARN of every function of the stack, by worker name."
-  value = {
-    checkEligibility = module.checkEligibility.function_arn
-    upsertUsers      = module.upsertUsers.function_arn
-  }
+  value       = local.worker_function_arns
 }
 
 output "function_names" {
   description = "Name of every function of the stack, by worker name."
-  value = {
-    checkEligibility = module.checkEligibility.function_name
-    upsertUsers      = module.upsertUsers.function_name
-  }
+  value       = local.worker_function_names
 }
 
 output "queue_urls" {

@@ -86,3 +86,15 @@ resource "aws_cloudwatch_event_target" "user_info" {
   target_id      = "user-info-queue"
   arn            = module.user_info_queue.queue_arn
 }
+
+# What the stack's alarms watch for this worker (workers.tf gathers it into alarms.tf).
+locals {
+  upsertUsers_alarms = {
+    queues = {
+      "user-info" = { queue_name = module.user_info_queue.queue_name, oldest_message_seconds = var.alarm_user_info_oldest_message_seconds }
+    }
+    dlqs = {
+      "user-info-dlq" = module.user_info_queue.dlq_name
+    }
+  }
+}

@@ -1,6 +1,8 @@
-# The stack's alarms, their SNS topic and its dashboard (docs/operations.md). Every function,
-# queue, DLQ, stream mapping, state machine, pipe, rule and topic of the stack has one line here;
-# test/infra/alarms.test.ts fails, naming it, when one is missing.
+# The stack's alarms, their SNS topic and its dashboard (docs/operations.md). The workers'
+# functions come from workers.tf (written from src/workers/registry.ts by `npm run workers:sync`),
+# their queues, DLQs and stream mappings from each <worker>.tf's local.<worker>_alarms; the
+# stack's other state machines, pipes, rules and topics have one line here.
+# test/infra/alarms.test.ts fails, naming it, when a resource has no alarms.
 module "alarms" {
   source = "../../modules/alarms"
 
@@ -19,24 +21,11 @@ module "alarms" {
   duration_timeout_percent = var.alarm_duration_timeout_percent
   iterator_age_seconds     = var.alarm_iterator_age_seconds
 
-  functions = {
-    enqueueEntries = { function_name = module.enqueueEntries.function_name, timeout_seconds = module.enqueueEntries.timeout }
-    saveEntries    = { function_name = module.saveEntries.function_name, timeout_seconds = module.saveEntries.timeout }
-    retryScore     = { function_name = module.retryScore.function_name, timeout_seconds = module.retryScore.timeout }
-  }
+  functions           = local.worker_alarm_functions
+  scheduled_functions = local.worker_scheduled_functions
 
-  stream_consumers = {
-    enqueueEntries = module.enqueueEntries.function_name
-  }
-
-  queues = {
-    "save-entries" = { queue_name = module.save_entries_queue.queue_name, oldest_message_seconds = var.alarm_save_entries_oldest_message_seconds }
-    "retry-score"  = { queue_name = module.retry_score_queue.queue_name, oldest_message_seconds = var.alarm_retry_score_oldest_message_seconds }
-  }
-
-  dlqs = {
-    "save-entries-dlq"    = module.save_entries_queue.dlq_name
-    "retry-score-dlq"     = module.retry_score_queue.dlq_name
-    "enqueue-entries-dlq" = aws_sqs_queue.enqueue_entries_dlq.name
-  }
+  # The workers' queues, DLQs and stream mappings: each <worker>.tf declares its own (workers.tf).
+  stream_consumers = local.worker_stream_consumers
+  queues           = local.worker_alarm_queues
+  dlqs             = local.worker_alarm_dlqs
 }

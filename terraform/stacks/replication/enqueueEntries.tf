@@ -105,3 +105,13 @@ resource "aws_lambda_event_source_mapping" "enqueue_entries" {
     }
   }
 }
+
+# What the stack's alarms watch for this worker (workers.tf gathers it into alarms.tf).
+locals {
+  enqueueEntries_alarms = {
+    queues = {}
+    dlqs = {
+      "enqueue-entries-dlq" = aws_sqs_queue.enqueue_entries_dlq.name
+    }
+  }
+}

@@ -38,14 +38,11 @@ module "naming" {
   inventory_code = local.inventory_code
   iac_repo       = var.iac_repo
 
-  name_tags = [
-    "enqueue-entries",
-    "enqueue-entries-dlq",
-    "save-entries",
-    "retry-score",
+  # The workers' name tags come from workers.tf (src/workers/registry.ts); these are the stack's own.
+  name_tags = concat(local.worker_name_tags, [
     "reg-replica-alarms",
     "reg-replica-dashboard",
-  ]
+  ])
 }
 
 locals {

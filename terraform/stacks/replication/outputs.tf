@@ -1,19 +1,11 @@
 output "function_arns" {
   description = "ARN of every function of the stack, by worker name."
-  value = {
-    enqueueEntries = module.enqueueEntries.function_arn
-    saveEntries    = module.saveEntries.function_arn
-    retryScore     = module.retryScore.function_arn
-  }
+  value       = local.worker_function_arns
 }
 
 output "function_names" {
   description = "Name of every function of the stack, by worker name."
-  value = {
-    enqueueEntries = module.enqueueEntries.function_name
-    saveEntries    = module.saveEntries.function_name
-    retryScore     = module.retryScore.function_name
-  }
+  value       = local.worker_function_names
 }
 
 output "queue_urls" {

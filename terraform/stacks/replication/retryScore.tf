@@ -49,3 +49,15 @@ resource "aws_lambda_event_source_mapping" "retry_score" {
   batch_size              = 10
   function_response_types = ["ReportBatchItemFailures"]
 }
+
+# What the stack's alarms watch for this worker (workers.tf gathers it into alarms.tf).
+locals {
+  retryScore_alarms = {
+    queues = {
+      "retry-score" = { queue_name = module.retry_score_queue.queue_name, oldest_message_seconds = var.alarm_retry_score_oldest_message_seconds }
+    }
+    dlqs = {
+      "retry-score-dlq" = module.retry_score_queue.dlq_name
+    }
+  }
+}

@@ -60,3 +60,15 @@ resource "aws_lambda_event_source_mapping" "save_entries" {
   batch_size              = 10
   function_response_types = ["ReportBatchItemFailures"]
 }
+
+# What the stack's alarms watch for this worker (workers.tf gathers it into alarms.tf).
+locals {
+  saveEntries_alarms = {
+    queues = {
+      "save-entries" = { queue_name = module.save_entries_queue.queue_name, oldest_message_seconds = var.alarm_save_entries_oldest_message_seconds }
+    }
+    dlqs = {
+      "save-entries-dlq" = module.save_entries_queue.dlq_name
+    }
+  }
+}

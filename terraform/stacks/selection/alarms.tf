@@ -1,6 +1,8 @@
-# The stack's alarms, their SNS topic and its dashboard (docs/operations.md). Every function,
-# queue, DLQ, stream mapping, state machine, pipe, rule and topic of the stack has one line here;
-# test/infra/alarms.test.ts fails, naming it, when one is missing.
+# The stack's alarms, their SNS topic and its dashboard (docs/operations.md). The workers'
+# functions come from workers.tf (written from src/workers/registry.ts by `npm run workers:sync`),
+# their queues, DLQs and stream mappings from each <worker>.tf's local.<worker>_alarms; the
+# stack's other state machines, pipes, rules and topics have one line here.
+# test/infra/alarms.test.ts fails, naming it, when a resource has no alarms.
 module "alarms" {
   source = "../../modules/alarms"
 
@@ -19,30 +21,15 @@ module "alarms" {
   duration_timeout_percent = var.alarm_duration_timeout_percent
   iterator_age_seconds     = var.alarm_iterator_age_seconds
 
-  functions = {
-    enqueueMarketSelections = { function_name = module.enqueueMarketSelections.function_name, timeout_seconds = module.enqueueMarketSelections.timeout }
-    saveSelections          = { function_name = module.saveSelections.function_name, timeout_seconds = module.saveSelections.timeout }
-    refreshSelections       = { function_name = module.refreshSelections.function_name, timeout_seconds = module.refreshSelections.timeout }
-    markAssignedCodes       = { function_name = module.markAssignedCodes.function_name, timeout_seconds = module.markAssignedCodes.timeout }
-  }
+  functions = local.worker_alarm_functions
 
   # Run a few times an hour (state machine, schedule): one bad run alarms.
-  scheduled_functions = ["enqueueMarketSelections"]
+  scheduled_functions = local.worker_scheduled_functions
 
-  stream_consumers = {
-    markAssignedCodes = module.markAssignedCodes.function_name
-  }
-
-  queues = {
-    "save-selection"    = { queue_name = module.save_selection_queue.queue_name, oldest_message_seconds = var.alarm_save_selection_oldest_message_seconds }
-    "refresh-selection" = { queue_name = module.refresh_selection_queue.queue_name, oldest_message_seconds = var.alarm_refresh_selection_oldest_message_seconds }
-  }
-
-  dlqs = {
-    "save-selection-dlq"      = module.save_selection_queue.dlq_name
-    "refresh-selection-dlq"   = module.refresh_selection_queue.dlq_name
-    "mark-assigned-codes-dlq" = aws_sqs_queue.mark_assigned_codes_dlq.name
-  }
+  # The workers' queues, DLQs and stream mappings: each <worker>.tf declares its own (workers.tf).
+  stream_consumers = local.worker_stream_consumers
+  queues           = local.worker_alarm_queues
+  dlqs             = local.worker_alarm_dlqs
 
   state_machines = {
     "selection-step-fn" = { name = module.selection_step_fn.name, arn = module.selection_step_fn.arn }

@@ -38,18 +38,12 @@ module "naming" {
   inventory_code = local.inventory_code
   iac_repo       = var.iac_repo
 
-  name_tags = [
-    "enqueue-market-selections",
-    "save-selections",
-    "refresh-selections",
-    "mark-assigned-codes",
-    "mark-assigned-codes-dlq",
-    "save-selection",
-    "refresh-selection",
+  # The workers' name tags come from workers.tf (src/workers/registry.ts); these are the stack's own.
+  name_tags = concat(local.worker_name_tags, [
     "selection-step-fn",
     "reg-sel-alarms",
     "reg-sel-dashboard",
-  ]
+  ])
 }
 
 locals {

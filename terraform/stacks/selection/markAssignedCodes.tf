@@ -90,3 +90,13 @@ resource "aws_lambda_event_source_mapping" "mark_assigned_codes" {
     }
   }
 }
+
+# What the stack's alarms watch for this worker (workers.tf gathers it into alarms.tf).
+locals {
+  markAssignedCodes_alarms = {
+    queues = {}
+    dlqs = {
+      "mark-assigned-codes-dlq" = aws_sqs_queue.mark_assigned_codes_dlq.name
+    }
+  }
+}

@@ -5,22 +5,12 @@ output "selection_state_machine_arn" {
 
 output "function_arns" {
   description = "ARN of every function of the stack, by worker name."
-  value = {
-    enqueueMarketSelections = module.enqueueMarketSelections.function_arn
-    saveSelections          = module.saveSelections.function_arn
-    refreshSelections       = module.refreshSelections.function_arn
-    markAssignedCodes       = module.markAssignedCodes.function_arn
-  }
+  value       = local.worker_function_arns
 }
 
 output "function_names" {
   description = "Name of every function of the stack, by worker name."
-  value = {
-    enqueueMarketSelections = module.enqueueMarketSelections.function_name
-    saveSelections          = module.saveSelections.function_name
-    refreshSelections       = module.refreshSelections.function_name
-    markAssignedCodes       = module.markAssignedCodes.function_name
-  }
+  value       = local.worker_function_names
 }
 
 output "queue_urls" {

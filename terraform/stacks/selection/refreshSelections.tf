@@ -63,3 +63,15 @@ resource "aws_lambda_event_source_mapping" "refresh_selections" {
   batch_size              = 10
   function_response_types = ["ReportBatchItemFailures"]
 }
+
+# What the stack's alarms watch for this worker (workers.tf gathers it into alarms.tf).
+locals {
+  refreshSelections_alarms = {
+    queues = {
+      "refresh-selection" = { queue_name = module.refresh_selection_queue.queue_name, oldest_message_seconds = var.alarm_refresh_selection_oldest_message_seconds }
+    }
+    dlqs = {
+      "refresh-selection-dlq" = module.refresh_selection_queue.dlq_name
+    }
+  }
+}

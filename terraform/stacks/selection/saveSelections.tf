@@ -71,3 +71,15 @@ resource "aws_lambda_event_source_mapping" "save_selections" {
   batch_size              = 10
   function_response_types = ["ReportBatchItemFailures"]
 }
+
+# What the stack's alarms watch for this worker (workers.tf gathers it into alarms.tf).
+locals {
+  saveSelections_alarms = {
+    queues = {
+      "save-selection" = { queue_name = module.save_selection_queue.queue_name, oldest_message_seconds = var.alarm_save_selection_oldest_message_seconds }
+    }
+    dlqs = {
+      "save-selection-dlq" = module.save_selection_queue.dlq_name
+    }
+  }
+}
