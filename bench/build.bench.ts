@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { WORKERS, workerEntryPath } from '../src/workers/registry';
 import { bundleWorker } from '../tools/build/bundle';
-import { BUNDLE_BUDGETS } from '../tools/build/budgets';
+import { bundleBudgets } from '../tools/build/budgets';
 import { configForBuild } from '../tools/build/config';
 import { reproducibleZip } from '../tools/build/zip';
 import type { BenchContext, BenchRow } from '../tools/bench/types';
@@ -79,7 +79,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       const bundle = await bundleWorker({ root, entry: workerEntryPath(worker), config });
       const zip = await reproducibleZip([{ name: 'index.js', data: bundle.code }]);
       const load = await coldLoad(write(worker.name, bundle.code));
-      const budget = BUNDLE_BUDGETS[worker.name];
+      const budget = bundleBudgets([worker])[worker.name];
       rows.push({
         name: `${worker.name}: bundle size`,
         value: Math.round((bundle.code.length / KiB) * 10) / 10,

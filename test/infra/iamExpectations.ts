@@ -6,7 +6,9 @@
  * Workers must keep this table in step with the calls their code makes. A worker that starts (or
  * stops) calling an AWS API changes three things together: its code, its `policy_statements` in
  * terraform/stacks/<stack>/<worker>.tf, and its row here. test/infra/registryContract.test.ts
- * fails while the Terraform and this table differ.
+ * fails while the Terraform and this table differ. A worker without a row (one just made by
+ * `npm run new-worker`) may have only what its trigger and outputs need; the test names the row
+ * to add as soon as its Terraform grants more.
  *
  * Resources are named as the infrastructure tests resolve them:
  *   table:demand-table        the prd3292 demand table (var.demand_table_name)
@@ -85,7 +87,10 @@ export const IAM_EXPECTATIONS: Readonly<Record<string, readonly IamGrant[]>> = {
     { actions: SQS_DELAY, resources: ['queue:save-selection'] },
     // Reads the winners' entries first, claims each fan's code (PutItem), then one conditional
     // verdict update per fan (DECISIONS C [15], docs/selection.md).
-    { actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: ['table:demand-table'] },
+    {
+      actions: ['dynamodb:BatchGetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+      resources: ['table:demand-table'],
+    },
     // Only granted when verdict_reporter_queue_url is set.
     { actions: ['sqs:SendMessage'], resources: ['queue:verdict-reporter'] },
     READ_SERVICE_JWT,

@@ -154,15 +154,16 @@ function policyStatements(tf: ModuleConfig, policy: unknown): Statement[] {
 }
 
 describe('Lambda functions', () => {
+  // A worker added after the seed (`npm run new-worker`) is the registry's own; the seed's are all there.
   it('the registry lists the seed functions per stack with the seed memory and timeouts', () => {
     for (const stack of STACKS) {
       expect(
-        WORKERS.filter((w) => w.stack === stack)
+        WORKERS.filter((w) => w.stack === stack && SEED_FUNCTIONS[stack].includes(w.name))
           .map((w) => w.name)
           .sort(),
       ).toEqual([...SEED_FUNCTIONS[stack]].sort());
     }
-    for (const w of WORKERS) {
+    for (const w of WORKERS.filter((x) => SEED_FUNCTIONS[x.stack].includes(x.name))) {
       expect({ worker: w.name, timeout: w.timeoutSeconds, memory: w.memoryMb }).toEqual({
         worker: w.name,
         timeout: SEED_OVERRIDES[w.name]?.timeoutSeconds ?? SEED_DEFAULT_TIMEOUT_SECONDS,

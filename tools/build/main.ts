@@ -9,7 +9,7 @@ import type { ConfigEnv } from '../../src/shared/config/load';
 import { WORKERS, workerEntryPath } from '../../src/workers/registry';
 import { buildWorkers } from './build';
 import type { BuildReport, BuildTarget, WorkerResult } from './build';
-import { BUNDLE_BUDGETS } from './budgets';
+import { bundleBudgets } from './budgets';
 import { CliError, CONFIG_DIR, ROOT, kib, listOf, parseCli, usageError } from './toolCli';
 
 const TOOL = 'npm run build --';
@@ -172,7 +172,7 @@ export async function main(argv: string[]): Promise<number> {
       configDir,
       envs,
       targets,
-      budgets: BUNDLE_BUDGETS,
+      budgets: bundleBudgets(WORKERS),
       sourcemap: values.sourcemap ?? false,
       onWorker: (result, i, total) => console.log(progressLine(result, i, total)),
     });
