@@ -63,6 +63,7 @@ describe('files derived from the registry', () => {
       'worker_stream_consumers',
       'worker_alarm_queues',
       'worker_alarm_dlqs',
+      'worker_alarm_rules',
     ]) {
       expect(alarms).toContain(`local.${input}`);
     }

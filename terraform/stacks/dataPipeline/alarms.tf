@@ -23,10 +23,12 @@ module "alarms" {
   functions           = local.worker_alarm_functions
   scheduled_functions = local.worker_scheduled_functions
 
-  # The workers' queues, DLQs and stream mappings: each <worker>.tf declares its own (workers.tf).
+  # The workers' queues, DLQs, stream mappings and schedule rules: each <worker>.tf declares its own
+  # (workers.tf gathers them).
   stream_consumers = local.worker_stream_consumers
   queues           = local.worker_alarm_queues
   dlqs             = merge(local.worker_alarm_dlqs, { "dmnd-table-pipe-dlq" = aws_sqs_queue.dmnd_table_pipe_dlq.name })
+  rules            = local.worker_alarm_rules
 
   pipes = {
     "dmnd-table-pipe" = aws_pipes_pipe.dmnd_table.name

@@ -3,7 +3,7 @@
 
 locals {
   # Name tags of the stack's workers: functions, the queues they consume, their stream DLQs
-  # (main.tf's naming adds the stack's other resources).
+  # and schedule rules (main.tf's naming adds the stack's other resources).
   worker_name_tags = [
     "process-data",
     "data-queue",
@@ -38,7 +38,8 @@ locals {
   # Fed by a Kinesis stream mapping: iterator age alarm.
   worker_stream_consumers = {}
 
-  # The queues and DLQs each queue or stream worker watches, from its <worker>.tf's local.<worker>_alarms.
+  # Queues, DLQs and schedule rules from each worker's own <worker>.tf (local.<worker>_alarms).
   worker_alarm_queues = merge(local.processData_alarms.queues, local.sendData_alarms.queues)
   worker_alarm_dlqs   = merge(local.processData_alarms.dlqs, local.sendData_alarms.dlqs)
+  worker_alarm_rules  = {}
 }

@@ -25,7 +25,8 @@ module "alarms" {
   # Run a few times an hour (state machine, schedule): one bad run alarms.
   scheduled_functions = local.worker_scheduled_functions
 
-  # The workers' queues, DLQs and stream mappings: each <worker>.tf declares its own (workers.tf).
+  # The workers' queues, DLQs, stream mappings and schedule rules: each <worker>.tf declares its own
+  # (workers.tf gathers them).
   stream_consumers = local.worker_stream_consumers
   queues           = local.worker_alarm_queues
   dlqs             = local.worker_alarm_dlqs
@@ -34,8 +35,7 @@ module "alarms" {
     "notification-step-fn" = { name = module.notification_step_fn.name, arn = module.notification_step_fn.arn }
   }
 
-  rules = {
-    "notification-schedule" = { rule_name = aws_cloudwatch_event_rule.notification_schedule.name, event_bus_name = "default" }
+  rules = merge(local.worker_alarm_rules, {
     "notification-planning" = { rule_name = aws_cloudwatch_event_rule.notification_planning.name, event_bus_name = "default" }
-  }
+  })
 }

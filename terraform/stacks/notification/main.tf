@@ -40,7 +40,6 @@ module "naming" {
 
   # The workers' name tags come from workers.tf (src/workers/registry.ts); these are the stack's own.
   name_tags = concat(local.worker_name_tags, [
-    "notification-schedule",
     "notification-planning",
     "notification-step-fn",
     "reg-ntfcn-alarms",

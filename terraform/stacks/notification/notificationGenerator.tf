@@ -62,3 +62,12 @@ resource "aws_lambda_permission" "notification_schedule" {
   principal     = "events.amazonaws.com"
   source_arn    = aws_cloudwatch_event_rule.notification_schedule.arn
 }
+
+# What the stack's alarms watch for this worker (workers.tf gathers it into alarms.tf).
+locals {
+  notificationGenerator_alarms = {
+    rules = {
+      "notification-schedule" = { rule_name = aws_cloudwatch_event_rule.notification_schedule.name, event_bus_name = "default" }
+    }
+  }
+}

@@ -3,9 +3,10 @@
 
 locals {
   # Name tags of the stack's workers: functions, the queues they consume, their stream DLQs
-  # (main.tf's naming adds the stack's other resources).
+  # and schedule rules (main.tf's naming adds the stack's other resources).
   worker_name_tags = [
     "notification-generator",
+    "notification-schedule",
     "get-markets-to-notify",
     "plan-sends",
     "trigger-reminder-email",
@@ -40,7 +41,8 @@ locals {
   # Fed by a Kinesis stream mapping: iterator age alarm.
   worker_stream_consumers = {}
 
-  # The queues and DLQs each queue or stream worker watches, from its <worker>.tf's local.<worker>_alarms.
+  # Queues, DLQs and schedule rules from each worker's own <worker>.tf (local.<worker>_alarms).
   worker_alarm_queues = {}
   worker_alarm_dlqs   = {}
+  worker_alarm_rules  = merge(local.notificationGenerator_alarms.rules)
 }

@@ -23,12 +23,13 @@ module "alarms" {
   functions           = local.worker_alarm_functions
   scheduled_functions = local.worker_scheduled_functions
 
-  # The workers' queues, DLQs and stream mappings: each <worker>.tf declares its own (workers.tf).
+  # The workers' queues, DLQs, stream mappings and schedule rules: each <worker>.tf declares its own
+  # (workers.tf gathers them).
   stream_consumers = local.worker_stream_consumers
   queues           = local.worker_alarm_queues
   dlqs             = local.worker_alarm_dlqs
 
-  rules = {
+  rules = merge(local.worker_alarm_rules, {
     "user-info" = { rule_name = aws_cloudwatch_event_rule.user_info.name, event_bus_name = var.user_info_event_bus_name }
-  }
+  })
 }

@@ -3,7 +3,7 @@
 
 locals {
   # Name tags of the stack's workers: functions, the queues they consume, their stream DLQs
-  # (main.tf's naming adds the stack's other resources).
+  # and schedule rules (main.tf's naming adds the stack's other resources).
   worker_name_tags = [
     "enqueue-entries",
     "enqueue-entries-dlq",
@@ -39,7 +39,8 @@ locals {
     enqueueEntries = module.enqueueEntries.function_name
   }
 
-  # The queues and DLQs each queue or stream worker watches, from its <worker>.tf's local.<worker>_alarms.
+  # Queues, DLQs and schedule rules from each worker's own <worker>.tf (local.<worker>_alarms).
   worker_alarm_queues = merge(local.saveEntries_alarms.queues, local.retryScore_alarms.queues)
   worker_alarm_dlqs   = merge(local.enqueueEntries_alarms.dlqs, local.saveEntries_alarms.dlqs, local.retryScore_alarms.dlqs)
+  worker_alarm_rules  = {}
 }

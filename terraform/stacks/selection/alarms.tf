@@ -26,10 +26,12 @@ module "alarms" {
   # Run a few times an hour (state machine, schedule): one bad run alarms.
   scheduled_functions = local.worker_scheduled_functions
 
-  # The workers' queues, DLQs and stream mappings: each <worker>.tf declares its own (workers.tf).
+  # The workers' queues, DLQs, stream mappings and schedule rules: each <worker>.tf declares its own
+  # (workers.tf gathers them).
   stream_consumers = local.worker_stream_consumers
   queues           = local.worker_alarm_queues
   dlqs             = local.worker_alarm_dlqs
+  rules            = local.worker_alarm_rules
 
   state_machines = {
     "selection-step-fn" = { name = module.selection_step_fn.name, arn = module.selection_step_fn.arn }

@@ -3,7 +3,7 @@
 
 locals {
   # Name tags of the stack's workers: functions, the queues they consume, their stream DLQs
-  # (main.tf's naming adds the stack's other resources).
+  # and schedule rules (main.tf's naming adds the stack's other resources).
   worker_name_tags = [
     "enqueue-market-selections",
     "save-selections",
@@ -45,7 +45,8 @@ locals {
     markAssignedCodes = module.markAssignedCodes.function_name
   }
 
-  # The queues and DLQs each queue or stream worker watches, from its <worker>.tf's local.<worker>_alarms.
+  # Queues, DLQs and schedule rules from each worker's own <worker>.tf (local.<worker>_alarms).
   worker_alarm_queues = merge(local.saveSelections_alarms.queues, local.refreshSelections_alarms.queues)
   worker_alarm_dlqs   = merge(local.saveSelections_alarms.dlqs, local.refreshSelections_alarms.dlqs, local.markAssignedCodes_alarms.dlqs)
+  worker_alarm_rules  = {}
 }
