@@ -15,12 +15,12 @@ import type { DataType, TypedDataRecord } from '../src/shared/dataPipeline';
 import { DATA_TYPES, kafkaMessageKey } from '../src/shared/dataPipeline';
 import { createKafkaPublisher } from '../src/shared/kafka/producer';
 import { silentLogger } from '../src/shared/runtime/logger';
-import { formatSourceRecord } from '../src/workers/dataPipeline/processData/formatters';
+import { formatSourceRecord } from '../src/workers/dataPipeline/processData/formatters/formatters';
 import { parseDataRecord } from '../src/workers/dataPipeline/processData/parseRecord';
-import type { DataQueueMessage } from '../src/workers/dataPipeline/processData/processDataRecords';
-import { processDataRecords } from '../src/workers/dataPipeline/processData/processDataRecords';
+import type { DataQueueMessage } from '../src/workers/dataPipeline/processData/processData';
+import { processDataRecords } from '../src/workers/dataPipeline/processData/processData';
 import type { TypedQueueMessage } from '../src/workers/dataPipeline/sendData/resolveRecord';
-import { sendDataRecords } from '../src/workers/dataPipeline/sendData/sendDataRecords';
+import { sendDataRecords } from '../src/workers/dataPipeline/sendData/sendData';
 import { campaignData, marketData, registrationEntry } from '../tools/local/emulators/producers';
 import type { BenchContext, BenchRow } from '../tools/bench/types';
 

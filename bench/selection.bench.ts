@@ -21,9 +21,9 @@ import {
   createServiceClient,
   createTokenProvider,
 } from '../src/shared/services';
-import type { EnqueueResult } from '../src/workers/selection/enqueueMarketSelections/enqueue';
-import { enqueueMarketSelections } from '../src/workers/selection/enqueueMarketSelections/enqueue';
-import { createQueueSender } from '../src/workers/selection/queueSender';
+import type { EnqueueResult } from '../src/workers/selection/enqueueMarketSelections/enqueueMarketSelections';
+import { enqueueMarketSelections } from '../src/workers/selection/enqueueMarketSelections/enqueueMarketSelections';
+import { createQueueSender } from '../src/workers/selection/shared/queueSender';
 import type { FakeScoringRecord } from '../tools/local/emulators/fakes';
 import { startServiceFakes } from '../tools/local/emulators/fakes';
 import { startSqsSns } from '../tools/local/emulators/sqs';

@@ -1,4 +1,6 @@
-import { existsSync } from 'node:fs';
+import type { Dirent } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { INVENTORY_CODES, STACKS, WORKERS, getWorker, workerEntryPath } from './registry';
 
@@ -79,4 +81,117 @@ describe('worker code', () => {
       expect(typeof mod.handler).toBe('function');
     });
   }
+});
+
+/** The rule of README.md "Layout": one shape for every worker folder, one place for a stack's shared files. */
+const RULE = {
+  stack: 'a stack folder holds only its workers of src/workers/registry.ts and an optional shared/ folder',
+  stackName: 'a folder under src/workers is a stack of src/workers/registry.ts',
+  useCase: 'a worker folder holds <worker>.ts, its use case, beside its entry index.ts',
+  index: "index.ts is only a worker's Lambda entry (src/workers/<stack>/<worker>/index.ts); shared/ has none",
+  testBeside: 'a unit test sits beside the module it tests (x.test.ts next to x.ts)',
+};
+
+/** Reads a tree (the repository, or a fixture) by paths relative to its root. */
+function shapeOf(base: string) {
+  const list = (rel: string): Dirent[] => readdirSync(path.join(base, rel), { withFileTypes: true });
+  const exists = (rel: string) => existsSync(path.join(base, rel));
+  const filesBelow = (rel: string): string[] =>
+    list(rel).flatMap((e) => (e.isDirectory() ? filesBelow(`${rel}/${e.name}`) : [`${rel}/${e.name}`]));
+
+  /** Index files other than the worker's entry, and tests with no module of their name beside them. */
+  const fileProblems = (folder: string, entry?: string): string[] =>
+    filesBelow(folder).flatMap((file) => {
+      if (path.basename(file) === 'index.ts' && file !== entry) {
+        return [`${file}: ${RULE.index}`];
+      }
+      if (file.endsWith('.test.ts') && !exists(file.replace(/\.test\.ts$/, '.ts'))) {
+        return [`${file}: ${RULE.testBeside}`];
+      }
+      return [];
+    });
+
+  return {
+    /** Folders under src/workers that are no stack of the registry. */
+    unknownStacks: (): string[] =>
+      list('src/workers')
+        .filter((e) => e.isDirectory() && !(STACKS as readonly string[]).includes(e.name))
+        .map((e) => `src/workers/${e.name}/: ${RULE.stackName}`),
+
+    /** What breaks the rule in src/workers/<stack>/, each problem naming its path and the rule. */
+    stackProblems: (stack: string): string[] => {
+      const dir = `src/workers/${stack}`;
+      if (!exists(dir)) {
+        return [];
+      }
+      const workers = new Set(WORKERS.filter((w) => w.stack === stack).map((w) => w.name));
+      return list(dir).flatMap((e) => {
+        const rel = `${dir}/${e.name}`;
+        if (e.isDirectory() && e.name === 'shared') {
+          return fileProblems(rel);
+        }
+        if (!e.isDirectory() || !workers.has(e.name)) {
+          return [`${rel}${e.isDirectory() ? '/' : ''}: ${RULE.stack}`];
+        }
+        const entry = `${rel}/index.ts`;
+        // A worker with no entry yet is pending (a todo above); once it has one, its use case sits beside it.
+        const useCase =
+          exists(entry) && !exists(`${rel}/${e.name}.ts`) ? [`${rel}/${e.name}.ts is missing: ${RULE.useCase}`] : [];
+        return [...useCase, ...fileProblems(rel, entry)];
+      });
+    },
+  };
+}
+
+describe('worker folder shape (README.md, "Layout")', () => {
+  const repo = shapeOf(root);
+
+  it('has a folder under src/workers only for a stack of the registry', () => {
+    expect(repo.unknownStacks()).toEqual([]);
+  });
+
+  it.each([...STACKS])('src/workers/%s holds its workers and an optional shared/, each in its shape', (stack) => {
+    expect(repo.stackProblems(stack)).toEqual([]);
+  });
+
+  describe('on a tree that breaks the rule', () => {
+    let base: string;
+    const write = (rel: string) => {
+      mkdirSync(path.join(base, path.dirname(rel)), { recursive: true });
+      writeFileSync(path.join(base, rel), '');
+    };
+
+    beforeAll(() => {
+      base = mkdtempSync(path.join(tmpdir(), 'worker-shape-'));
+      [
+        'src/workers/selection/saveSelections/index.ts',
+        'src/workers/selection/saveSelections/verdicts.test.ts',
+        'src/workers/selection/refreshSelections/index.ts',
+        'src/workers/selection/refreshSelections/refreshSelections.ts',
+        'src/workers/selection/refreshSelections/paging/index.ts',
+        'src/workers/selection/markAssignedCodes/markAssignedCodes.ts',
+        'src/workers/selection/shared/index.ts',
+        'src/workers/selection/shared/messages.ts',
+        'src/workers/selection/queueSender.ts',
+        'src/workers/selection/common/types.ts',
+        'src/workers/payments/charge/index.ts',
+      ].forEach(write);
+    });
+    afterAll(() => rmSync(base, { recursive: true, force: true }));
+
+    it('names each offending path and the rule it breaks; a worker with no entry yet is left to its todo', () => {
+      expect(shapeOf(base).unknownStacks()).toEqual([`src/workers/payments/: ${RULE.stackName}`]);
+      expect(shapeOf(base).stackProblems('selection').sort()).toEqual(
+        [
+          `src/workers/selection/common/: ${RULE.stack}`,
+          `src/workers/selection/queueSender.ts: ${RULE.stack}`,
+          `src/workers/selection/refreshSelections/paging/index.ts: ${RULE.index}`,
+          `src/workers/selection/saveSelections/saveSelections.ts is missing: ${RULE.useCase}`,
+          `src/workers/selection/saveSelections/verdicts.test.ts: ${RULE.testBeside}`,
+          `src/workers/selection/shared/index.ts: ${RULE.index}`,
+        ].sort(),
+      );
+      expect(shapeOf(base).stackProblems('notification')).toEqual([]);
+    });
+  });
 });

@@ -9,10 +9,13 @@
 import { handler as enqueueMarketSelections } from '../../src/workers/selection/enqueueMarketSelections';
 import { encodeCursor } from '../../src/workers/selection/enqueueMarketSelections/input';
 import { handler as getMarketsToNotify } from '../../src/workers/notification/getMarketsToNotify';
-import { createNotificationGeneratorHandler } from '../../src/workers/notification/notificationGenerator';
+import { createNotificationGeneratorHandler } from '../../src/workers/notification/notificationGenerator/notificationGenerator';
+import { marketStore, scoringCollection } from '../../src/workers/notification/shared/wiring';
 import { handler as planSends } from '../../src/workers/notification/planSends';
 import { handler as triggerReminderEmail } from '../../src/workers/notification/triggerReminderEmail';
 import type { MarketsToNotify } from '../../src/workers/notification/getMarketsToNotify/getMarketsToNotify';
+import { getConfig } from '../../src/shared/config';
+import { demandTable } from '../../src/shared/wiring/aws';
 import { uniqueName } from '../../tools/local/emulators/names';
 import { commonBadBodies } from './generate';
 import type { BadInputWorld } from './world';
@@ -171,9 +174,17 @@ describe('planSends', () => {
 });
 
 describe('triggerReminderEmail and notificationGenerator ignore their input', () => {
-  const generator = createNotificationGeneratorHandler({
+  // The entry's wiring, with getMarketsToNotify invoked in process instead of through Lambda.
+  const generator = createNotificationGeneratorHandler(async (ctx) => ({
     getMarketsToNotify: (input) => getMarketsToNotify(input) as Promise<MarketsToNotify>,
-  });
+    store: await marketStore(),
+    scoring: await scoringCollection(),
+    table: demandTable(),
+    settings: getConfig().notifications,
+    now: () => new Date(),
+    remainingTimeMs: ctx.remainingTimeMs,
+    log: ctx.log,
+  }));
   const events = [
     ...parsedBodies,
     ['a time beyond the Date range', { time: '+275760-09-13T00:00:00.001Z' }],

@@ -5,7 +5,7 @@
  */
 import type { CodeService, CodeType } from '../../src/shared/services/codes';
 import type { EntryService, ScoringRecord, StatsUpdate } from '../../src/shared/services/entries';
-import type { QueueSender } from '../../src/workers/selection/queueSender';
+import type { QueueSender } from '../../src/workers/selection/shared/queueSender';
 
 type Scoring = ScoringRecord & { codes?: { id: string; marketId?: string }[] };
 

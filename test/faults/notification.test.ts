@@ -13,12 +13,12 @@ import { loadConfig } from '../../src/shared/config/load';
 import { eligibilityPages } from '../../src/shared/services/entries';
 import { invokeHandler, scheduleHandler } from '../../src/shared/runtime/direct';
 import { memoryLogger } from '../doubles/runtime';
-import { createMarketStore } from '../../src/workers/notification/common/store';
+import { createMarketStore } from '../../src/workers/notification/shared/store';
 import {
   getMarketsToNotify,
   parseGetMarketsInput,
 } from '../../src/workers/notification/getMarketsToNotify/getMarketsToNotify';
-import { generateNotifications } from '../../src/workers/notification/notificationGenerator/generator';
+import { generateNotifications } from '../../src/workers/notification/notificationGenerator/notificationGenerator';
 import type { MarketsInvoker } from '../../src/workers/notification/notificationGenerator/invoker';
 import { lambdaMarketsInvoker } from '../../src/workers/notification/notificationGenerator/invoker';
 import { parsePlanSendsInput, planSends } from '../../src/workers/notification/planSends/planSends';

@@ -14,13 +14,13 @@ import { invokeHandler } from '../../src/shared/runtime/direct';
 import { sqsBatchHandler } from '../../src/shared/runtime/sqs';
 import { streamBatchHandler } from '../../src/shared/runtime/stream';
 import { kinesisEvent, memoryLogger, sqsEvent } from '../doubles/runtime';
-import { enqueueMarketSelections } from '../../src/workers/selection/enqueueMarketSelections/enqueue';
-import type { EnqueueResult } from '../../src/workers/selection/enqueueMarketSelections/enqueue';
+import { enqueueMarketSelections } from '../../src/workers/selection/enqueueMarketSelections/enqueueMarketSelections';
+import type { EnqueueResult } from '../../src/workers/selection/enqueueMarketSelections/enqueueMarketSelections';
 import { parseSelectionRequest } from '../../src/workers/selection/enqueueMarketSelections/input';
 import { markAssignedCodes } from '../../src/workers/selection/markAssignedCodes/markAssignedCodes';
 import type { EntryImage } from '../../src/workers/selection/markAssignedCodes/markAssignedCodes';
-import { parseSaveSelectionMessage } from '../../src/workers/selection/messages';
-import { createQueueSender } from '../../src/workers/selection/queueSender';
+import { parseSaveSelectionMessage } from '../../src/workers/selection/shared/messages';
+import { createQueueSender } from '../../src/workers/selection/shared/queueSender';
 import {
   parseRefreshRequest,
   refreshSelections,

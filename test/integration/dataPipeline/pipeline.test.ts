@@ -10,8 +10,8 @@ import { DATA_TYPES, canonicalJson } from '../../../src/shared/dataPipeline';
 import { createKafkaPublisher } from '../../../src/shared/kafka/producer';
 import { sqsEventOf } from '../../harness/sqs';
 import { memoryLogger } from '../../doubles/runtime';
-import { createProcessDataHandler } from '../../../src/workers/dataPipeline/processData/handler';
-import { createSendDataHandler } from '../../../src/workers/dataPipeline/sendData/handler';
+import { createProcessDataHandler } from '../../../src/workers/dataPipeline/processData/processData';
+import { createSendDataHandler } from '../../../src/workers/dataPipeline/sendData/sendData';
 import {
   campaignData,
   eventMappingData,

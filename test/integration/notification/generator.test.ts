@@ -4,8 +4,8 @@ import type { DemandTable, Item } from '../../../src/shared/aws/demandTable';
 import { getConfig } from '../../../src/shared/config';
 import { memoryLogger } from '../../doubles/runtime';
 import { getMarketsToNotify } from '../../../src/workers/notification/getMarketsToNotify/getMarketsToNotify';
-import type { GeneratorDeps } from '../../../src/workers/notification/notificationGenerator/generator';
-import { generateNotifications } from '../../../src/workers/notification/notificationGenerator/generator';
+import type { GeneratorDeps } from '../../../src/workers/notification/notificationGenerator/notificationGenerator';
+import { generateNotifications } from '../../../src/workers/notification/notificationGenerator/notificationGenerator';
 import { HOUR, MINUTE, campaignDoc, marketDoc, newId, scoringDoc, useNotificationEnv } from './setup';
 import type { Fan } from './setup';
 

@@ -13,8 +13,8 @@ import { createDemandTable as demandTableRepository } from '../../../src/shared/
 import { resetConfigCache } from '../../../src/shared/config';
 import { closeSharedMongoClient } from '../../../src/shared/mongo/client';
 import { resetWiring } from '../../../src/shared/wiring/memo';
-import { createMarketStore } from '../../../src/workers/notification/common/store';
-import type { MarketStore } from '../../../src/workers/notification/common/store';
+import { createMarketStore } from '../../../src/workers/notification/shared/store';
+import type { MarketStore } from '../../../src/workers/notification/shared/store';
 import { createDemandTable } from '../../../tools/local/emulators/dynamodb';
 import { uniqueName } from '../../../tools/local/emulators/names';
 import { requireEnv, setEnv } from '../../harness/env';

@@ -10,11 +10,13 @@ import { StateMachine } from 'aws-local-stepfunctions';
 import type { Document } from 'mongodb';
 import { handler as getMarketsHandler } from '../../../src/workers/notification/getMarketsToNotify';
 import { getMarketsToNotify } from '../../../src/workers/notification/getMarketsToNotify/getMarketsToNotify';
-import { createNotificationGeneratorHandler } from '../../../src/workers/notification/notificationGenerator';
+import { createNotificationGeneratorHandler } from '../../../src/workers/notification/notificationGenerator/notificationGenerator';
+import { marketStore, scoringCollection } from '../../../src/workers/notification/shared/wiring';
 import { handler as planSendsHandler } from '../../../src/workers/notification/planSends';
 import { planSendTime } from '../../../src/workers/notification/planSends/sendTime';
 import { handler as triggerReminderEmailHandler } from '../../../src/workers/notification/triggerReminderEmail';
 import { getConfig } from '../../../src/shared/config';
+import { demandTable } from '../../../src/shared/wiring/aws';
 import { silentLogger } from '../../../src/shared/runtime';
 import { HOUR, MINUTE, campaignDoc, marketDoc, newId, scoringDoc, seedEntryService, useNotificationEnv } from './setup';
 
@@ -130,10 +132,17 @@ describe('notification-step-fn and notificationGenerator', () => {
 
     // --- generation, with the clock a minute past the planned time
     const clock = () => new Date(Date.parse(String(planned?.date?.notification)) + MINUTE);
-    const generator = createNotificationGeneratorHandler({
-      now: clock,
+    // The entry's wiring, with getMarketsToNotify invoked in process and the clock moved on.
+    const generator = createNotificationGeneratorHandler(async (ctx) => ({
       getMarketsToNotify: (input) => getMarketsToNotify(input, { store, settings, now: clock, log: silentLogger }),
-    });
+      store: await marketStore(),
+      scoring: await scoringCollection(),
+      table: demandTable(),
+      settings,
+      now: clock,
+      remainingTimeMs: ctx.remainingTimeMs,
+      log: ctx.log,
+    }));
     const generated = await generator({ time: clock().toISOString() });
     expect(generated).toMatchObject({ marketCount: 1, notifiedCount: 1, writtenCount: 5, existingCount: 0, rejectedCount: 0, failedCount: 0 });
 

@@ -11,7 +11,7 @@ import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import { entryKey } from '../../../src/shared/aws/keys';
 import { handler as enqueueEntries } from '../../../src/workers/replication/enqueueEntries';
 import { handler as saveEntries } from '../../../src/workers/replication/saveEntries';
-import type { SaveEntriesMessage } from '../../../src/workers/replication/saveEntriesMessage';
+import type { SaveEntriesMessage } from '../../../src/workers/replication/shared/saveEntriesMessage';
 import type { StreamReader } from '../../../tools/local/dynamoStream';
 import { localDynamoDbClient } from '../../../tools/local/emulators/dynamodb';
 import { uniqueName } from '../../../tools/local/emulators/names';

@@ -18,7 +18,7 @@ import { memoryLogger } from '../../doubles/runtime';
 import { handler as enqueueEntries } from '../../../src/workers/replication/enqueueEntries';
 import { enqueueEntries as enqueueLogic } from '../../../src/workers/replication/enqueueEntries/enqueueEntries';
 import { handler as saveEntries } from '../../../src/workers/replication/saveEntries';
-import type { SaveEntriesMessage } from '../../../src/workers/replication/saveEntriesMessage';
+import type { SaveEntriesMessage } from '../../../src/workers/replication/shared/saveEntriesMessage';
 import type { StreamReader } from '../../../tools/local/dynamoStream';
 import { createQueues, uniqueEnvironment } from '../../../tools/local/runtime';
 import { loadWiring, localResolver } from '../../../tools/local/wiring/load';

@@ -19,7 +19,7 @@ import { handler as saveEntries } from '../../../src/workers/replication/saveEnt
 import { clearNeedsReplication } from '../../../src/workers/replication/saveEntries/clearFlag';
 import { parseSaveEntryMessage } from '../../../src/workers/replication/saveEntries/message';
 import { saveEntries as saveEntriesLogic } from '../../../src/workers/replication/saveEntries/saveEntries';
-import type { SaveEntriesMessage } from '../../../src/workers/replication/saveEntriesMessage';
+import type { SaveEntriesMessage } from '../../../src/workers/replication/shared/saveEntriesMessage';
 import { createEntryService } from '../../../src/shared/services/entries';
 import { createServiceClient } from '../../../src/shared/services/http';
 import { createTokenProvider } from '../../../src/shared/services/jwt';

@@ -7,7 +7,7 @@ import { createDemandTable } from '../../../src/shared/aws/demandTable';
 import { entryKey } from '../../../src/shared/aws/keys';
 import { sqsEvent } from '../../doubles/runtime';
 import { createCodeService } from '../../../src/shared/services';
-import type { SaveSelectionMessage } from '../../../src/workers/selection/messages';
+import type { SaveSelectionMessage } from '../../../src/workers/selection/shared/messages';
 import { handler as refreshSelections } from '../../../src/workers/selection/refreshSelections';
 import { handler as saveSelections } from '../../../src/workers/selection/saveSelections';
 import { heldDelivery } from '../replication/helpers';

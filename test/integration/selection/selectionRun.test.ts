@@ -15,17 +15,17 @@ import { getConfig } from '../../../src/shared/config';
 import { invokeHandler } from '../../../src/shared/runtime/direct';
 import { silentLogger } from '../../../src/shared/runtime/logger';
 import { createCampaignService, createCodeService, createEntryService } from '../../../src/shared/services';
-import type { EnqueueResult, FailureReport } from '../../../src/workers/selection/enqueueMarketSelections/enqueue';
+import type { EnqueueResult, FailureReport } from '../../../src/workers/selection/enqueueMarketSelections/enqueueMarketSelections';
 import {
   enqueueMarketSelections,
   reportSelectionFailure,
-} from '../../../src/workers/selection/enqueueMarketSelections/enqueue';
+} from '../../../src/workers/selection/enqueueMarketSelections/enqueueMarketSelections';
 import { handler as deployedEnqueueHandler } from '../../../src/workers/selection/enqueueMarketSelections';
 import type { SelectionRequest } from '../../../src/workers/selection/enqueueMarketSelections/input';
 import { parseSelectionTask } from '../../../src/workers/selection/enqueueMarketSelections/input';
 import { handler as markAssignedCodesHandler } from '../../../src/workers/selection/markAssignedCodes';
-import type { QueueSender } from '../../../src/workers/selection/queueSender';
-import { createQueueSender } from '../../../src/workers/selection/queueSender';
+import type { QueueSender } from '../../../src/workers/selection/shared/queueSender';
+import { createQueueSender } from '../../../src/workers/selection/shared/queueSender';
 import { handler as saveSelectionsHandler } from '../../../src/workers/selection/saveSelections';
 import type { FakeScoringRecord } from '../../../tools/local/emulators/fakes';
 import { openStreamReader } from '../../../tools/local/dynamoStream';

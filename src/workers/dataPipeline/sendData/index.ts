@@ -3,7 +3,7 @@ import type { Message } from 'kafkajs';
 import { getConfig } from '../../../shared/config';
 import { kafkaPublisher } from '../../../shared/wiring/kafka';
 import { sqsRetryBackoff } from '../../../shared/wiring/retryBackoff';
-import { createSendDataHandler } from './handler';
+import { createSendDataHandler } from './sendData';
 
 export const handler = createSendDataHandler(
   (ctx) => {

@@ -2,10 +2,10 @@ import { normaliseStatus } from '../../../shared/domain/campaign';
 import type { Market } from '../../../shared/domain/campaign';
 import { InvalidInputError, quote, requireObject } from '../../../shared/runtime';
 import type { Logger } from '../../../shared/runtime';
-import type { MarketStore } from '../common/store';
-import { toTime } from '../common/time';
-import type { NotifiableMarket, NotificationSettings } from '../common/types';
-import { toNotifiableMarket } from '../common/types';
+import type { MarketStore } from '../shared/store';
+import { toTime } from '../shared/time';
+import type { NotifiableMarket, NotificationSettings } from '../shared/types';
+import { toNotifiableMarket } from '../shared/types';
 
 export const MODES = ['due', 'planning'] as const;
 export type Mode = (typeof MODES)[number];

@@ -1,6 +1,6 @@
 import { getConfig } from '../../../shared/config';
 import { currentTrace, invokeHandler } from '../../../shared/runtime';
-import { marketStore } from '../common/wiring';
+import { marketStore } from '../shared/wiring';
 import { getMarketsToNotify, parseGetMarketsInput } from './getMarketsToNotify';
 
 /**

@@ -1,4 +1,4 @@
-import { toTime } from '../common/time';
+import { toTime } from '../shared/time';
 
 /** What a reminder says about the market; the fan adds the code and the locale. */
 export interface MarketFacts {

@@ -1,7 +1,7 @@
 import { getConfig } from '../../../shared/config';
 import { currentTrace, invokeHandler } from '../../../shared/runtime';
 import { entryService } from '../../../shared/wiring/services';
-import { marketStore } from '../common/wiring';
+import { marketStore } from '../shared/wiring';
 import { parsePlanSendsInput, planSends } from './planSends';
 
 /**

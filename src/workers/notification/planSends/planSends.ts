@@ -4,9 +4,9 @@ import { eligibilityPages } from '../../../shared/services/entries';
 import { InvalidInputError, requireObject } from '../../../shared/runtime';
 import type { Logger } from '../../../shared/runtime';
 import { formatError } from '../../../shared/runtime';
-import type { MarketStore } from '../common/store';
-import { toTime } from '../common/time';
-import { errorMessage } from '../common/types';
+import type { MarketStore } from '../shared/store';
+import { toTime } from '../shared/time';
+import { errorMessage } from '../shared/types';
 import type { SendTimeSettings } from './sendTime';
 import { planSendTime } from './sendTime';
 

@@ -1,4 +1,4 @@
-import type { NotificationSettings } from '../common/types';
+import type { NotificationSettings } from '../shared/types';
 
 export type SendTimeSettings = Pick<
   NotificationSettings,

@@ -1,7 +1,7 @@
 import { getConfig } from '../../../shared/config';
 import { invokeHandler } from '../../../shared/runtime';
 import { exportsService } from '../../../shared/wiring/services';
-import { marketStore } from '../common/wiring';
+import { marketStore } from '../shared/wiring';
 import { triggerReminderEmails } from './triggerReminderEmail';
 
 /** notification-step-fn task after planSends; its input (planSends' result) is not used. */

@@ -1,9 +1,9 @@
 import type { Logger } from '../../../shared/runtime';
 import { formatError } from '../../../shared/runtime';
 import type { ExportsService } from '../../../shared/services/exports';
-import type { MarketStore } from '../common/store';
-import { toTime } from '../common/time';
-import { errorMessage } from '../common/types';
+import type { MarketStore } from '../shared/store';
+import { toTime } from '../shared/time';
+import { errorMessage } from '../shared/types';
 
 export interface TriggeredEmail {
   campaignId: string;

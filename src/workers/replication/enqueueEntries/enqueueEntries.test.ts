@@ -1,7 +1,7 @@
 import type { SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
 import type { ChangeRecord } from '../../../shared/runtime';
 import { memoryLogger } from '../../../../test/doubles/runtime';
-import type { SaveEntriesMessage } from '../saveEntriesMessage';
+import type { SaveEntriesMessage } from '../shared/saveEntriesMessage';
 import type { EnqueueDeps } from './enqueueEntries';
 import { enqueueEntries } from './enqueueEntries';
 

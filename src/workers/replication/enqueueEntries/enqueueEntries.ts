@@ -3,7 +3,7 @@ import { sendMessageBatches } from '../../../shared/aws/sqsBatchSender';
 import { SQS_MAX_MESSAGE_BYTES } from '../../../shared/aws/sqsLimits';
 import type { BatchResult, ChangeRecord, Logger, RejectedRecord } from '../../../shared/runtime';
 import { attributeBytes, inexactNumbersReason, traceAttributes } from '../../../shared/runtime';
-import type { SaveEntriesMessage } from '../saveEntriesMessage';
+import type { SaveEntriesMessage } from '../shared/saveEntriesMessage';
 import { decideReplication } from './filter';
 
 /** How many SendMessageBatch requests are in flight at once. */

@@ -2,9 +2,9 @@ import { getConfig } from '../../../shared/config';
 import { sqsClient } from '../../../shared/aws/clients';
 import { invokeHandler } from '../../../shared/runtime/direct';
 import { campaignService, codeService, entryService } from '../../../shared/wiring/services';
-import { createQueueSender, requireQueueUrl } from '../queueSender';
-import type { EnqueueResult, FailureReport } from './enqueue';
-import { enqueueMarketSelections, reportSelectionFailure } from './enqueue';
+import { createQueueSender, requireQueueUrl } from '../shared/queueSender';
+import type { EnqueueResult, FailureReport } from './enqueueMarketSelections';
+import { enqueueMarketSelections, reportSelectionFailure } from './enqueueMarketSelections';
 import { parseSelectionTask } from './input';
 
 const WORKER = 'enqueueMarketSelections';

@@ -2,7 +2,7 @@ import { getConfig } from '../../../shared/config';
 import { sqsClient } from '../../../shared/aws/clients';
 import { sqsBatchHandler } from '../../../shared/runtime/sqs';
 import { campaignService, entryService } from '../../../shared/wiring/services';
-import { createQueueSender, requireQueueUrl } from '../queueSender';
+import { createQueueSender, requireQueueUrl } from '../shared/queueSender';
 import { parseRefreshRequest, refreshSelections } from './refreshSelections';
 
 const WORKER = 'refreshSelections';

@@ -1,7 +1,7 @@
 import { memoryLogger } from '../../../../test/doubles/runtime';
 import type { SqsMessage } from '../../../shared/runtime/sqs';
 import type { Market } from '../../../shared/domain/campaign';
-import type { SelectionRefreshMessage } from '../messages';
+import type { SelectionRefreshMessage } from '../shared/messages';
 import { fan, memoryEntries, memoryQueue } from '../../../../test/doubles/selection';
 import type { RefreshRequest, RefreshSelectionsDeps } from './refreshSelections';
 import { REFRESH_FINISH_MARGIN_MS, parseRefreshRequest, refreshSelections } from './refreshSelections';

@@ -15,9 +15,9 @@ import { requireId } from '../../../shared/domain/ids';
 import type { CampaignService } from '../../../shared/services/campaigns';
 import type { EntryService, ScoringRecord } from '../../../shared/services/entries';
 import { isLastPage } from '../../../shared/services/entries';
-import type { SelectionRefreshMessage } from '../messages';
-import { SELECTION_REFRESH, presaleStart } from '../messages';
-import type { QueueSender } from '../queueSender';
+import type { SelectionRefreshMessage } from '../shared/messages';
+import { SELECTION_REFRESH, presaleStart } from '../shared/messages';
+import type { QueueSender } from '../shared/queueSender';
 
 export interface RefreshRequest {
   campaignId: string;

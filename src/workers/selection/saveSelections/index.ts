@@ -4,8 +4,8 @@ import { sqsBatchHandler } from '../../../shared/runtime/sqs';
 import { demandTable } from '../../../shared/wiring/aws';
 import { sqsRetryBackoff } from '../../../shared/wiring/retryBackoff';
 import { codeService, entryService } from '../../../shared/wiring/services';
-import { parseSaveSelectionMessage } from '../messages';
-import { createQueueSender } from '../queueSender';
+import { parseSaveSelectionMessage } from '../shared/messages';
+import { createQueueSender } from '../shared/queueSender';
 import { saveSelections } from './saveSelections';
 import { createVerdictStore } from './verdicts';
 

@@ -2,7 +2,7 @@ import { memoryLogger } from '../../../../test/doubles/runtime';
 import type { SqsMessage } from '../../../shared/runtime/sqs';
 import type { CodeAssignment } from '../../../shared/services/entries';
 import { ServiceError } from '../../../shared/services/http';
-import type { SaveSelectionMessage } from '../messages';
+import type { SaveSelectionMessage } from '../shared/messages';
 import { memoryQueue } from '../../../../test/doubles/selection';
 import { assignmentChunks, dedupe, saveSelections } from './saveSelections';
 import type { SaveSelectionsDeps } from './saveSelections';

@@ -11,9 +11,9 @@ import type { RecordTrace } from '../../../shared/runtime/tracing';
 import type { CodeService } from '../../../shared/services/codes';
 import type { CodeAssignment, EntryService } from '../../../shared/services/entries';
 import { ServiceError } from '../../../shared/services/http';
-import type { SaveSelectionMessage } from '../messages';
-import { SELECTION, selectionKey } from '../messages';
-import type { QueueSender } from '../queueSender';
+import type { SaveSelectionMessage } from '../shared/messages';
+import { SELECTION, selectionKey } from '../shared/messages';
+import type { QueueSender } from '../shared/queueSender';
 import { mapLimit } from '../../../shared/util/mapLimit';
 import type { VerdictOutcome, VerdictStore } from './verdicts';
 

@@ -4,7 +4,7 @@ import { canonicalJson, validateDataRecord } from '../../../../shared/dataPipeli
 import { RejectedRecordError } from '../../../../shared/runtime/errors';
 import { campaignData, eventMappingData, marketData, registrationEntry } from '../../../../../tools/local/emulators/producers';
 import { parseDataRecord } from '../parseRecord';
-import { formatSourceRecord } from './index';
+import { formatSourceRecord } from './formatters';
 
 const NOW = new Date('2026-05-05T05:05:05.000Z');
 const format = (body: unknown) => formatSourceRecord(parseDataRecord(body), NOW.toISOString());

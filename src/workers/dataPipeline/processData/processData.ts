@@ -2,11 +2,13 @@ import { SNS_MAX_PAYLOAD_BYTES } from '../../../shared/aws/batches';
 import { withoutSecrets } from '../../../shared/dataPipeline';
 import type { BatchResult, RejectedRecord } from '../../../shared/runtime/batch';
 import type { RecordTrace } from '../../../shared/runtime/tracing';
+import type { WorkerContext } from '../../../shared/runtime/invocation';
 import { RejectedRecordError } from '../../../shared/runtime/errors';
 import type { Logger } from '../../../shared/runtime/logger';
 import { formatError } from '../../../shared/runtime/logger';
-import { formatSourceRecord } from './formatters';
-import { parseDataRecord } from './parseRecord';
+import { sqsBatchHandler } from '../../../shared/runtime/sqs';
+import { formatSourceRecord } from './formatters/formatters';
+import { parseDataRecord, pipeTraceparent } from './parseRecord';
 import type { OutgoingMessage, SnsBatchClient } from './publish';
 import { messageBytes, publishToDataTopic } from './publish';
 
@@ -114,3 +116,21 @@ export async function processDataRecords(messages: DataQueueMessage[], deps: Pro
 
 const prefixed = (counts: Record<string, number>) =>
   Object.fromEntries(Object.entries(counts).map(([type, n]) => [`records.${type}`, n]));
+
+/**
+ * processData's SQS handler around `deps`, which is called per invocation (inside it, so a
+ * configuration error fails and retries the batch instead of crashing the module).
+ */
+export function createProcessDataHandler(
+  deps: (ctx: WorkerContext) => ProcessDataDeps,
+  options: { log?: Logger } = {},
+) {
+  return sqsBatchHandler<unknown>({
+    worker: 'processData',
+    log: options.log,
+    // Shape checks happen in processDataRecords, which reports each rejection with its reason.
+    parse: (body) => body,
+    process: async (messages, ctx) => processDataRecords(messages, deps(ctx)),
+    traceparentInBody: (message) => pipeTraceparent(message.body),
+  });
+}

@@ -1,10 +1,13 @@
 import type { Message } from 'kafkajs';
 import { toBatches } from '../../../shared/aws/batches';
 import type { DataType } from '../../../shared/dataPipeline';
+import type { WorkerContext } from '../../../shared/runtime/invocation';
 import type { BatchResult, RejectedRecord } from '../../../shared/runtime/batch';
 import { RejectedRecordError } from '../../../shared/runtime/errors';
 import type { Logger } from '../../../shared/runtime/logger';
 import { formatError } from '../../../shared/runtime/logger';
+import type { SqsRetryBackoff } from '../../../shared/runtime/sqs';
+import { sqsBatchHandler } from '../../../shared/runtime/sqs';
 import { traceKafkaHeaders } from '../../../shared/runtime/tracing';
 import { beforeDeadline } from '../../../shared/util/deadline';
 import type { TypedQueueMessage } from './resolveRecord';
@@ -122,4 +125,23 @@ export async function sendDataRecords(messages: TypedQueueMessage[], deps: SendD
     rejected,
     counts: { published, topics: byTopic.size, sendFailures: failed.length },
   };
+}
+
+/**
+ * sendData's SQS handler (the five typed queues) around `deps`, called per invocation inside
+ * the batch, so a collaborator that cannot be built fails (and retries) every record. With
+ * `retryBackoff`, records that failed are delayed before SQS delivers them again.
+ */
+export function createSendDataHandler(
+  deps: (ctx: WorkerContext) => SendDataDeps,
+  options: { log?: Logger; retryBackoff?: () => SqsRetryBackoff } = {},
+) {
+  return sqsBatchHandler<unknown>({
+    worker: 'sendData',
+    log: options.log,
+    retryBackoff: options.retryBackoff,
+    // Type resolution and schema validation happen in sendDataRecords, which rejects with the reason.
+    parse: (body) => body,
+    process: async (messages, ctx) => sendDataRecords(messages, deps(ctx)),
+  });
 }

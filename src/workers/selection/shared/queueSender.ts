@@ -6,8 +6,8 @@
  */
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { sendMessageBatches } from '../../shared/aws/sqsBatchSender';
-import { traceAttributes } from '../../shared/runtime/tracing';
+import { sendMessageBatches } from '../../../shared/aws/sqsBatchSender';
+import { traceAttributes } from '../../../shared/runtime/tracing';
 
 export interface SendOutcome {
   sent: number;

@@ -1,12 +1,12 @@
 import type { Collection, Document } from 'mongodb';
 import type { DemandTable } from '../../../shared/aws/demandTable';
 import type { Campaign, Market } from '../../../shared/domain/campaign';
-import type { Logger } from '../../../shared/runtime';
-import { formatError } from '../../../shared/runtime';
-import type { MarketStore } from '../common/store';
-import { notificationCursorOf } from '../common/store';
-import { toIso } from '../common/time';
-import type { NotifiableMarket, NotificationSettings } from '../common/types';
+import type { Logger, WorkerContext } from '../../../shared/runtime';
+import { formatError, scheduleHandler } from '../../../shared/runtime';
+import type { MarketStore } from '../shared/store';
+import { notificationCursorOf } from '../shared/store';
+import { toIso } from '../shared/time';
+import type { NotifiableMarket, NotificationSettings } from '../shared/types';
 import type { MarketsInvoker } from './invoker';
 import type { MarketFacts } from './message';
 import { createMessageRenderer } from './message';
@@ -222,4 +222,17 @@ export async function generateNotifications(deps: GeneratorDeps): Promise<Genera
     failedCount: sum('failed'),
     markets: outcomes,
   };
+}
+
+/**
+ * notificationGenerator's scheduled handler around `deps`, which is called per invocation (inside
+ * it, so a collaborator that cannot be built fails the run with a logged error). The entry passes
+ * the Lambda invoker of getMarketsToNotify; tests pass an in-process one and a clock.
+ */
+export function createNotificationGeneratorHandler(deps: (ctx: WorkerContext) => Promise<GeneratorDeps>) {
+  return scheduleHandler({
+    worker: 'notificationGenerator',
+    process: async (_event, ctx) => generateNotifications(await deps(ctx)),
+    summary: ({ markets: _markets, ...counts }) => counts,
+  });
 }

@@ -1,5 +1,5 @@
 import type { SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { runWithContext } from '../../shared/runtime/context';
+import { runWithContext } from '../../../shared/runtime/context';
 import { createQueueSender } from './queueSender';
 
 type Reply = { Failed?: { Id: string; SenderFault: boolean; Code: string; Message?: string }[] } | Error;

@@ -1,10 +1,10 @@
 import { memoryLogger } from '../../../../test/doubles/runtime';
 import type { Market } from '../../../shared/domain/campaign';
-import type { SelectionMessage } from '../messages';
+import type { SelectionMessage } from '../shared/messages';
 import { fan, memoryCodes, memoryEntries, memoryQueue } from '../../../../test/doubles/selection';
 import type { StatsDocument } from '../../../shared/services/entries';
-import type { EnqueueDeps, EnqueueResult, ReportDeps } from './enqueue';
-import { enqueueMarketSelections, failureMessage, reportSelectionFailure } from './enqueue';
+import type { EnqueueDeps, EnqueueResult, ReportDeps } from './enqueueMarketSelections';
+import { enqueueMarketSelections, failureMessage, reportSelectionFailure } from './enqueueMarketSelections';
 import type { SelectionRequest } from './input';
 import { encodeCursor, startProgress } from './input';
 

@@ -3,9 +3,9 @@
  * refreshSelections and read by saveSelections. Both kinds carry the code: a refresh re-sends an
  * existing assignment, and Entry Service needs the code to do that.
  */
-import { requireId } from '../../shared/domain/ids';
-import { RejectedRecordError } from '../../shared/runtime/errors';
-import { quote } from '../../shared/runtime/quote';
+import { requireId } from '../../../shared/domain/ids';
+import { RejectedRecordError } from '../../../shared/runtime/errors';
+import { quote } from '../../../shared/runtime/quote';
 
 export const SELECTION = 'selection';
 export const SELECTION_REFRESH = 'selectionRefresh';

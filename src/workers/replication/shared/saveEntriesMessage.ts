@@ -1,4 +1,4 @@
-import type { ChangeOperation } from '../../shared/runtime';
+import type { ChangeOperation } from '../../../shared/runtime';
 
 /**
  * A message of the save-entries queue (DOMAIN.md 4.3, 4.4): one demand-table change of a
