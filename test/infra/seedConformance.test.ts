@@ -247,10 +247,14 @@ describe('SQS queues', () => {
     },
   );
 
-  it.each([...STACKS])('%s has no queues besides the seed rows', (name) => {
+  it.each([...STACKS])('%s has no queues besides the seed rows and those of workers added after the seed', (name) => {
+    const later = WORKERS.filter((w) => w.stack === name && !SEED_FUNCTIONS[name].includes(w.name)).flatMap((w) =>
+      w.trigger.kind === 'sqs' ? w.trigger.queues.flatMap((q) => [q, `${q}-dlq`]) : w.trigger.kind === 'stream' ? [w.trigger.dlq] : [],
+    );
     const expected = [
       ...SEED_QUEUES.filter((q) => q.stack === name).flatMap((q) => [q.name, q.dlq]),
       ...SEED_STANDALONE_DLQS.filter((q) => q.stack === name).map((q) => q.name),
+      ...later,
     ].sort();
     expect(stacks[name].queues.map((q) => q.nameTag).sort()).toEqual(expected);
   });

@@ -23,10 +23,10 @@ async function run(argv: string[], root: string): Promise<{ code: number; out: s
 }
 
 const extra: WorkerDefinition = {
-  name: 'auditEntries',
+  name: 'exampleFixture',
   stack: 'replication',
-  nameTag: 'audit-entries',
-  trigger: { kind: 'sqs', queues: ['audit-entries'] },
+  nameTag: 'example-fixture',
+  trigger: { kind: 'sqs', queues: ['example-fixture'] },
   timeoutSeconds: 30,
   memoryMb: 256,
   produces: {},
@@ -71,19 +71,20 @@ describe('files derived from the registry', () => {
 
   it('a worker added to the registry gets its name tags, function, alarms and deploy job', () => {
     const tf = renderWorkersTf('replication', [...WORKERS, extra]);
-    expect(tf).toContain('"audit-entries",\n  ]');
-    expect(tf).toMatch(/auditEntries\s+= module\.auditEntries\.function_arn/);
+    expect(tf).toContain('"example-fixture",\n  ]');
+    expect(tf).toMatch(/exampleFixture\s+= module\.exampleFixture\.function_arn/);
     expect(tf).toMatch(
-      /auditEntries\s+= \{ function_name = module\.auditEntries\.function_name, timeout_seconds = module\.auditEntries\.timeout \}/,
+      /exampleFixture\s+= \{ function_name = module\.exampleFixture\.function_name, timeout_seconds = module\.exampleFixture\.timeout \}/,
     );
-    expect(tf).toContain('local.auditEntries_alarms.queues)');
-    expect(tf).toContain('local.auditEntries_alarms.dlqs)');
+    expect(tf).toContain('local.exampleFixture_alarms.queues)');
+    expect(tf).toContain('local.exampleFixture_alarms.dlqs)');
     // Other stacks do not change.
     expect(renderWorkersTf('selection', [...WORKERS, extra])).toBe(renderWorkersTf('selection', WORKERS));
 
     const ci = readFileSync(path.join(ROOT, '.gitlab-ci.yml'), 'utf8');
     const written = renderCiMatrix(ci, [...WORKERS, extra]);
-    expect(written).toContain('WORKER: [enqueueEntries, saveEntries, retryScore, auditEntries]');
+    const replication = WORKERS.filter((w) => w.stack === 'replication').map((w) => w.name);
+    expect(written).toContain(`WORKER: [${[...replication, 'exampleFixture'].join(', ')}]`);
     expect(written.split('\n').length).toBe(ci.split('\n').length);
     expect(renderCiMatrix(ci, WORKERS)).toBe(ci);
     expect(() => renderCiMatrix(ci.replace('matrix: &workers', 'matrix:'), WORKERS)).toThrow(
@@ -95,7 +96,7 @@ describe('files derived from the registry', () => {
     let root: string;
     beforeEach(() => {
       root = mkdtempSync(path.join(os.tmpdir(), 'reg-workers-sync-'));
-      for (const part of ['terraform', '.gitlab-ci.yml']) {
+      for (const part of ['terraform', '.gitlab-ci.yml', 'src/workers/registry.ts']) {
         cpSync(path.join(ROOT, part), path.join(root, part), { recursive: true });
       }
     });
@@ -105,7 +106,10 @@ describe('files derived from the registry', () => {
       const file = path.join(root, 'terraform/stacks/selection/workers.tf');
       writeFileSync(file, '# edited by hand\n');
       const ci = path.join(root, '.gitlab-ci.yml');
-      writeFileSync(ci, readFileSync(ci, 'utf8').replace('WORKER: [processData, sendData]', 'WORKER: [processData]'));
+      writeFileSync(
+        ci,
+        readFileSync(ci, 'utf8').replace(/(STACK: dataPipeline\n\s+WORKER: \[)[^\]]*\]/, '$1processData]'),
+      );
 
       const check = await run(['--check'], root);
       expect(check.code).toBe(1);

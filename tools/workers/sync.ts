@@ -14,6 +14,7 @@
  * test/infra/workersSync.test.ts fails while one is stale. `npm run new-worker` calls the same
  * rendering with the new worker added.
  */
+import { buildSync } from 'esbuild';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { StackName, WorkerDefinition } from '../../src/workers/registry';
@@ -31,6 +32,29 @@ terraform/stacks/<stack>/${WORKERS_FILE} and the deploy-worker matrix of ${CI_FI
 
   --check   list the files that are stale and exit 1; write nothing
   --help    print this help`;
+
+export const REGISTRY_FILE = 'src/workers/registry.ts';
+
+/**
+ * The workers of `root`'s registry as that file says now (a tool's own bundle holds the registry
+ * it was built with, which `npm run new-worker` may just have changed).
+ */
+export function readRegistry(root: string): readonly WorkerDefinition[] {
+  const { outputFiles } = buildSync({
+    entryPoints: [path.join(root, REGISTRY_FILE)],
+    bundle: true,
+    write: false,
+    platform: 'node',
+    format: 'cjs',
+    logLevel: 'silent',
+  });
+  const module = { exports: {} as { WORKERS?: readonly WorkerDefinition[] } };
+  new Function('module', 'exports', outputFiles[0].text)(module, module.exports);
+  if (!Array.isArray(module.exports.WORKERS)) {
+    throw new CliError(`${REGISTRY_FILE} exports no WORKERS list`);
+  }
+  return module.exports.WORKERS;
+}
 
 /** Workers run a few times an hour: one bad run alarms (terraform/modules/alarms `scheduled_functions`). */
 export const isScheduled = (w: WorkerDefinition): boolean =>
@@ -186,7 +210,7 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
     return 0;
   }
   if (values.check) {
-    const stale = derivedFiles(root).filter((f) => f.expected !== f.actual);
+    const stale = derivedFiles(root, readRegistry(root)).filter((f) => f.expected !== f.actual);
     for (const f of stale) {
       console.log(`stale: ${f.file}`);
     }
@@ -195,7 +219,7 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
     }
     return stale.length > 0 ? 1 : 0;
   }
-  const written = writeDerivedFiles(root);
+  const written = writeDerivedFiles(root, readRegistry(root));
   for (const file of written) {
     console.log(`wrote ${file}`);
   }
