@@ -13,10 +13,9 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { format, resolveConfig } from 'prettier';
 import type { StackName } from '../../src/workers/registry';
 import { STACKS } from '../../src/workers/registry';
-import { CliError, parseCli, usageError } from '../build/toolCli';
+import { CliError, ROOT, parseCli, usageError } from '../build/toolCli';
 import { REGISTRY_FILE, derivedFiles, readRegistry, workerNameTags } from './sync';
 import type { Scaffold, TriggerOption } from './templates';
 import { TRIGGERS, indexTs, registryEntry, registryTrigger, testTs, useCaseTs, workerTf } from './templates';
@@ -180,7 +179,7 @@ export function planNewWorker(
   return { scaffold, files };
 }
 
-export async function main(argv: string[], root = process.cwd()): Promise<number> {
+export async function main(argv: string[], root = ROOT): Promise<number> {
   const { values, positionals } = parseCli(
     argv,
     { trigger: { type: 'string' }, purpose: { type: 'string' }, help: { type: 'boolean' } },
@@ -199,6 +198,8 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
   const [stack, name] = positionals;
   const { scaffold, files } = planNewWorker(root, { stack, name, trigger: values.trigger, purpose: values.purpose });
   // The TypeScript in the project's own style, so the new files read like their neighbours.
+  // Loaded here, not at the top: the checks above also run where prettier cannot load (jest).
+  const { format, resolveConfig } = await import('prettier');
   const formatted = await Promise.all(
     files.map(async ({ file, text }) => {
       const filepath = path.join(root, file);
@@ -220,6 +221,8 @@ export async function main(argv: string[], root = process.cwd()): Promise<number
     const run = spawnSync(process.execPath, [path.join(root, 'tools', 'run.mjs'), tool], {
       cwd: root,
       encoding: 'utf8',
+      // tools/run.mjs keeps a REG_WORKERS_ROOT it inherits: this one is the tree just written.
+      env: { ...process.env, REG_WORKERS_ROOT: root },
     });
     process.stdout.write(run.stdout);
     if (run.status !== 0) {

@@ -19,7 +19,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { StackName, WorkerDefinition } from '../../src/workers/registry';
 import { STACKS, WORKERS } from '../../src/workers/registry';
-import { CliError, parseCli } from '../build/toolCli';
+import { CliError, ROOT, parseCli } from '../build/toolCli';
 
 export const WORKERS_FILE = 'workers.tf';
 export const CI_FILE = '.gitlab-ci.yml';
@@ -203,7 +203,7 @@ export function writeDerivedFiles(root: string, workers: readonly WorkerDefiniti
   return stale.map((f) => f.file);
 }
 
-export async function main(argv: string[], root = process.cwd()): Promise<number> {
+export async function main(argv: string[], root = ROOT): Promise<number> {
   const { values } = parseCli(argv, { check: { type: 'boolean' }, help: { type: 'boolean' } }, TOOL, false);
   if (values.help) {
     console.log(USAGE);
