@@ -1,7 +1,9 @@
 /**
  * The one list of workers. Build, Terraform checks and the local runtime all read it;
- * nothing else lists workers. Values follow SEED-infrastructure-resources.md and
- * DECISIONS.md D (defaults 256 MB / 30 s, overrides here only).
+ * nothing else lists workers by hand: each stack's workers.tf and the CI deploy matrix are
+ * written from it (`npm run workers:sync`), and `npm run new-worker` adds an entry here.
+ * Values follow SEED-infrastructure-resources.md and DECISIONS.md D (defaults 256 MB / 30 s,
+ * overrides here only); workers added after the seed's fifteen go at the end.
  */
 
 export const STACKS = ['registration', 'replication', 'selection', 'dataPipeline', 'notification'] as const;

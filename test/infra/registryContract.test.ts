@@ -145,13 +145,17 @@ function interpolations(raw: unknown): number {
 describe('workers and stacks', () => {
   it('every stack holds exactly its registry workers as nodejs-lambda modules', () => {
     for (const name of STACKS) {
-      const expected = WORKERS.filter((w) => w.stack === name)
-        .map((w) => w.name)
-        .sort();
-      expect({ stack: name, functions: Object.keys(stacks[name].functions).sort() }).toEqual({
+      const expected = WORKERS.filter((w) => w.stack === name).map((w) => w.name);
+      const actual = Object.keys(stacks[name].functions);
+      expect({
         stack: name,
-        functions: expected,
-      });
+        missing: expected
+          .filter((w) => !actual.includes(w))
+          .map((w) => `terraform/stacks/${name}/${w}.tf with module "${w}" (npm run new-worker writes both)`),
+        unlisted: actual
+          .filter((w) => !expected.includes(w))
+          .map((w) => `module "${w}" is no worker of src/workers/registry.ts`),
+      }).toEqual({ stack: name, missing: [], unlisted: [] });
     }
   });
 
