@@ -101,7 +101,7 @@ export function planNewWorker(
       TOOL,
     );
   }
-  const purpose = args.purpose ?? `${name[0].toUpperCase()}${name.slice(1)} (${trigger} worker)`;
+  const purpose = args.purpose ?? `The ${name} worker`;
   if (!PURPOSE.test(purpose)) {
     throw usageError(`--purpose must be 3-200 letters, digits, spaces and . , ; : ( ) / + -`, TOOL);
   }

@@ -516,9 +516,9 @@ locals {
   }
   const triggerLine =
     t.kind === 'invoke'
-      ? 'invoked directly (Lambda Invoke): grant the caller lambda:InvokeFunction on module.' + n + '.function_arn'
+      ? `invoked directly: grant its caller lambda:InvokeFunction on module.${n}.function_arn`
       : `trigger: ${s.trigger}`;
-  return `# ${n}: ${s.purpose} (${triggerLine}).
+  return `# ${n}: ${s.purpose}. ${triggerLine[0].toUpperCase()}${triggerLine.slice(1)}.
 # Made by \`npm run new-worker\`. Add the IAM and environment variables its code needs (and its row
 # in test/infra/iamExpectations.ts); the stack's alarms already watch it (workers.tf).
 module "${n}" {

@@ -13,13 +13,13 @@ import type { ToolResult } from './run';
 import { ROOT, runNode } from './run';
 
 /** One worker per trigger, each in a stack that takes what its trigger needs. */
-const SCAFFOLDS = [
-  { stack: 'replication', name: 'auditEntries', trigger: 'sqs' },
+const SCAFFOLDS: readonly { stack: string; name: string; trigger: string; purpose?: string }[] = [
+  { stack: 'replication', name: 'auditEntries', trigger: 'sqs', purpose: 'Audits replicated entries (hourly, 1/2)' },
   { stack: 'selection', name: 'watchCodes', trigger: 'stream' },
   { stack: 'registration', name: 'lookupFan', trigger: 'direct' },
   { stack: 'notification', name: 'sweepReminders', trigger: 'schedule' },
   { stack: 'registration', name: 'fanStatus', trigger: 'appsync' },
-] as const;
+];
 
 const SKIPPED = new Set(['node_modules', '.git', '.local', 'dist', 'reports']);
 
@@ -79,6 +79,21 @@ beforeAll(() => {
 afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
 describe('npm run new-worker refuses, writing nothing', () => {
+  it('prints its usage with --help', async () => {
+    const lines: string[] = [];
+    const spy = jest.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    const before = treeDigest();
+    try {
+      expect(await main(['--help'], copy)).toBe(0);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(lines.join('\n')).toContain(
+      'usage: npm run new-worker -- <stack> <name> --trigger <sqs|stream|direct|schedule|appsync>',
+    );
+    expect(treeDigest()).toBe(before);
+  });
+
   it.each([
     [
       ['registrations', 'auditEntries', '--trigger', 'sqs'],
@@ -132,7 +147,14 @@ describe('a worker of each trigger, scaffolded into a copy of the tree', () => {
       // The copy's own tools/run.mjs, as `npm run new-worker` in that tree runs it.
       const result = await runNode(
         path.join(copy, 'tools/run.mjs'),
-        ['tools/workers/newWorker.ts', s.stack, s.name, '--trigger', s.trigger],
+        [
+          'tools/workers/newWorker.ts',
+          s.stack,
+          s.name,
+          '--trigger',
+          s.trigger,
+          ...(s.purpose ? ['--purpose', s.purpose] : []),
+        ],
         { cwd: copy, env: { REG_WORKERS_ROOT: copy } },
       );
       expect({ worker: s.name, code: result.code, stderr: result.stderr }).toEqual({
@@ -153,6 +175,7 @@ describe('a worker of each trigger, scaffolded into a copy of the tree', () => {
       );
       expect(existsSync(path.join(copy, `terraform/stacks/${s.stack}/${s.name}.tf`))).toBe(true);
       expect(registry).toContain(`name: '${s.name}',\n    stack: '${s.stack}',`);
+      expect(registry).toContain(`purpose: '${s.purpose ?? `The ${s.name} worker`}',`);
       expect(readFileSync(path.join(copy, `terraform/stacks/${s.stack}/workers.tf`), 'utf8')).toContain(
         `module.${s.name}.function_name`,
       );
