@@ -5,22 +5,14 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runMain } from '../harness/console';
 import { loadModuleConfig } from '../../tools/local/hcl/modules';
 import { GENERATED_FILE, main, readSharedGroups, stackCopies, stackNames } from '../../tools/tf/sharedVariables';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const STACKS = ['dataPipeline', 'notification', 'registration', 'replication', 'selection'];
 
-/** Runs the tool in `root`, returning its exit code and what it printed. */
-async function run(argv: string[], root: string): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const spy = jest.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
-  try {
-    return { code: await main(argv, root), out: lines.join('\n') };
-  } finally {
-    spy.mockRestore();
-  }
-}
+const run = (argv: string[], root: string) => runMain(main, argv, root);
 
 describe('shared stack variables', () => {
   it('every stack copy is what the shared files say (run `npm run tf:variables` when this fails)', () => {

@@ -6,21 +6,14 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runMain } from '../harness/console';
 import type { WorkerDefinition } from '../../src/workers/registry';
 import { STACKS, WORKERS } from '../../src/workers/registry';
 import { derivedFiles, main, renderCiMatrix, renderWorkersTf, workerNameTags } from '../../tools/workers/sync';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-async function run(argv: string[], root: string): Promise<{ code: number; out: string }> {
-  const lines: string[] = [];
-  const spy = jest.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
-  try {
-    return { code: await main(argv, root), out: lines.join('\n') };
-  } finally {
-    spy.mockRestore();
-  }
-}
+const run = (argv: string[], root: string) => runMain(main, argv, root);
 
 const extra: WorkerDefinition = {
   name: 'exampleFixture',

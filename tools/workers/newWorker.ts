@@ -11,11 +11,13 @@
  * that writes nothing.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { StackName } from '../../src/workers/registry';
 import { STACKS } from '../../src/workers/registry';
 import { CliError, ROOT, parseCli, usageError } from '../build/toolCli';
+import { loadModuleConfig } from '../local/hcl/modules';
+import { readSharedGroups } from '../tf/sharedVariables';
 import { REGISTRY_FILE, derivedFiles, readRegistry, workerNameTags } from './sync';
 import type { Scaffold, TriggerOption } from './templates';
 import { TRIGGERS, indexTs, registryEntry, registryTrigger, testTs, useCaseTs, workerTf } from './templates';
@@ -52,24 +54,21 @@ interface Planned {
   files: { file: string; text: string }[];
 }
 
-/** Variables a Terraform text uses (`var.x`) that the stack does not declare. */
-function undeclaredVariables(root: string, stack: string, text: string): string[] {
-  const dir = path.join(root, 'terraform', 'stacks', stack);
-  const declared = new Set(
-    [
-      text,
-      ...readdirSync(dir)
-        .filter((f) => f.endsWith('.tf'))
-        .map((f) => readFileSync(path.join(dir, f), 'utf8')),
-    ].flatMap((t) => [...t.matchAll(/^variable "(\w+)"/gm)].map((m) => m[1])),
-  );
-  return [...new Set([...text.matchAll(/\bvar\.(\w+)/g)].map((m) => m[1]))].filter((v) => !declared.has(v));
-}
-
-/** The shared variable group (terraform/shared/variables/<group>.tf) that declares `variable`. */
-function sharedGroupOf(root: string, variable: string): string | undefined {
-  const dir = path.join(root, 'terraform', 'shared', 'variables');
-  return readdirSync(dir).find((f) => readFileSync(path.join(dir, f), 'utf8').includes(`variable "${variable}"`));
+/**
+ * Variables a worker's Terraform text uses (`var.x`) that neither the stack (as the Terraform
+ * reader loads it) nor the text itself declares, each with the shared group that declares it.
+ */
+async function undeclaredVariables(
+  root: string,
+  stack: string,
+  text: string,
+): Promise<{ variable: string; group?: string }[]> {
+  const { variables } = await loadModuleConfig(path.join(root, 'terraform', 'stacks', stack));
+  const own = new Set([...text.matchAll(/^variable "(\w+)"/gm)].map((m) => m[1]));
+  const groups = readSharedGroups(root);
+  return [...new Set([...text.matchAll(/\bvar\.(\w+)/g)].map((m) => m[1]))]
+    .filter((v) => !(v in variables) && !own.has(v))
+    .map((variable) => ({ variable, group: groups.find((g) => g.text.includes(`variable "${variable}"`))?.file }));
 }
 
 /** Name tags already used by the stacks' own resources (each main.tf's naming list). */
@@ -84,10 +83,10 @@ function stackOwnNameTags(root: string): Set<string> {
 }
 
 /** Checks the request against the tree and plans every write; throws, having written nothing, when it cannot be done. */
-export function planNewWorker(
+export async function planNewWorker(
   root: string,
   args: { stack: string; name: string; trigger: string; purpose?: string },
-): Planned {
+): Promise<Planned> {
   const { stack, name, trigger } = args;
   if (!(STACKS as readonly string[]).includes(stack)) {
     throw usageError(`unknown stack "${stack}"; the stacks are ${STACKS.join(', ')}`, TOOL);
@@ -146,13 +145,13 @@ export function planNewWorker(
   if (existing.length > 0) {
     throw new CliError(`${existing[0]} already exists; nothing written`);
   }
-  const missing = undeclaredVariables(root, stack, files[3].text);
+  const missing = await undeclaredVariables(root, stack, files[3].text);
   if (missing.length > 0) {
-    const groups = [...new Set(missing.map((v) => sharedGroupOf(root, v)).filter(Boolean))];
+    const groups = [...new Set(missing.flatMap((m) => (m.group ? [m.group] : [])))];
     throw new CliError(
-      `the ${stack} stack does not take ${missing.map((v) => `var.${v}`).join(', ')}, which a ${trigger} worker needs` +
+      `the ${stack} stack does not take ${missing.map((m) => `var.${m.variable}`).join(', ')}, which a ${trigger} worker needs` +
         (groups.length > 0
-          ? `; add ${stack} to the "# Shared by:" line of ${groups.map((g) => `terraform/shared/variables/${g}`).join(', ')}, run \`npm run tf:variables\`, then run this again`
+          ? `; add ${stack} to the "# Shared by:" line of ${groups.join(', ')}, run \`npm run tf:variables\`, then run this again`
           : '') +
         '; nothing written',
     );
@@ -196,7 +195,12 @@ export async function main(argv: string[], root = ROOT): Promise<number> {
     throw usageError(`--trigger is required (${TRIGGERS.join(', ')})`, TOOL);
   }
   const [stack, name] = positionals;
-  const { scaffold, files } = planNewWorker(root, { stack, name, trigger: values.trigger, purpose: values.purpose });
+  const { scaffold, files } = await planNewWorker(root, {
+    stack,
+    name,
+    trigger: values.trigger,
+    purpose: values.purpose,
+  });
   // The TypeScript in the project's own style, so the new files read like their neighbours.
   // Loaded here, not at the top: the checks above also run where prettier cannot load (jest).
   const { format, resolveConfig } = await import('prettier');

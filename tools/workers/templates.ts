@@ -37,29 +37,11 @@ export function registryTrigger(s: Pick<Scaffold, 'trigger' | 'nameTag'>): Trigg
   }
 }
 
-/** The entry for `WORKERS` in src/workers/registry.ts, indented as its neighbours. */
-export function registryEntry(s: Scaffold): string {
-  const t = registryTrigger(s);
-  const trigger =
-    t.kind === 'sqs'
-      ? `{ kind: 'sqs', queues: ['${t.queues[0]}'] }`
-      : t.kind === 'stream'
-        ? `{ kind: 'stream', source: 'demand-table', dlq: '${t.dlq}' }`
-        : t.kind === 'invoke'
-          ? `{ kind: 'invoke', invokedBy: [] }`
-          : t.kind === 'schedule'
-            ? `{ kind: 'schedule', rule: '${t.rule}' }`
-            : `{ kind: 'appsync' }`;
-  return [
-    '  worker({',
-    `    name: '${s.name}',`,
-    `    stack: '${s.stack}',`,
-    `    nameTag: '${s.nameTag}',`,
-    `    trigger: ${trigger},`,
-    `    purpose: '${s.purpose}',`,
-    '  }),',
-  ].join('\n');
-}
+/** The entry for `WORKERS` in src/workers/registry.ts (new-worker formats it with the file). */
+export const registryEntry = (s: Scaffold): string =>
+  `worker({ name: '${s.name}', stack: '${s.stack}', nameTag: '${s.nameTag}', trigger: ${JSON.stringify(
+    registryTrigger(s),
+  )}, purpose: '${s.purpose}' }),`;
 
 const header = (s: Scaffold, what: string) => `/**
  * ${s.name} (${s.stack} stack): ${s.purpose}.

@@ -9,6 +9,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, sym
 import os from 'node:os';
 import path from 'node:path';
 import { main } from '../../../tools/workers/newWorker';
+import { runMain } from '../../harness/console';
 import type { ToolResult } from './run';
 import { ROOT, runNode } from './run';
 
@@ -57,13 +58,10 @@ function succeeded(result: ToolResult, what: string): ToolResult {
 
 /** Runs `main` in-process on the copy; returns the error it refused with. */
 async function refusal(argv: string[]): Promise<{ message: string; exitCode?: number }> {
-  const spy = jest.spyOn(console, 'log').mockImplementation(() => undefined);
   try {
-    await main(argv, copy);
+    await runMain(main, argv, copy);
   } catch (error) {
     return { message: (error as Error).message, exitCode: (error as { exitCode?: number }).exitCode };
-  } finally {
-    spy.mockRestore();
   }
   throw new Error(`new-worker ${argv.join(' ')} did not refuse`);
 }
@@ -80,17 +78,10 @@ afterAll(() => rmSync(copy, { recursive: true, force: true }));
 
 describe('npm run new-worker refuses, writing nothing', () => {
   it('prints its usage with --help', async () => {
-    const lines: string[] = [];
-    const spy = jest.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
     const before = treeDigest();
-    try {
-      expect(await main(['--help'], copy)).toBe(0);
-    } finally {
-      spy.mockRestore();
-    }
-    expect(lines.join('\n')).toContain(
-      'usage: npm run new-worker -- <stack> <name> --trigger <sqs|stream|direct|schedule|appsync>',
-    );
+    const { code, out } = await runMain(main, ['--help'], copy);
+    expect(code).toBe(0);
+    expect(out).toContain('usage: npm run new-worker -- <stack> <name> --trigger <sqs|stream|direct|schedule|appsync>');
     expect(treeDigest()).toBe(before);
   });
 
