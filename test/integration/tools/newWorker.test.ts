@@ -13,6 +13,9 @@ import { runMain } from '../../harness/console';
 import type { ToolResult } from './run';
 import { ROOT, runNode } from './run';
 
+// Each step runs whole tools in fresh processes (tsc, jest, the local run): on a shared 2-core
+// machine under the full suite they take several times their quiet time, hence the timeouts.
+
 /** One worker per trigger, each in a stack that takes what its trigger needs. */
 const SCAFFOLDS: readonly { stack: string; name: string; trigger: string; purpose?: string }[] = [
   { stack: 'replication', name: 'auditEntries', trigger: 'sqs', purpose: 'Audits replicated entries (hourly, 1/2)' },
@@ -155,7 +158,7 @@ describe('a worker of each trigger, scaffolded into a copy of the tree', () => {
       });
       expect(result.stdout).toContain(`wrote terraform/stacks/${s.stack}/${s.name}.tf`);
     }
-  });
+  }, 180_000);
 
   it('writes the worker folder, its Terraform and its registry line, and nothing else by hand', () => {
     const registry = readFileSync(path.join(copy, 'src/workers/registry.ts'), 'utf8');
@@ -193,7 +196,7 @@ describe('a worker of each trigger, scaffolded into a copy of the tree', () => {
       { cwd: copy },
     );
     expect({ code: lint.code, out: lint.stdout }).toEqual({ code: 0, out: '' });
-  });
+  }, 120_000);
 
   it("passes each new worker's own test, the registry's and the infrastructure tests", async () => {
     const jest = path.join(copy, 'node_modules/jest/bin/jest.js');
@@ -222,12 +225,12 @@ describe('a worker of each trigger, scaffolded into a copy of the tree', () => {
     );
     succeeded(infra, 'jest integration test/infra');
     expect(infra.stderr).toMatch(/Tests: +\d+ passed, \d+ total/);
-  });
+  }, 240_000);
 
   it('npm start runs them: the stream worker reads the table changes, the rule runs the schedule worker', async () => {
     const run = await runNode(
       path.join(copy, 'tools/local/start.mjs'),
-      ['--fans', '20', '--markets', '1', '--port', '0', '--environment', 'scaffold'],
+      ['--fans', '10', '--markets', '1', '--port', '0', '--environment', 'scaffold'],
       {
         cwd: copy,
         // The local run starts its own components.
@@ -260,5 +263,5 @@ describe('a worker of each trigger, scaffolded into a copy of the tree', () => {
       });
     }
     expect(statSync(path.join(copy, '.local/run/scaffold/logs/watchCodes.log')).size).toBeGreaterThan(0);
-  });
+  }, 300_000);
 });
