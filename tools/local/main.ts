@@ -137,14 +137,38 @@ function printTraces(rt: LocalRuntime, result: ScenarioResult): void {
   console.log(`\nEvery span of the run: ${path.relative(ROOT, rt.tracing.file)} (docs/operations.md, "Following one record")`);
 }
 
-function printResult(result: ScenarioResult): void {
-  console.log(`\nSummary (campaign ${result.campaignId})\n\n${stageTable(result.stages)}\n`);
-  console.log(table([['phase', 'time'], ...result.phases.map((p) => [p.name, `${(p.ms / 1000).toFixed(1)} s`])], new Set([1])));
-  console.log('\nInvariants');
-  for (const i of result.invariants) {
-    console.log(`  ${i.ok ? '✓' : '✗'} ${i.name}: ${i.detail}`);
-  }
-  console.log(result.ok ? '\nAll invariants hold.' : '\nSome invariants do not hold (✗ above).');
+/** What each column of the stage table counts (printed under it). */
+export const STAGE_LEGEND: [string, string][] = [
+  ['in', 'records a batch worker received, or invocations of any other function'],
+  ['processed', 'records (or invocations) that succeeded'],
+  ['rejected', 'refused by a rule of the spec, logged with the reason; not retried'],
+  ['failed', 'attempts that failed and were retried: batch item failures and failed invocations'],
+  ['dead-lettered', "messages in the stage's dead-letter queue or on-failure destination at the end"],
+  ['time', "from the stage's first invocation to the end of its last"],
+];
+
+/**
+ * The scenario's summary: the stage table with its legend, the phases' times, the total duration
+ * (start-up, that is components, stacks and bundles, plus the scenario) and the invariants.
+ */
+export function summaryText(result: ScenarioResult, timing: { startupMs: number; totalMs: number }): string {
+  const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+  const width = Math.max(...STAGE_LEGEND.map(([column]) => column.length));
+  return [
+    `Summary (campaign ${result.campaignId})`,
+    '',
+    stageTable(result.stages),
+    '',
+    ...STAGE_LEGEND.map(([column, meaning]) => `  ${column.padEnd(width)}  ${meaning}`),
+    '',
+    table([['phase', 'time'], ...result.phases.map((p) => [p.name, seconds(p.ms)])], new Set([1])),
+    '',
+    `Total: ${seconds(timing.totalMs)} (start-up ${seconds(timing.startupMs)}, scenario ${seconds(timing.totalMs - timing.startupMs)})`,
+    '',
+    'Invariants',
+    ...result.invariants.map((i) => `  ${i.ok ? '✓' : '✗'} ${i.name}: ${i.detail}`),
+    result.ok ? '\nAll invariants hold.' : '\nSome invariants do not hold (✗ above).',
+  ].join('\n');
 }
 
 /** The alarm changes of the run (docs/runbooks.md): none, for a scenario without faults. */
@@ -252,6 +276,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     // Once stopping, the components are going away under the pollers: their errors are expected.
     const runtimeLog = (line: string) => (stopping ? undefined : log(`  ${line}`));
+    const began = Date.now();
     const started = startRuntime({ root: ROOT, environment, clockSpeed, ownKafka: values.faults, edgePort: port, log: runtimeLog });
     const first = await Promise.race([started, interrupted]);
     if (first === 'interrupted') {
@@ -260,6 +285,7 @@ export async function main(argv: string[]): Promise<number> {
       return 130;
     }
     runtime = first;
+    const startupMs = Date.now() - began;
     const notReady = [...runtime.handlers.values()].filter((h) => h.status !== 'ready');
     if (notReady.length > 0 && scenario) {
       throw new CliError(`cannot run the scenario: ${notReady.map((h) => `${h.worker} (${h.status})`).join(', ')} not runnable`);
@@ -294,7 +320,7 @@ export async function main(argv: string[]): Promise<number> {
         return 130;
       }
       printTraces(runtime, outcome);
-      printResult(outcome);
+      console.log(`\n${summaryText(outcome, { startupMs, totalMs: Date.now() - began })}`);
       printAlarms(runtime);
       code = outcome.ok ? 0 : 1;
     }

@@ -94,6 +94,16 @@ describe('the local runtime on a fixture stack', () => {
     expect(await drain(queueNamed('work-dlq'))).toEqual([{ kind: 'work', id: 'p3', fail: 'always' }]);
   }, 60_000);
 
+  it('SQS: while a failed message waits out its visibility timeout, waitingFor says so', async () => {
+    await send(queueNamed('work'), [{ id: 'v1', fail: 'always' }]);
+    // After the first failed attempt nothing runs: the message is in flight until the 2 s timeout ends.
+    const reason = new RegExp(`^fx-${environment}-work holds 1 message\\(s\\): 1 in flight, back after its 2 s visibility timeout$`);
+    await waitFor('the visibility timeout named', async () => (await rt.waitingFor()).some((r) => reason.test(r)));
+    await waitFor('v1 in the dead-letter queue', async () => (await rt.queueDepth(queueNamed('work-dlq').arn)) === 1 && (await rt.queueDepth(queueNamed('work').arn)) === 0);
+    expect(await drain(queueNamed('work-dlq'))).toEqual([{ kind: 'work', id: 'v1', fail: 'always' }]);
+    await waitFor('nothing left to wait for', async () => (await rt.waitingFor()).length === 0);
+  }, 60_000);
+
   it('SQS: a function error leaves the whole batch, so its healthy messages are redelivered with it', async () => {
     await send(queueNamed('work'), [
       { id: 't1', fail: 'throw' },
