@@ -15,6 +15,8 @@ import { REPO_ROOT, tempDir } from '../integration/local/helpers';
 
 let rt: LocalRuntime;
 const lines: string[] = [];
+/** The status lines shown while the scenario waits (replaced in place on a terminal). */
+const statuses: string[] = [];
 const workDir = tempDir('e2e-runtime-');
 
 beforeAll(async () => {
@@ -43,7 +45,7 @@ describe('the whole system on one machine', () => {
   });
 
   it('takes a campaign from registration to reminders with every invariant holding', async () => {
-    result = await runScenario(rt, { fans: 120, markets: 2, faults: false, log: (line) => lines.push(line), settleTimeoutMs: 240_000 });
+    result = await runScenario(rt, { fans: 120, markets: 2, faults: false, log: (line) => lines.push(line), status: (line) => statuses.push(line), settleTimeoutMs: 240_000 });
     const failed = result.invariants.filter((i) => !i.ok).map((i) => `${i.name}: ${i.detail}`);
     expect({ failed, log: failed.length ? [...lines, stageTable(result.stages)].join('\n') : '' }).toEqual({ failed: [], log: '' });
     expect(result.invariants.length).toBeGreaterThanOrEqual(15);
@@ -58,6 +60,12 @@ describe('the whole system on one machine', () => {
       expect({ stage: stage.stage, failed: stage.failed, deadLettered: stage.deadLettered }).toEqual({ stage: stage.stage, failed: 0, deadLettered: 0 });
       expect({ stage: stage.stage, ran: stage.in > 0 }).toEqual({ stage: stage.stage, ran: true });
     }
+  });
+
+  it('says in its progress line what it waits for', () => {
+    const waiting = statuses.filter((line) => /^ {2}… .+ \(\d+ invocations so far\): waiting for \S/.test(line));
+    expect(waiting.length).toBeGreaterThan(0);
+    expect(waiting.some((line) => /invocation\(s\) running|holds \d+ message\(s\)|execution\(s\) running|has not read its stream dry/.test(line))).toBe(true);
   });
 
   it('follows one registration and one selection in one trace each, as npm start prints them', () => {

@@ -235,7 +235,8 @@ export async function main(argv: string[]): Promise<number> {
   let lastStatus = 0;
   const status = (line: string) => {
     if (tty) {
-      process.stdout.write(`\r\x1b[K${line}`);
+      // One terminal line, so the next status replaces it in place.
+      process.stdout.write(`\r\x1b[K${line.slice(0, (process.stdout.columns || 120) - 1)}`);
     } else if (line && Date.now() - lastStatus > 5000) {
       lastStatus = Date.now();
       console.log(line);
