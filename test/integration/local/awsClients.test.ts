@@ -446,5 +446,14 @@ describe('the edge', () => {
     });
     expect(refused.status).toBe(400);
     expect(await refused.text()).toContain('docs/local-runtime.md');
+    // A name every JavaScript object has is no CloudWatch action either.
+    for (const action of ['constructor', 'toString', '__proto__']) {
+      const inherited = await fetch(rt.edge.endpoint, {
+        method: 'POST',
+        headers: { 'x-amz-target': `GraniteServiceVersion20100801.${action}` },
+        body: '{}',
+      });
+      expect({ action, status: inherited.status, docs: (await inherited.text()).includes('docs/local-runtime.md') }).toEqual({ action, status: 400, docs: true });
+    }
   });
 });

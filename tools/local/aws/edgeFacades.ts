@@ -38,7 +38,8 @@ export async function kinesisCall(kinesis: KinesisFacade | undefined, action: st
 
 /** CloudWatch (`X-Amz-Target: GraniteServiceVersion20100801.*`): any failure is a 400 in the query error's terms. */
 export function cloudWatchCall(cloudwatch: CloudWatchActions | undefined, action: string, body: Buffer): Answer {
-  const handler = cloudwatch?.[action];
+  // Own actions only: a name such as `constructor` or `toString` is not an action.
+  const handler = cloudwatch && Object.hasOwn(cloudwatch, action) ? cloudwatch[action] : undefined;
   if (!handler) {
     return unsupported(`CloudWatch ${action}`);
   }

@@ -112,4 +112,24 @@ describe("SQS's query protocol", () => {
       ),
     ).toContain('<Code>InvalidParameterValue</Code>');
   });
+
+  it('reads parameters named like Object members as data, and changes no object of the process', () => {
+    const { input } = queryToJson(
+      form({
+        Action: 'SendMessage',
+        '__proto__.polluted': 'yes',
+        'constructor.1': 'a',
+        'toString.prototype.x': 'b',
+        MessageBody: 'hi',
+      }),
+    );
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.prototype.hasOwnProperty.call(Object.prototype, 'polluted')).toBe(false);
+    expect(JSON.parse(JSON.stringify(input))).toEqual({
+      ['__proto__']: { polluted: 'yes' },
+      constructor: ['a'],
+      toString: { prototype: { x: 'b' } },
+      MessageBody: 'hi',
+    });
+  });
 });

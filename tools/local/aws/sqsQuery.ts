@@ -49,7 +49,9 @@ type Tree = { [key: string]: Tree | string } | string;
 
 /** A form body as the action and its JSON-protocol input. */
 export function queryToJson(form: URLSearchParams): { action: string; input: Record<string, unknown> } {
-  const root: { [key: string]: Tree } = {};
+  // Null-prototype nodes: a parameter named `__proto__.x` or `constructor.1` is data, never
+  // Object.prototype (a form body must not change this process's objects).
+  const root: { [key: string]: Tree } = Object.create(null) as { [key: string]: Tree };
   for (const [key, value] of form) {
     if (key === 'Action' || key === 'Version') {
       continue;
@@ -61,7 +63,9 @@ export function queryToJson(form: URLSearchParams): { action: string; input: Rec
         node[part] = value;
       } else {
         const next = node[part];
-        node = (typeof next === 'object' ? next : (node[part] = {})) as { [key: string]: Tree };
+        node = (typeof next === 'object' ? next : (node[part] = Object.create(null) as { [key: string]: Tree })) as {
+          [key: string]: Tree;
+        };
       }
     }
   }
@@ -75,7 +79,7 @@ function convert(tree: Tree, name = ''): unknown {
   const keys = Object.keys(tree);
   if (keys.length > 0 && keys.every((k) => /^\d+$/.test(k))) {
     const items = keys.sort((a, b) => Number(a) - Number(b)).map((k) => convert(tree[k]));
-    const map = MAPS[name];
+    const map = Object.hasOwn(MAPS, name) ? MAPS[name] : undefined;
     if (map) {
       const [keyName, valueName] = map;
       return Object.fromEntries(
@@ -86,7 +90,7 @@ function convert(tree: Tree, name = ''): unknown {
   }
   return Object.fromEntries(
     keys.map((k) => {
-      const jsonName = QUERY_TO_JSON[k] ?? k;
+      const jsonName = Object.hasOwn(QUERY_TO_JSON, k) ? QUERY_TO_JSON[k] : k;
       return [jsonName, convert(tree[k], jsonName)];
     }),
   );
