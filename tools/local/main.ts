@@ -12,7 +12,7 @@ import type { ScenarioResult } from './scenario';
 import { runScenario } from './scenario';
 import { triggersOf } from './wiring/diagram';
 import { readSpans, spanTree } from './tracing/spanTree';
-import type { RehearsalResult } from './rehearse';
+import type { Rehearsal, RehearsalResult } from './rehearse';
 import { NOT_REHEARSED, REHEARSALS, rehearse, selectRehearsals } from './rehearse';
 
 const TOOL = 'npm start --';
@@ -193,7 +193,20 @@ function printRehearsals(results: RehearsalResult[]): void {
   console.log(results.every((r) => r.ok) ? '\nEvery rehearsal passed.' : '\nSome rehearsals failed (✗ above).');
 }
 
-export async function main(argv: string[]): Promise<number> {
+interface StartOptions {
+  fans: number;
+  markets: number;
+  faults: boolean;
+  keepRunning: boolean;
+  scenario: boolean;
+  rehearsals?: Rehearsal[];
+  clockSpeed: number;
+  environment: string;
+  port: number;
+}
+
+/** The options of `npm start`, checked; `undefined` after printing the help. */
+function parseStartOptions(argv: string[]): StartOptions | undefined {
   const { values } = parseCli(
     argv,
     {
@@ -213,15 +226,12 @@ export async function main(argv: string[]): Promise<number> {
   );
   if (values.help) {
     console.log(HELP);
-    return 0;
+    return undefined;
   }
   const rehearsals = values.rehearse === undefined ? undefined : selectRehearsals(values.rehearse);
   if (rehearsals && (values.faults || values['no-scenario'] || values['keep-running'])) {
     throw usageError('--rehearse runs its own scenario: it does not go with --faults, --no-scenario or --keep-running', TOOL);
   }
-  const fans = positiveInt(values.fans, '--fans', rehearsals ? 40 : 2000);
-  const markets = positiveInt(values.markets, '--markets', rehearsals ? 2 : 3);
-  const clockSpeed = positiveInt(values['clock-speed'], '--clock-speed', 1);
   const environment = values.environment ?? 'local';
   if (!/^[a-z][a-z0-9]{0,11}$/.test(environment)) {
     throw usageError('--environment must be 1-12 lower-case letters and digits, starting with a letter', TOOL);
@@ -230,7 +240,24 @@ export async function main(argv: string[]): Promise<number> {
   if (!/^\d+$/.test(values.port ?? '4566') || port > 65535) {
     throw usageError(`--port must be a TCP port (1-65535, or 0 for a free one), got ${JSON.stringify(values.port)}`, TOOL);
   }
-  const scenario = !values['no-scenario'];
+  return {
+    fans: positiveInt(values.fans, '--fans', rehearsals ? 40 : 2000),
+    markets: positiveInt(values.markets, '--markets', rehearsals ? 2 : 3),
+    faults: values.faults ?? false,
+    keepRunning: values['keep-running'] ?? false,
+    scenario: !values['no-scenario'],
+    rehearsals,
+    clockSpeed: positiveInt(values['clock-speed'], '--clock-speed', 1),
+    environment,
+    port,
+  };
+}
+
+/**
+ * Progress output: `log` prints a line; `status` shows the current state while waiting, replaced
+ * in place on a terminal and printed at most every 5 seconds otherwise.
+ */
+function progressOutput(): { log: (line: string) => void; status: (line: string) => void } {
   const tty = Boolean(process.stdout.isTTY);
   let lastStatus = 0;
   const status = (line: string) => {
@@ -246,6 +273,16 @@ export async function main(argv: string[]): Promise<number> {
     status('');
     console.log(line);
   };
+  return { log, status };
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const parsed = parseStartOptions(argv);
+  if (!parsed) {
+    return 0;
+  }
+  const { fans, markets, rehearsals, scenario, environment } = parsed;
+  const { log, status } = progressOutput();
 
   // Refuses while another run of this environment is alive; stops what a killed one left.
   const run = await claimRun({ root: ROOT, environment, log: (line) => console.log(line) });
@@ -254,7 +291,7 @@ export async function main(argv: string[]): Promise<number> {
       rehearsals
         ? `rehearsing ${rehearsals.map((r) => r.name).join(', ')} with ${fans} fans, ${markets} markets`
         : scenario
-          ? `scenario: ${fans} fans, ${markets} markets${values.faults ? ', with faults' : ''}`
+          ? `scenario: ${fans} fans, ${markets} markets${parsed.faults ? ', with faults' : ''}`
           : 'no scenario'
     })\n`,
   );
@@ -278,7 +315,7 @@ export async function main(argv: string[]): Promise<number> {
     // Once stopping, the components are going away under the pollers: their errors are expected.
     const runtimeLog = (line: string) => (stopping ? undefined : log(`  ${line}`));
     const began = Date.now();
-    const started = startRuntime({ root: ROOT, environment, clockSpeed, ownKafka: values.faults, edgePort: port, log: runtimeLog });
+    const started = startRuntime({ root: ROOT, environment, clockSpeed: parsed.clockSpeed, ownKafka: parsed.faults, edgePort: parsed.port, log: runtimeLog });
     const first = await Promise.race([started, interrupted]);
     if (first === 'interrupted') {
       console.log('\nStopping...');
@@ -315,7 +352,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (scenario) {
       console.log('');
-      const outcome = await Promise.race([runScenario(runtime, { fans, markets, faults: values.faults ?? false, log, status }), interrupted]);
+      const outcome = await Promise.race([runScenario(runtime, { fans, markets, faults: parsed.faults, log, status }), interrupted]);
       if (outcome === 'interrupted') {
         console.log('\nStopping...');
         return 130;
@@ -325,7 +362,7 @@ export async function main(argv: string[]): Promise<number> {
       printAlarms(runtime);
       code = outcome.ok ? 0 : 1;
     }
-    if (values['keep-running'] || !scenario) {
+    if (parsed.keepRunning || !scenario) {
       printKeepRunningHelp(environment);
       await interrupted;
       console.log('\nStopping...');
