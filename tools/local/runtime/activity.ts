@@ -92,9 +92,13 @@ export class Activity {
       eventBus.busy() ? 'EventBridge delivering' : '',
       delivering > 0 ? `${delivering} SQS poller(s) delivering` : '',
       ...depths.map(([arn, counts]) => queueReason(queues, arn, counts, running > 0)),
-      ...triggers.streams
-        .filter((s) => s.consumer.isBusy() || (quietSince !== undefined && s.consumer.drainedSince() < quietSince))
-        .map((s) => `${s.address} has not read its stream dry (see its "error in" lines)`),
+      ...triggers.streams.map((s) =>
+        s.consumer.isBusy()
+          ? `${s.address} delivering stream records`
+          : quietSince !== undefined && s.consumer.drainedSince() < quietSince
+            ? `${s.address} has not read its stream dry (see its "error in" lines)`
+            : '',
+      ),
     ].filter(Boolean);
   }
 }
