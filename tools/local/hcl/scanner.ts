@@ -88,4 +88,18 @@ export class Scanner {
   peekKeyword(word: string): boolean {
     return this.peekIdent() === word;
   }
+
+  /** The `key, value in` (or `value in`) of a for expression or directive, after `for`; `what` names it in errors. */
+  forBinding(what: string): { keyVar?: string; valueVar: string } {
+    let keyVar: string | undefined;
+    let valueVar = this.ident();
+    if (this.eat(',')) {
+      keyVar = valueVar;
+      valueVar = this.ident();
+    }
+    if (this.ident() !== 'in') {
+      this.fail(`expected "in" in ${what}`);
+    }
+    return { keyVar, valueVar };
+  }
 }

@@ -221,15 +221,7 @@ class Parser extends TemplateReader {
 
   forExpr(into: 'tuple' | 'object'): Expr {
     this.ident(); // for
-    let keyVar: string | undefined;
-    let valueVar = this.ident();
-    if (this.eat(',')) {
-      keyVar = valueVar;
-      valueVar = this.ident();
-    }
-    if (this.ident() !== 'in') {
-      this.fail('expected "in" in a for expression');
-    }
+    const { keyVar, valueVar } = this.forBinding('a for expression');
     const collection = this.expression();
     this.expect(':');
     let key: Expr | undefined;

@@ -154,15 +154,7 @@ export abstract class TemplateReader extends Scanner {
 
   /** The rest of `%{for value in collection}` or `%{for key, value in collection}` after `for`. */
   forDirective(): DirectivePart {
-    let keyVar: string | undefined;
-    let valueVar = this.ident();
-    if (this.eat(',')) {
-      keyVar = valueVar;
-      valueVar = this.ident();
-    }
-    if (this.ident() !== 'in') {
-      this.fail('expected "in" in a %{for} directive');
-    }
+    const { keyVar, valueVar } = this.forBinding('a %{for} directive');
     return { kind: 'for', keyVar, valueVar, collection: this.expression(), body: [] };
   }
 
