@@ -283,14 +283,14 @@ async function wire(
   });
 
   const runnable = (functionName: string) => handlers.get(index.functionByRef(functionName).worker)?.status === 'ready';
-  const triggers = await createTriggers({ ...options, model, vars, components, host, sqs, clock, metrics, runnable, log, onError });
+  const triggers = await createTriggers({ ...options, model, index, vars, components, host, sqs, clock, metrics, runnable, log, onError });
   for (const started of [...triggers.sqsPollers, ...triggers.streams.map((s) => s.consumer)]) {
     started.start();
     cleanups.push(() => started.stop());
   }
   eventBus.start();
   alarms.start();
-  const queues = queueLookup(sqs, model, `prd2011-${p.environment}-${region}-`);
+  const queues = queueLookup(sqs, index, `prd2011-${p.environment}-${region}-`);
   const activity = new Activity({ host, stepFunctions, eventBus, triggers, queues });
   clock.startAcceleration(() => !activity.busyNow());
   cleanups.push(() => clock.stop());

@@ -14,8 +14,7 @@ import { pipeConsumer } from '../pollers/pipe';
 import { SqsPoller } from '../pollers/sqs';
 import type { StreamConsumer, StreamSource } from '../pollers/stream';
 import { streamMappingConsumer } from '../pollers/stream';
-import type { WiringModel } from '../wiring/model';
-import { modelIndex } from '../wiring/model';
+import type { ModelIndex, WiringModel } from '../wiring/model';
 import type { LocalVariables } from '../wiring/variables';
 
 /** A stream consumer (a stream mapping's or a pipe's) by its Terraform address. */
@@ -33,6 +32,7 @@ export interface Triggers {
 
 export interface TriggerOptions {
   model: WiringModel;
+  index: ModelIndex;
   vars: LocalVariables;
   components: Components;
   host: FunctionHost;
@@ -74,7 +74,7 @@ type StreamMapping = Extract<WiringModel['mappings'][number], { kind: 'stream' }
 function sqsPoller(options: TriggerOptions, mapping: SqsMapping): SqsPoller {
   return new SqsPoller({
     mapping,
-    queue: modelIndex(options.model).queueByRef(mapping.queueArn),
+    queue: options.index.queueByRef(mapping.queueArn),
     host: options.host,
     sqs: options.sqs,
     region: options.vars.region,
@@ -86,7 +86,7 @@ function sqsPoller(options: TriggerOptions, mapping: SqsMapping): SqsPoller {
 }
 
 async function streamConsumer(options: TriggerOptions, mapping: StreamMapping): Promise<StreamConsumer> {
-  const index = modelIndex(options.model);
+  const { index } = options;
   return streamMappingConsumer({
     mapping,
     functionArn: index.functionByRef(mapping.functionName).arn,
@@ -101,7 +101,7 @@ async function streamConsumer(options: TriggerOptions, mapping: StreamMapping): 
 }
 
 async function pipeTrigger(options: TriggerOptions, pipe: WiringModel['pipes'][number]): Promise<StreamConsumer> {
-  const index = modelIndex(options.model);
+  const { index } = options;
   return pipeConsumer({
     pipe,
     source: await openSource(options, pipe.sourceArn, pipe.startingPosition, pipe.address),

@@ -4,8 +4,7 @@
  */
 import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { Queue, WiringModel } from '../wiring/model';
-import { modelIndex } from '../wiring/model';
+import type { ModelIndex, Queue } from '../wiring/model';
 
 /**
  * Creates the queues with their Terraform attributes (max_message_size included, so a message
@@ -46,8 +45,7 @@ export interface QueueLookup {
   depth(ref: string): Promise<number>;
 }
 
-export function queueLookup(sqs: SQSClient, model: WiringModel, prefix: string): QueueLookup {
-  const index = modelIndex(model);
+export function queueLookup(sqs: SQSClient, index: ModelIndex, prefix: string): QueueLookup {
   const queue = (ref: string): Queue =>
     index.queueByRef(ref.startsWith(prefix) || ref.startsWith('arn:') ? ref : `${prefix}${ref}`);
   const counts = async (ref: string): Promise<QueueCounts> => {

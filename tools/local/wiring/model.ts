@@ -191,5 +191,7 @@ export function modelIndex(model: WiringModel) {
   };
 }
 
+export type ModelIndex = ReturnType<typeof modelIndex>;
+
 /** The kind of AWS resource an ARN names (sqs, sns, lambda, states, kinesis, dynamodb, secretsmanager, events). */
 export const arnService = (arn: string): string => arn.split(':')[2] ?? '';

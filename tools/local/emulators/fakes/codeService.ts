@@ -142,29 +142,35 @@ function reserveCodes(state: CodeState, req: FakeRequest): FakeResponse {
 
 /** `POST /:campaignId/assign { codes }`: marks the codes not yet assigned as assigned. */
 function assignCodes(state: CodeState, req: FakeRequest): FakeResponse {
-  const codes = codesFromBody(req.body);
-  const pool = poolOf(state, req.params.campaignId);
-  let updated = 0;
-  for (const id of codes) {
-    const code = pool.get(id);
-    if (code && codeStatus(state, code) !== 'assigned') {
-      code.date.assigned = new Date(state.now()).toISOString();
-      updated++;
+  return updateCodes(state, req, (code) => {
+    if (codeStatus(state, code) === 'assigned') {
+      return false;
     }
-  }
-  return ok(req, { count: { in: codes.length, updated } });
+    code.date.assigned = new Date(state.now()).toISOString();
+    return true;
+  });
 }
 
 /** `POST /:campaignId/release { codes }`: ends the reservation of the reserved codes. */
 function releaseCodes(state: CodeState, req: FakeRequest): FakeResponse {
+  return updateCodes(state, req, (code) => {
+    if (codeStatus(state, code) !== 'reserved') {
+      return false;
+    }
+    delete code.date.reserved;
+    delete code.reserveId;
+    return true;
+  });
+}
+
+/** Applies `update` to each known code the body lists; answers how many it changed. */
+function updateCodes(state: CodeState, req: FakeRequest, update: (code: FakeCode) => boolean): FakeResponse {
   const codes = codesFromBody(req.body);
   const pool = poolOf(state, req.params.campaignId);
   let updated = 0;
   for (const id of codes) {
     const code = pool.get(id);
-    if (code && codeStatus(state, code) === 'reserved') {
-      delete code.date.reserved;
-      delete code.reserveId;
+    if (code && update(code)) {
       updated++;
     }
   }
