@@ -18,6 +18,26 @@ export default tseslint.config(
     },
   },
   {
+    // Workers load the MongoDB driver on first use, from its own file beside index.js
+    // (src/shared/mongo/driver.ts): a value import of it anywhere else would load it in every cold start.
+    files: ['src/**/*.ts'],
+    ignores: ['src/**/*.test.ts', 'src/shared/mongo/driver.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'mongodb',
+              message: 'Load the driver with loadMongoDriver() (src/shared/mongo/driver.ts); import only types from mongodb.',
+              allowTypeImports: true,
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['tools/**', 'test/**', '**/*.test.ts', '**/*.mjs', '**/*.cjs', '*.js'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-require-imports': 'off' },
   },

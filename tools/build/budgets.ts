@@ -20,13 +20,23 @@ export const DEFAULT_BUNDLE_BUDGET = 600 * KiB;
 export const bundleBudgets = (workers: readonly { name: string }[]): Record<string, number> =>
   Object.fromEntries(workers.map((w) => [w.name, BUNDLE_BUDGETS[w.name] ?? DEFAULT_BUNDLE_BUDGET]));
 
+/**
+ * Budget of each file a worker loads on first use (tools/build/bundle.ts `lazyFiles`), the same
+ * for every worker that carries it. `mongodb.js`: the MongoDB driver with its URL parser
+ * (whatwg-url, tr46) and bson, without the AWS SDK credential providers.
+ */
+export const LAZY_FILE_BUDGETS: Readonly<Record<string, number>> = {
+  'mongodb.js': 900 * KiB, // 772 KiB
+};
+
 export const BUNDLE_BUDGETS: Readonly<Record<string, number>> = {
-  // MongoDB driver (+ ioredis and libphonenumber-js for checkEligibility): about 1.3-1.6 MB.
-  checkEligibility: 1875 * KiB, // 1616 KiB
-  notificationGenerator: 1650 * KiB, // 1424 KiB
-  getMarketsToNotify: 1550 * KiB, // 1338 KiB
-  planSends: 1575 * KiB, // 1351 KiB
-  triggerReminderEmail: 1550 * KiB, // 1347 KiB
+  // The MongoDB driver is not in index.js (it is mongodb.js beside it, LAZY_FILE_BUDGETS):
+  // ioredis and libphonenumber-js for checkEligibility, the AWS SDK clients for the others.
+  checkEligibility: 900 * KiB, // 783 KiB (1616 KiB with the driver inside)
+  notificationGenerator: 700 * KiB, // 593 KiB
+  getMarketsToNotify: 600 * KiB, // 506 KiB
+  planSends: 600 * KiB, // 518 KiB
+  triggerReminderEmail: 600 * KiB, // 513 KiB
   // kafkajs: about 0.8 MB.
   sendData: 925 * KiB, // 785 KiB
   // AWS SDK clients and the HTTP service clients only: about 0.5 MB. A MongoDB, Kafka or Redis

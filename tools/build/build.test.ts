@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { inflateRawSync } from 'node:zlib';
 import { WORKERS } from '../../src/workers/registry';
 import type { BuildReport, WorkerResult } from './build';
-import { zipEntries } from './build';
+import { zipEntries } from './bundle';
 import { BUNDLE_BUDGETS, DEFAULT_BUNDLE_BUDGET, bundleBudgets } from './budgets';
 import { DEFAULT_BUILD_ENVS, progressLine, reportTable, resolveEnvs, resolveTargets } from './main';
 import { scanForSecrets } from './secretScan';
@@ -44,10 +44,21 @@ describe('reproducibleZip', () => {
 
 describe('zipEntries', () => {
   it('holds index.js only, or index.js pointing at its map with --sourcemap', () => {
-    expect(zipEntries(Buffer.from('code')).map((e) => e.name)).toEqual(['index.js']);
-    const withMap = zipEntries(Buffer.from('code'), Buffer.from('{}'));
+    expect(zipEntries({ code: Buffer.from('code'), lazyFiles: [] }).map((e) => e.name)).toEqual(['index.js']);
+    const withMap = zipEntries({ code: Buffer.from('code'), map: Buffer.from('{}'), lazyFiles: [] });
     expect(withMap.map((e) => e.name)).toEqual(['index.js', 'index.js.map']);
     expect(withMap[0].data.toString()).toBe('code//# sourceMappingURL=index.js.map\n');
+  });
+
+  it('puts the files loaded on first use after index.js, each with its own map', () => {
+    const files = zipEntries({
+      code: Buffer.from('code'),
+      map: Buffer.from('{}'),
+      lazyFiles: [{ name: 'mongodb.js', code: Buffer.from('driver'), map: Buffer.from('{"d":1}') }],
+    });
+    expect(files.map((e) => e.name)).toEqual(['index.js', 'index.js.map', 'mongodb.js', 'mongodb.js.map']);
+    expect(files[2].data.toString()).toBe('driver//# sourceMappingURL=mongodb.js.map\n');
+    expect(files[3].data.toString()).toBe('{"d":1}');
   });
 });
 

@@ -4,8 +4,9 @@ import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { ConfigEnv, MergedConfig } from '../../src/shared/config/load';
 import { version as esbuildVersion } from 'esbuild';
-import { BundleError, bundleWorker } from './bundle';
+import { BundleError, zipEntries, bundleWorker } from './bundle';
 import type { PackageShare } from './bundle';
+import { LAZY_FILE_BUDGETS } from './budgets';
 import { configForBuild } from './config';
 import { scanForSecrets } from './secretScan';
 import type { SecretFinding } from './secretScan';
@@ -54,8 +55,10 @@ export interface WorkerResult {
   /** Handler module, relative to the root. */
   entry: string;
   budgetBytes?: number;
-  /** Largest bundle over the environments built. */
+  /** Largest bundle (`index.js`) over the environments built. */
   bundleBytes?: number;
+  /** The files the worker loads on first use (`mongodb.js`), with their budgets (budgets.ts). */
+  lazyFiles?: { name: string; bytes: number; budgetBytes: number }[];
   zipBytes?: number;
   artifacts: EnvArtifact[];
   /** Largest contributors to the bundle (of the last environment built). */
@@ -72,16 +75,6 @@ export interface BuildReport {
   node: string;
   esbuild: string;
   workers: WorkerResult[];
-}
-
-/** The files of a worker's ZIP: `index.js` (Terraform's handler `index.handler`), and its map when asked for. */
-export function zipEntries(code: Buffer, map?: Buffer) {
-  return map
-    ? [
-        { name: 'index.js', data: Buffer.concat([code, Buffer.from('//# sourceMappingURL=index.js.map\n')]) },
-        { name: 'index.js.map', data: map },
-      ]
-    : [{ name: 'index.js', data: code }];
 }
 
 function writeAtomically(file: string, data: Buffer): void {
@@ -113,6 +106,7 @@ async function buildWorker(
   const secrets: SecretFinding[] = [];
   const artifacts: EnvArtifact[] = [];
   let topPackages: PackageShare[] = [];
+  let lazyFiles: WorkerResult['lazyFiles'] = [];
   try {
     for (const [env, config] of configs) {
       const bundle = await bundleWorker({
@@ -122,10 +116,17 @@ async function buildWorker(
         sourcemap: options.sourcemap,
       });
       topPackages = bundle.packages.slice(0, 5);
-      for (const finding of scanForSecrets(bundle.code.toString('utf8'))) {
-        secrets.push({ kind: `${finding.kind} (${env})`, excerpt: finding.excerpt });
+      lazyFiles = bundle.lazyFiles.map((f) => ({
+        name: f.name,
+        bytes: f.code.length,
+        budgetBytes: LAZY_FILE_BUDGETS[f.name] ?? 0,
+      }));
+      for (const code of [bundle.code, ...bundle.lazyFiles.map((f) => f.code)]) {
+        for (const finding of scanForSecrets(code.toString('utf8'))) {
+          secrets.push({ kind: `${finding.kind} (${env})`, excerpt: finding.excerpt });
+        }
       }
-      const zip = await reproducibleZip(zipEntries(bundle.code, bundle.map));
+      const zip = await reproducibleZip(zipEntries(bundle));
       const file = path.join(options.outDir, env, `${target.name}.zip`);
       if (secrets.length === 0) {
         writeAtomically(file, zip);
@@ -149,13 +150,14 @@ async function buildWorker(
       ? 'secrets-found'
       : budget === undefined
         ? 'no-budget'
-        : bundleBytes > budget
+        : bundleBytes > budget || lazyFiles.some((f) => f.bytes > f.budgetBytes)
           ? 'over-budget'
           : 'built';
   return {
     ...base,
     status,
     bundleBytes,
+    ...(lazyFiles.length > 0 ? { lazyFiles } : {}),
     zipBytes,
     artifacts,
     topPackages,

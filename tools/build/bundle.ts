@@ -1,5 +1,5 @@
 import { build, formatMessages } from 'esbuild';
-import type { BuildOptions, Message, Metafile } from 'esbuild';
+import type { BuildOptions, Message, Metafile, Plugin } from 'esbuild';
 import path from 'node:path';
 import type { MergedConfig } from '../../src/shared/config/load';
 
@@ -30,13 +30,38 @@ export interface PackageShare {
   bytes: number;
 }
 
+/** A file of a worker's ZIP: its code and, when asked for, its source map. */
+export interface BundleFile {
+  name: string;
+  code: Buffer;
+  map?: Buffer;
+}
+
 export interface WorkerBundle {
+  /** `index.js`: what Lambda loads in the init phase. */
   code: Buffer;
   /** Source map (only when asked for). */
   map?: Buffer;
   /** Bytes of the output by package, largest first. */
   packages: PackageShare[];
+  /** Files the handler loads on first use, beside `index.js` (the MongoDB driver, `mongodb.js`). */
+  lazyFiles: BundleFile[];
 }
+
+/** The file beside `index.js` that holds the MongoDB driver (src/shared/mongo/driver.ts). */
+export const MONGODB_FILE = 'mongodb.js';
+
+/**
+ * Keeps the MongoDB driver out of a worker's `index.js`: `import('mongodb')` becomes
+ * `require('./mongodb.js')`, run on first use. The driver is about 0.8 MB of code; parsed in the
+ * init phase it made the five MongoDB workers' cold load 2x the others' (docs/benchmarks.md).
+ */
+const mongodbBeside: Plugin = {
+  name: 'mongodb-beside',
+  setup(b) {
+    b.onResolve({ filter: /^mongodb$/ }, () => ({ path: `./${MONGODB_FILE}`, external: true }));
+  },
+};
 
 /** Thrown when esbuild reports errors; the message holds esbuild's formatted diagnostics. */
 export class BundleError extends Error {
@@ -70,6 +95,10 @@ export function bundleOptions(request: BundleRequest): BuildOptions {
     define: { [CONFIG_GLOBAL]: JSON.stringify(request.config), [BAKED_FLAG]: 'true' },
     metafile: true,
     logLevel: 'silent',
+    plugins: [mongodbBeside],
+    // `import()` becomes a `require` the first time it runs: the driver file is CommonJS, whose
+    // names Node's ESM loader cannot see through esbuild's `module.exports = …`.
+    supported: { 'dynamic-import': false },
   };
 }
 
@@ -94,15 +123,80 @@ async function describe(messages: Message[], kind: 'error' | 'warning'): Promise
   return (await formatMessages(messages, { kind, color: false })).join('').trim();
 }
 
-/** Bundles one worker's handler with `config` baked in. */
-export async function bundleWorker(request: BundleRequest): Promise<WorkerBundle> {
-  let result;
+async function run(options: BuildOptions) {
   try {
-    result = await build(bundleOptions(request));
+    return await build(options);
   } catch (error) {
     const errors = (error as { errors?: Message[] }).errors;
     throw new BundleError(errors?.length ? await describe(errors, 'error') : (error as Error).message);
   }
+}
+
+const drivers = new Map<string, Promise<BundleFile>>();
+
+/**
+ * `mongodb.js`: the MongoDB driver as one minified CommonJS file, the same for every worker and
+ * configuration (built once per process). Left out: the AWS SDK credential providers, which the
+ * driver loads only for `authMechanism=MONGODB-AWS` (about 300 KiB of SDK code duplicating the
+ * worker's own). Our workers sign in with the user and password in the connection string
+ * (the mongo-uri secret); a MONGODB-AWS connection string gets the driver's own
+ * MongoMissingDependencyError naming `@aws-sdk/credential-providers`.
+ */
+export function mongodbFile(root: string, sourcemap = false): Promise<BundleFile> {
+  const key = `${root}\0${sourcemap}`;
+  let file = drivers.get(key);
+  if (!file) {
+    file = run({
+      ...bundleOptions({ root, entry: MONGODB_FILE, config: {} as MergedConfig, sourcemap }),
+      entryPoints: undefined,
+      stdin: { contents: "module.exports = require('mongodb');", resolveDir: root, sourcefile: 'mongodb-driver.js' },
+      outfile: path.join(root, MONGODB_FILE),
+      define: {},
+      external: ['@aws-sdk/credential-providers'],
+      metafile: false,
+      plugins: [],
+    }).then((result) => {
+      const outputs = result.outputFiles ?? [];
+      const js = outputs.find((f) => f.path.endsWith('.js'));
+      const map = outputs.find((f) => f.path.endsWith('.js.map'));
+      return {
+        name: MONGODB_FILE,
+        code: Buffer.from(js!.contents),
+        ...(map ? { map: Buffer.from(map.contents) } : {}),
+      };
+    });
+    file.catch(() => drivers.delete(key));
+    drivers.set(key, file);
+  }
+  return file;
+}
+
+/** The (name, data) entries of `files`: each file naming its map (`//# sourceMappingURL=`), then the map. */
+export function fileEntries(files: readonly BundleFile[]): { name: string; data: Buffer }[] {
+  return files.flatMap((f) =>
+    f.map
+      ? [
+          { name: f.name, data: Buffer.concat([f.code, Buffer.from(`//# sourceMappingURL=${f.name}.map\n`)]) },
+          { name: `${f.name}.map`, data: f.map },
+        ]
+      : [{ name: f.name, data: f.code }],
+  );
+}
+
+/**
+ * The entries of a worker's ZIP, in order: `index.js` (Terraform's handler `index.handler`), then
+ * the files it loads on first use (`mongodb.js`), each followed by its map when asked for.
+ */
+export const zipEntries = (bundle: Pick<WorkerBundle, 'code' | 'map' | 'lazyFiles'>) =>
+  fileEntries([{ name: 'index.js', code: bundle.code, map: bundle.map }, ...bundle.lazyFiles]);
+
+/** Whether the bundle `require`s the file beside it (`./<name>`). */
+const loadsBeside = (metafile: Metafile, name: string): boolean =>
+  Object.values(metafile.outputs).some((o) => o.imports.some((i) => i.external && i.path === `./${name}`));
+
+/** Bundles one worker's handler with `config` baked in. */
+export async function bundleWorker(request: BundleRequest): Promise<WorkerBundle> {
+  const result = await run(bundleOptions(request));
   const outputs = result.outputFiles ?? [];
   const js = outputs.find((f) => f.path.endsWith('.js'));
   const map = outputs.find((f) => f.path.endsWith('.js.map'));
@@ -113,5 +207,6 @@ export async function bundleWorker(request: BundleRequest): Promise<WorkerBundle
     code: Buffer.from(js.contents),
     ...(map ? { map: Buffer.from(map.contents) } : {}),
     packages: packageShares(result.metafile),
+    lazyFiles: loadsBeside(result.metafile, MONGODB_FILE) ? [await mongodbFile(request.root, request.sourcemap)] : [],
   };
 }

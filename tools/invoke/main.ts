@@ -11,7 +11,7 @@ import type { Context } from 'aws-lambda';
 import { CONFIG_ENVS, ConfigError } from '../../src/shared/config/load';
 import type { ConfigEnv } from '../../src/shared/config/load';
 import { DEFAULT_TIMEOUT_SECONDS, WORKERS, workerEntryPath } from '../../src/workers/registry';
-import { BundleError, bundleWorker } from '../build/bundle';
+import { BundleError, bundleWorker, zipEntries } from '../build/bundle';
 import { configForBuild } from '../build/config';
 import { CliError, CONFIG_DIR, ROOT, parseCli, usageError } from '../build/toolCli';
 import { readFileOrStdin } from '../certs/certBundle';
@@ -155,17 +155,28 @@ export async function main(argv: string[]): Promise<number> {
     throw error;
   }
   mkdirSync(dir, { recursive: true });
-  writeFileSync(file, Buffer.concat([bundle.code, Buffer.from('//# sourceMappingURL=index.js.map\n')]));
-  writeFileSync(path.join(dir, 'index.js.map'), bundle.map ?? '');
-  process.env.CONFIG_ENV = env;
-  process.setSourceMapsEnabled(true);
-
-  let handler: unknown;
   try {
-    handler = (require(file) as { handler?: unknown }).handler;
+    // The handler loads mongodb.js (beside index.js) on first use, so the files stay until it is done.
+    for (const f of zipEntries(bundle)) {
+      writeFileSync(path.join(dir, f.name), f.data);
+    }
+    return await invokeOnce(name, file, entry, event, timeoutSeconds, env);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+async function invokeOnce(
+  name: string,
+  file: string,
+  entry: string,
+  event: unknown,
+  timeoutSeconds: number,
+  env: string,
+): Promise<number> {
+  process.env.CONFIG_ENV = env;
+  process.setSourceMapsEnabled(true);
+  const handler = (require(file) as { handler?: unknown }).handler;
   if (typeof handler !== 'function') {
     throw new CliError(`${path.relative(ROOT, entry)} does not export a handler function`);
   }

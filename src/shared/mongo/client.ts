@@ -1,5 +1,6 @@
-import { MongoClient } from 'mongodb';
+import type { MongoClient } from 'mongodb';
 import type { SecretCache } from '../aws/secrets';
+import { loadMongoDriver } from './driver';
 
 let client: Promise<MongoClient> | undefined;
 
@@ -20,8 +21,8 @@ export async function resolveMongoUri(secrets: SecretCache, secretId: string): P
 
 /** One connected MongoClient per execution environment; a failed connect is retried on the next call. */
 export function sharedMongoClient(uri: () => Promise<string>, serverSelectionTimeoutMS: number): Promise<MongoClient> {
-  client ??= uri()
-    .then((u) => new MongoClient(u, { serverSelectionTimeoutMS, maxPoolSize: 5 }).connect())
+  client ??= Promise.all([uri(), loadMongoDriver()])
+    .then(([u, { MongoClient }]) => new MongoClient(u, { serverSelectionTimeoutMS, maxPoolSize: 5 }).connect())
     .catch((error) => {
       client = undefined;
       throw error;

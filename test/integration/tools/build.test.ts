@@ -13,6 +13,7 @@ import { WORKERS, workerEntryPath } from '../../../src/workers/registry';
 import type { BuildOptions, BuildReport, BuildTarget } from '../../../tools/build/build';
 import { buildWorkers } from '../../../tools/build/build';
 import { BUNDLE_BUDGETS } from '../../../tools/build/budgets';
+import { MONGODB_FILE } from '../../../tools/build/bundle';
 import { readZip } from '../../../tools/build/zip';
 import { ROOT, runNode } from './run';
 
@@ -27,6 +28,14 @@ const EXISTING = WORKERS.filter((w) => existsSync(path.join(ROOT, workerEntryPat
   stack: w.stack,
   entry: workerEntryPath(w),
 }));
+/** The workers that talk to MongoDB (DOMAIN.md: eligibility's campaign lookup, the reminders). */
+const MONGODB_WORKERS = [
+  'checkEligibility',
+  'notificationGenerator',
+  'getMarketsToNotify',
+  'planSends',
+  'triggerReminderEmail',
+];
 const PENDING = WORKERS.filter((w) => !existsSync(path.join(ROOT, workerEntryPath(w))));
 
 jest.setTimeout(120_000);
@@ -163,9 +172,53 @@ describe('build: self-contained bundles', () => {
     }
   }, 120_000);
 
+  it('keeps the MongoDB driver out of index.js: the MongoDB workers carry it as mongodb.js, loaded on first use, not in init', async () => {
+    const zips = report.workers.map((w) => ({
+      worker: w.worker,
+      entries: readZip(readFileSync(path.join(out, 'qa', `${w.worker}.zip`))),
+    }));
+    expect(
+      zips
+        .filter((z) => z.entries.some((e) => e.name === MONGODB_FILE))
+        .map((z) => z.worker)
+        .sort(),
+    ).toEqual([...MONGODB_WORKERS].sort());
+    for (const { worker, entries } of zips.filter((z) => MONGODB_WORKERS.includes(z.worker))) {
+      expect(entries.map((e) => e.name)).toEqual(['index.js', MONGODB_FILE]);
+      const index = entries[0].data.toString('utf8');
+      expect({
+        worker,
+        requiresDriver: index.includes(`require("./${MONGODB_FILE}")`),
+        inlinesDriver: index.includes('MongoServerSelectionError'),
+      }).toEqual({
+        worker,
+        requiresDriver: true,
+        inlinesDriver: false,
+      });
+      // index.js alone (no mongodb.js beside it) loads: the driver is not required in init.
+      const dir = newDir(`alone-${worker}`);
+      writeFileSync(path.join(dir, 'index.js'), entries[0].data);
+      expect((await inFreshNode(path.join(dir, 'index.js'))).stdout.trim()).toBe('HANDLER OK');
+    }
+    const driver = path.join(
+      path.dirname(unpack(path.join(out, 'qa', 'checkEligibility.zip'), 'driver')),
+      MONGODB_FILE,
+    );
+    const loaded = await runNode(
+      '-e',
+      [`const d=require(${JSON.stringify(driver)});console.log(typeof d.MongoClient, typeof d.ObjectId)`],
+      {
+        cwd: path.dirname(driver),
+      },
+    );
+    expect(loaded.stdout.trim()).toBe('function function');
+  });
+
   it('keeps private keys, access keys and passwords out of every bundle; certificates in it are public CA certificates of libraries', () => {
     for (const w of report.workers) {
-      const code = readZip(readFileSync(path.join(out, 'qa', `${w.worker}.zip`)))[0].data.toString('utf8');
+      const code = readZip(readFileSync(path.join(out, 'qa', `${w.worker}.zip`)))
+        .map((e) => e.data.toString('utf8'))
+        .join('\n');
       // A key has a base64 body after its marker (some libraries hold the bare marker as a format string).
       expect({
         worker: w.worker,

@@ -10,9 +10,10 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, r
 import path from 'node:path';
 import { build } from 'esbuild';
 import type { MergedConfig } from '../../../src/shared/config/load';
-import { bundleOptions, bundleWorker } from '../../build/bundle';
+import { MONGODB_FILE, bundleOptions, bundleWorker, fileEntries, mongodbFile } from '../../build/bundle';
+import type { BundleFile } from '../../build/bundle';
 import { configForBuild } from '../../build/config';
-import { readZipEntry } from '../../build/zip';
+import { readZip } from '../../build/zip';
 
 export type HandlerCode =
   | { status: 'ready'; worker: string; file: string; source: 'dist' | 'source' }
@@ -50,6 +51,12 @@ function fileStamps(target: string, out: string[] = []): string[] {
 
 const newestMtime = (stamps: string[]): number => Math.max(0, ...stamps.map((s) => Number(s.split(':').pop())));
 
+function writeFiles(dir: string, files: readonly BundleFile[]): void {
+  for (const f of fileEntries(files)) {
+    writeFileSync(path.join(dir, f.name), f.data);
+  }
+}
+
 /**
  * Bundles every worker that needs it in one esbuild run (the AWS SDK and shared code are parsed
  * once, not once per worker) with the build's options; falls back to one run per worker when
@@ -74,6 +81,8 @@ async function bundleFromSource(
       sourcemap: 'linked',
       metafile: false,
     });
+    // The driver the MongoDB workers load on first use, beside them (tools/build/bundle.ts).
+    writeFiles(outDir, [await mongodbFile(root, true)]);
     for (const t of targets) {
       results.set(t.worker, { status: 'ready', worker: t.worker, file: path.join(outDir, `${t.worker}.js`), source: 'source' });
     }
@@ -87,6 +96,7 @@ async function bundleFromSource(
       const file = path.join(outDir, `${t.worker}.js`);
       writeFileSync(file, Buffer.concat([bundle.code, Buffer.from(`\n//# sourceMappingURL=${t.worker}.js.map\n`)]));
       writeFileSync(`${file}.map`, bundle.map ?? '');
+      writeFiles(outDir, bundle.lazyFiles);
       results.set(t.worker, { status: 'ready', worker: t.worker, file, source: 'source' });
     } catch (error) {
       results.set(t.worker, { status: 'failed', worker: t.worker, reason: (error as Error).message });
@@ -120,7 +130,10 @@ export async function prepareHandlers(workers: string[], options: PrepareOptions
     const entry = options.entryOf(worker);
     if (options.useDist !== false && existsSync(zip) && statSync(zip).mtimeMs >= sourcesChanged) {
       const file = path.join(outDir, `${worker}.js`);
-      writeFileSync(file, readZipEntry(readFileSync(zip), 'index.js'));
+      // index.js becomes <worker>.js; the files it loads on first use (mongodb.js) go beside it.
+      for (const entry of readZip(readFileSync(zip)).filter((e) => !e.name.startsWith('index.js.'))) {
+        writeFileSync(entry.name === 'index.js' ? file : path.join(outDir, entry.name), entry.data);
+      }
       results.set(worker, { status: 'ready', worker, file, source: 'dist' });
     } else if (!entry || !existsSync(path.resolve(root, entry))) {
       results.set(worker, { status: 'pending', worker, reason: `${entry ?? worker} does not exist yet` });
@@ -169,6 +182,9 @@ export async function prepareHandlers(workers: string[], options: PrepareOptions
         cpSync(path.join(cacheDir, `${t.worker}.js.map`), `${file}.map`);
         results.set(t.worker, { status: 'ready', worker: t.worker, file, source: 'source' });
       }
+    }
+    for (const lazy of [MONGODB_FILE, `${MONGODB_FILE}.map`].filter((f) => existsSync(path.join(cacheDir, f)))) {
+      cpSync(path.join(cacheDir, lazy), path.join(outDir, lazy));
     }
   }
   return results;

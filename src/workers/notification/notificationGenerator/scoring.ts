@@ -1,5 +1,5 @@
-import type { Collection, Document } from 'mongodb';
-import { ObjectId } from 'mongodb';
+import type { Collection, Document, ObjectId } from 'mongodb';
+import { loadMongoDriver } from '../../../shared/mongo/driver';
 
 /** The fields of a scoring record a reminder needs. */
 const PROJECTION = { _id: 0, globalUserId: 1, phone: 1, email: 1, locale: 1, codes: 1 } as const;
@@ -15,7 +15,8 @@ const OBJECT_ID = /^[0-9a-f]{24}$/i;
  * `{ campaign_id, globalUserId }` without saying whether it sits in `_id` (as the code documents'
  * `_id: { campaign_id, code }` does); if it does, this filter must read `_id.campaign_id`.
  */
-export function campaignIdForms(campaignId: string): Array<string | ObjectId> {
+export async function campaignIdForms(campaignId: string): Promise<Array<string | ObjectId>> {
+  const { ObjectId } = await loadMongoDriver();
   return OBJECT_ID.test(campaignId) ? [campaignId, new ObjectId(campaignId)] : [campaignId];
 }
 
@@ -35,7 +36,7 @@ export async function winnerPage(
   return scoring
     .find(
       {
-        campaign_id: { $in: campaignIdForms(campaignId) },
+        campaign_id: { $in: await campaignIdForms(campaignId) },
         verdict: true,
         'codes.marketId': marketId,
         $or: [{ phone: /^\+1/ }, { 'phone.number': /^\+1/ }],

@@ -1,6 +1,6 @@
 import type { Collection, Document, Filter } from 'mongodb';
-import { ObjectId } from 'mongodb';
 import type { Campaign, Market } from '../../../shared/domain/campaign';
+import { loadMongoDriver } from '../../../shared/mongo/driver';
 import { storedTimeBetween, toTime } from './time';
 
 export interface NotificationCollections {
@@ -11,7 +11,8 @@ export interface NotificationCollections {
 const OBJECT_ID = /^[0-9a-f]{24}$/i;
 
 /** Campaign Service keeps `_id` as an ObjectId; documents written by others may carry a string `_id` or an `id`. */
-function idAlternatives(ids: string[]): Filter<Document> {
+async function idAlternatives(ids: string[]): Promise<Filter<Document>> {
+  const { ObjectId } = await loadMongoDriver();
   const objectIds = ids.filter((id) => OBJECT_ID.test(id)).map((id) => new ObjectId(id));
   const anyIds: unknown[] = [...ids, ...objectIds];
   return { $or: [{ id: { $in: ids } }, { _id: { $in: anyIds } }] } as Filter<Document>;
@@ -69,18 +70,18 @@ export function createMarketStore({ campaigns, markets }: NotificationCollection
       if (ids.length === 0) {
         return [];
       }
-      return (await campaigns.find(idAlternatives(ids)).toArray()).map((d) => withId<Campaign>(d));
+      return (await campaigns.find(await idAlternatives(ids)).toArray()).map((d) => withId<Campaign>(d));
     },
 
     /** One market, or undefined. */
     async getMarket(id: string): Promise<Market | undefined> {
-      const doc = await markets.findOne(idAlternatives([id]));
+      const doc = await markets.findOne(await idAlternatives([id]));
       return doc ? withId<Market>(doc) : undefined;
     },
 
     /** One campaign, or undefined. */
     async getCampaign(id: string): Promise<Campaign | undefined> {
-      const doc = await campaigns.findOne(idAlternatives([id]));
+      const doc = await campaigns.findOne(await idAlternatives([id]));
       return doc ? withId<Campaign>(doc) : undefined;
     },
 
@@ -89,7 +90,7 @@ export function createMarketStore({ campaigns, markets }: NotificationCollection
       if (ids.length === 0) {
         return 0;
       }
-      const result = await markets.updateMany({ $and: [idAlternatives(ids), NOT_NOTIFIED] }, { $unset: { 'date.notification': '' } });
+      const result = await markets.updateMany({ $and: [await idAlternatives(ids), NOT_NOTIFIED] }, { $unset: { 'date.notification': '' } });
       return result.modifiedCount;
     },
 
@@ -99,7 +100,7 @@ export function createMarketStore({ campaigns, markets }: NotificationCollection
      */
     async setNotificationTime(id: string, when: Date): Promise<boolean> {
       const result = await markets.updateOne(
-        { $and: [idAlternatives([id]), { 'date.notification': null }, NOT_NOTIFIED] },
+        { $and: [await idAlternatives([id]), { 'date.notification': null }, NOT_NOTIFIED] },
         { $set: { 'date.notification': when.toISOString() } },
       );
       return result.modifiedCount === 1;
@@ -111,7 +112,7 @@ export function createMarketStore({ campaigns, markets }: NotificationCollection
      */
     async markNotified(id: string, now: Date): Promise<boolean> {
       const result = await markets.updateOne(
-        { $and: [idAlternatives([id]), NOT_NOTIFIED] },
+        { $and: [await idAlternatives([id]), NOT_NOTIFIED] },
         { $set: { 'date.notified': now.toISOString() }, $unset: { [NOTIFICATION_CURSOR]: '' } },
       );
       return result.modifiedCount === 1;
@@ -122,7 +123,7 @@ export function createMarketStore({ campaigns, markets }: NotificationCollection
      * of two overlapping runs the one that got further wins, whichever writes last.
      */
     async advanceNotificationCursor(id: string, after: string): Promise<void> {
-      await markets.updateOne({ $and: [idAlternatives([id]), NOT_NOTIFIED] }, { $max: { [NOTIFICATION_CURSOR]: after } });
+      await markets.updateOne({ $and: [await idAlternatives([id]), NOT_NOTIFIED] }, { $max: { [NOTIFICATION_CURSOR]: after } });
     },
 
     /** Campaigns that may have a reminder email date at or before `now` (callers check each date with `toTime`). */
@@ -133,7 +134,7 @@ export function createMarketStore({ campaigns, markets }: NotificationCollection
 
     /** Removes one processed date (exactly as stored) from `date.sendReminderEmails` and stamps `date.triggeredEmailReminders`. */
     async completeReminderEmail(campaignId: string, storedDate: unknown, now: Date): Promise<void> {
-      await campaigns.updateOne(idAlternatives([campaignId]), {
+      await campaigns.updateOne(await idAlternatives([campaignId]), {
         $pull: { 'date.sendReminderEmails': storedDate },
         $set: { 'date.triggeredEmailReminders': now.toISOString() },
       } as Document);
