@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench`: compiles tools/bench/main.ts with esbuild (dependencies stay external, so they
-// load from node_modules) into .local/ and runs it with this Node. Arguments pass through
-// (e.g. `npm run bench -- dataPipeline` runs only bench/dataPipeline.bench.ts).
+// load from node_modules) into .local/bench/ and runs it with this Node; its exit code is this
+// script's. Arguments pass through: `npm run bench -- dataPipeline` runs only
+// bench/dataPipeline.bench.ts, `-- dataPipeline --cpu-prof` profiles it, `-- --help` lists the
+// modules and flags (0), and an unknown module or flag is a usage error (2) that starts nothing.
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';

@@ -1,8 +1,9 @@
 /**
  * Contract of a benchmark module: `bench/<area>.bench.ts` exports `run(ctx)` returning rows.
- * `npm run bench` runs every module (in its own process, local components started for it) and
- * writes one report (markdown + JSON) with the machine's details on top. Benchmarks are not
- * tests: nothing here fails on a timing.
+ * `npm run bench` (tools/bench/main.ts) starts the local components once, runs the modules one
+ * after the other in its own process and writes one report (markdown + JSON) with the machine's
+ * details and a summary table (the rows with `summary`) on top. Benchmarks are not tests:
+ * nothing here fails on a timing.
  */
 export interface BenchRow {
   /** What was measured, e.g. "sendData, batch of 10". */
@@ -13,6 +14,12 @@ export interface BenchRow {
   target?: string;
   /** A naive alternative measured in the same run, in the same unit. */
   baseline?: { name: string; value: number };
+  /**
+   * Put this row into the report's summary table: its value as a ratio to `baseline` (measured
+   * in the same run) against a target ratio. `atMost`: the ratio must be ≤ it (times, sizes);
+   * `atLeast`: ≥ it (throughputs).
+   */
+  summary?: { atMost?: number; atLeast?: number };
   notes?: string;
 }
 
@@ -21,6 +28,15 @@ export interface BenchContext {
   env: NodeJS.ProcessEnv;
   /** Log a progress line. */
   progress(message: string): void;
+  /**
+   * True under `npm run bench -- <module> --cpu-prof`: the runner profiles this module's `run()`
+   * in its own process (node:inspector), so processes the module spawns are not in that profile.
+   * A module that spawns Node processes may add `--cpu-prof --cpu-prof-dir <profileDir>` to their
+   * arguments so each writes its own profile. The figures of a profiled run are not reported.
+   */
+  cpuProfile?: boolean;
+  /** Where spawned processes write their CPU profiles; set when `cpuProfile` is. */
+  profileDir?: string;
 }
 
 export type BenchModule = { run(ctx: BenchContext): Promise<BenchRow[]> };

@@ -1,0 +1,77 @@
+/**
+ * Command line of `npm run bench`: `[module...] [--cpu-prof] [--help]`. Pure: the arguments and
+ * the names of the modules found in bench/ in, the options or a usage error (CliError, exit
+ * code 2) out. Nothing is started and nothing is written before these are checked.
+ */
+import { parseCli, usageError } from '../build/toolCli';
+
+export const TOOL = 'npm run bench --';
+
+/** File name suffix of a benchmark module in bench/. */
+export const BENCH_SUFFIX = '.bench.ts';
+
+export interface BenchOptions {
+  /** `--help` / `-h`: print `usage()` and exit 0. */
+  help: boolean;
+  /** The modules to run, in bench/ order (all of them when none is named). */
+  modules: string[];
+  /** `--cpu-prof`: profile the one named module's `run()` instead of writing the report. */
+  cpuProf: boolean;
+}
+
+/** Module names (without `.bench.ts`) of the files in bench/, sorted. */
+export const moduleNames = (files: string[]): string[] =>
+  files
+    .filter((f) => f.endsWith(BENCH_SUFFIX))
+    .map((f) => f.slice(0, -BENCH_SUFFIX.length))
+    .sort();
+
+export function usage(known: string[]): string {
+  return `Run the benchmarks against the local components and write docs/benchmarks.md and docs/benchmarks.json.
+
+usage: npm run bench -- [module...] [--cpu-prof]
+
+  module...    run only these modules (default: all of them); the others keep their figures
+               from docs/benchmarks.json
+  --cpu-prof   profile one module's run() (name exactly one module) with the V8 CPU profiler
+               and write .local/bench/<module>-<time>.cpuprofile; open it in Chrome DevTools
+               (Performance › Load profile) or VS Code. Processes the module spawns are not in
+               the profile (a module may profile them itself: BenchContext.cpuProfile). A
+               profiled run does not update docs/benchmarks.*.
+  -h, --help   show this help
+
+Modules (bench/<module>.bench.ts): ${known.join(', ') || '(none)'}
+
+Exit status: 0 when every module ran, 1 when one failed (a failed module keeps its previous
+figures; when every module failed the report is left untouched), 2 on a usage error.`;
+}
+
+/** Parses `argv` against the modules `known` in bench/; throws a usage error (CliError, exit 2). */
+export function parseBenchArgs(argv: string[], known: string[]): BenchOptions {
+  const { values, positionals: args } = parseCli(
+    argv,
+    { 'cpu-prof': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    TOOL,
+  );
+  const positionals: string[] = args;
+  const cpuProf = values['cpu-prof'] === true;
+  if (values.help) {
+    return { help: true, modules: [], cpuProf };
+  }
+  const unknown = positionals.filter((p) => !known.includes(p));
+  if (unknown.length > 0) {
+    const names = unknown.map((u) => `"${u}"`).join(', ');
+    throw usageError(
+      `unknown module${unknown.length > 1 ? 's' : ''} ${names}; known modules: ${known.join(', ') || '(none in bench/)'}`,
+      TOOL,
+    );
+  }
+  const modules = known.filter((k) => positionals.includes(k));
+  if (cpuProf && modules.length !== 1) {
+    throw usageError(
+      `--cpu-prof profiles one module: name exactly one (${modules.length === 0 ? 'none named' : `got ${modules.join(', ')}`}); modules: ${known.join(', ')}`,
+      TOOL,
+    );
+  }
+  return { help: false, modules: modules.length > 0 ? modules : known, cpuProf };
+}
