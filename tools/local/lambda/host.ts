@@ -239,6 +239,24 @@ export class FunctionHost {
     this.byArn.set(spec.arn, state);
   }
 
+  /**
+   * The variables an execution environment of `spec` starts with: the run's, the function's own
+   * (its Terraform environment block) and Lambda's reserved ones.
+   */
+  environmentOf(spec: FunctionSpec): Record<string, string> {
+    return {
+      ...this.options.baseEnvironment,
+      ...spec.environment,
+      AWS_LAMBDA_FUNCTION_NAME: spec.name,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
+      AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${spec.name}`,
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      _HANDLER: spec.handler,
+      ...(spec.code.status === 'ready' ? { LAMBDA_TASK_ROOT: path.dirname(spec.code.file) } : {}),
+    };
+  }
+
   /** The function named by a name, an ARN or a partial ARN (`function:NAME`, with or without a qualifier). */
   find(ref: string): FunctionSpec | undefined {
     return this.state(ref)?.spec;
@@ -459,17 +477,7 @@ export class FunctionHost {
       eval: true,
       stdout: true,
       stderr: true,
-      env: {
-        ...this.options.baseEnvironment,
-        ...spec.environment,
-        AWS_LAMBDA_FUNCTION_NAME: spec.name,
-        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
-        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(spec.memoryMb),
-        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${spec.name}`,
-        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
-        _HANDLER: spec.handler,
-        LAMBDA_TASK_ROOT: path.dirname(spec.code.file),
-      },
+      env: this.environmentOf(spec),
       resourceLimits: { maxOldGenerationSizeMb: spec.memoryMb },
       workerData: {
         file: spec.code.file,
