@@ -1,7 +1,15 @@
+import Ajv, { _ } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone';
+import addFormats from 'ajv-formats';
 import { build, formatMessages } from 'esbuild';
 import type { BuildOptions, Message, Metafile, Plugin } from 'esbuild';
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { MergedConfig } from '../../src/shared/config/load';
+import { configSchema } from '../../src/shared/config/schema';
+import { CONFIG_AJV_OPTIONS } from '../../src/shared/config/validator';
+import { DATA_SCHEMAS, DATA_TYPES } from '../../src/shared/dataPipeline/schemas';
+import { DATA_AJV_OPTIONS, DATA_FORMATS } from '../../src/shared/dataPipeline/validators';
 
 /** Global the configuration module reads the baked configuration from (src/shared/config/index.ts). */
 export const CONFIG_GLOBAL = '__REG_WORKERS_CONFIG__';
@@ -52,6 +60,71 @@ export interface WorkerBundle {
 export const MONGODB_FILE = 'mongodb.js';
 
 /**
+ * The modules whose code the build replaces with validators ajv compiles at build time, and that
+ * code: ajv's standalone output (CommonJS; it requires a few small ajv and ajv-formats runtime
+ * helpers), exporting the module's one function, which returns what the source version compiles.
+ */
+const PRECOMPILED: { file: RegExp; code: () => string }[] = [
+  {
+    file: /[\\/]src[\\/]shared[\\/]config[\\/]validator\.ts$/,
+    code: () => {
+      const ajv = new Ajv({ ...CONFIG_AJV_OPTIONS, code: { source: true } });
+      const code = standaloneCode(ajv, ajv.compile(configSchema));
+      return `${code}\nconst precompiled = module.exports;\nmodule.exports = { configValidator: () => precompiled };\n`;
+    },
+  },
+  {
+    file: /[\\/]src[\\/]shared[\\/]dataPipeline[\\/]validators\.ts$/,
+    code: () => {
+      const ajv = new Ajv({
+        ...DATA_AJV_OPTIONS,
+        code: { source: true, formats: _`require("ajv-formats/dist/formats").fullFormats` },
+      });
+      addFormats(ajv, [...DATA_FORMATS]);
+      for (const type of DATA_TYPES) {
+        ajv.addSchema(DATA_SCHEMAS[type], type);
+      }
+      const code = standaloneCode(ajv, Object.fromEntries(DATA_TYPES.map((t) => [t, t])));
+      return `${code}\nconst precompiled = { ...module.exports };\nmodule.exports = { dataValidators: () => precompiled };\n`;
+    },
+  },
+];
+
+const precompiledCode = new Map<RegExp, string>();
+
+/** What a bundle holds for `file`: its text, or for a module of PRECOMPILED, the validators compiled at build time. */
+export function bundledSource(file: string): string {
+  const module = PRECOMPILED.find((p) => p.file.test(file));
+  if (!module) {
+    return readFileSync(file, 'utf8');
+  }
+  let code = precompiledCode.get(module.file);
+  if (code === undefined) {
+    code = module.code();
+    precompiledCode.set(module.file, code);
+  }
+  return code;
+}
+
+/**
+ * Compiles the JSON schemas at build time: no worker loads ajv (about 120 KiB with fast-uri) or
+ * compiles a schema in its cold start; compiling the configuration schema alone took about
+ * 100 ms of every worker's first invocation.
+ */
+const precompiledValidators: Plugin = {
+  name: 'precompiled-validators',
+  setup(b) {
+    for (const { file } of PRECOMPILED) {
+      b.onLoad({ filter: file }, (args) => ({
+        contents: bundledSource(args.path),
+        loader: 'js',
+        resolveDir: path.dirname(args.path),
+      }));
+    }
+  },
+};
+
+/**
  * Keeps the MongoDB driver out of a worker's `index.js`: `import('mongodb')` becomes
  * `require('./mongodb.js')`, run on first use. The driver is about 0.8 MB of code; parsed in the
  * init phase it made the five MongoDB workers' cold load 2x the others' (docs/benchmarks.md).
@@ -95,7 +168,7 @@ export function bundleOptions(request: BundleRequest): BuildOptions {
     define: { [CONFIG_GLOBAL]: JSON.stringify(request.config), [BAKED_FLAG]: 'true' },
     metafile: true,
     logLevel: 'silent',
-    plugins: [mongodbBeside],
+    plugins: [mongodbBeside, precompiledValidators],
     // `import()` becomes a `require` the first time it runs: the driver file is CommonJS, whose
     // names Node's ESM loader cannot see through esbuild's `module.exports = …`.
     supported: { 'dynamic-import': false },

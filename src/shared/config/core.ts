@@ -1,7 +1,6 @@
-import Ajv from 'ajv';
 import type { ErrorObject } from 'ajv';
 import type { Config } from './schema';
-import { configSchema } from './schema';
+import { configValidator } from './validator';
 
 export const CONFIG_ENVS = ['dev', 'qa', 'preprod', 'prod', 'local'] as const;
 export type ConfigEnv = (typeof CONFIG_ENVS)[number];
@@ -75,12 +74,6 @@ export function interpolate(values: unknown, environment: NodeJS.ProcessEnv, key
   return values;
 }
 
-let compiled: ReturnType<Ajv['compile']> | undefined;
-function validator() {
-  compiled ??= new Ajv({ allErrors: true, strict: true }).compile(configSchema);
-  return compiled;
-}
-
 function describe(error: ErrorObject, merged: MergedConfig): string {
   const at = error.instancePath.replace(/^\//, '').replace(/\//g, '.');
   const fileOf = (key: string) => merged.origins[key] ?? merged.origins[at] ?? `${merged.env}.config.yml`;
@@ -97,7 +90,7 @@ function describe(error: ErrorObject, merged: MergedConfig): string {
 
 /** Validates interpolated values against the schema; throws a ConfigError naming each bad key and its file. */
 export function validateConfig(values: unknown, merged: MergedConfig): Config {
-  const validate = validator();
+  const validate = configValidator();
   if (!validate(values)) {
     const problems = (validate.errors ?? []).map((e) => describe(e, merged));
     throw new ConfigError(`Invalid configuration for CONFIG_ENV=${merged.env}`, [...new Set(problems)]);
@@ -111,4 +104,3 @@ export function validateConfig(values: unknown, merged: MergedConfig): Config {
   }
   return config;
 }
-

@@ -1,29 +1,11 @@
-import Ajv from 'ajv';
 import type { ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
 import { truncateText } from '../runtime/logger';
 import { QUOTE_MAX_CHARS } from '../runtime/quote';
 import type { DataRecordByType, DataType } from './schemas';
-import { DATA_SCHEMAS, DATA_TYPES } from './schemas';
-
-type Validators = { [T in DataType]: ValidateFunction<DataRecordByType[T]> };
+import { dataValidators } from './validators';
 
 /** Problems a failed validation lists; the rest are counted, so a hostile record gives a short reason. */
 const MAX_LISTED_ERRORS = 10;
-
-let compiled: Validators | undefined;
-
-/** The five compiled validators, built on first use and kept for the execution environment. */
-function validators(): Validators {
-  if (!compiled) {
-    // allErrors: a rejected record's log line names every problem, not only the first.
-    const ajv = new Ajv({ allErrors: true, allowUnionTypes: true, strict: true });
-    addFormats(ajv, ['date-time']);
-    const entries = DATA_TYPES.map((type) => [type, ajv.compile(DATA_SCHEMAS[type])] as const);
-    compiled = Object.fromEntries(entries) as unknown as Validators;
-  }
-  return compiled;
-}
 
 export type ValidationResult<T extends DataType> =
   { valid: true; record: DataRecordByType[T] } | { valid: false; errors: string };
@@ -35,7 +17,7 @@ export type ValidationResult<T extends DataType> =
  * input) cut to a short excerpt.
  */
 export function validateDataRecord<T extends DataType>(type: T, value: unknown): ValidationResult<T> {
-  const validate = validators()[type] as ValidateFunction<DataRecordByType[T]>;
+  const validate = dataValidators()[type] as ValidateFunction<DataRecordByType[T]>;
   if (validate(value)) {
     return { valid: true, record: value };
   }
