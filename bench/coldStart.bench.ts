@@ -32,13 +32,6 @@ const ROUNDS = 15;
 const INIT_TARGET = 0.3;
 const FLOOR_TARGET = 1.3;
 const MONGODB_TARGET = 1.3;
-const MONGODB_WORKERS = [
-  'checkEligibility',
-  'notificationGenerator',
-  'getMarketsToNotify',
-  'planSends',
-  'triggerReminderEmail',
-];
 const RESULT_MARKER = 'COLD_START_RESULT ';
 
 /** The child: loads the bundle (init), then calls the handler once with the event (first invocation). */
@@ -99,6 +92,8 @@ const ORDER: Variant[] = ['worker', 'allInOne', 'floor'];
 
 interface Measured {
   worker: string;
+  /** Its bundle loads the MongoDB driver (mongodb.js beside index.js). */
+  loadsMongoDb: boolean;
   case?: string;
   path: string;
   bytes: Record<Variant, number>;
@@ -111,7 +106,7 @@ async function measure(
   invocation: FirstInvocation,
   bundles: Record<Variant, BuiltBundle>,
   files: { script: string; event: string; cwd: string; profileDir?: string },
-): Promise<Measured> {
+): Promise<Omit<Measured, 'loadsMongoDb'>> {
   const fn = runtime.functionOf(invocation.worker);
   const spec = runtime.host.find(fn.name);
   if (!spec) {
@@ -123,7 +118,7 @@ async function measure(
     COLD_START_TIMEOUT_MS: String(spec.timeoutSeconds * 1000),
   };
   writeFileSync(files.event, JSON.stringify(invocation.event));
-  const m: Measured = {
+  const m: Omit<Measured, 'loadsMongoDb'> = {
     worker: invocation.worker,
     case: invocation.case,
     path: invocation.path,
@@ -216,8 +211,8 @@ function rows(all: Measured[]): BenchRow[] {
   }
   // One worker per name (checkEligibility's cache hit: its common cold start).
   const perWorker = all.filter((m, i) => all.findIndex((n) => n.worker === m.worker) === i);
-  const others = perWorker.filter((m) => !MONGODB_WORKERS.includes(m.worker)).map(initOf);
-  const mongo = perWorker.filter((m) => MONGODB_WORKERS.includes(m.worker));
+  const others = perWorker.filter((m) => !m.loadsMongoDb).map(initOf);
+  const mongo = perWorker.filter((m) => m.loadsMongoDb);
   const slowest = mongo.reduce((a, b) => (initOf(b) > initOf(a) ? b : a));
   out.push({
     name: 'MongoDB workers: slowest init against the median of the others',
@@ -270,17 +265,15 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       await invocation.seed?.(runtime);
     }
     const measured: Measured[] = [];
-    const built = new Map<string, Record<'worker' | 'floor', BuiltBundle>>();
+    const built = new Map<string, Awaited<ReturnType<ColdStartBundles['worker']>>>();
     for (const invocation of FIRST_INVOCATIONS) {
       let own = built.get(invocation.worker);
       if (!own) {
-        const entry = workers.find((w) => w.name === invocation.worker)!.entry;
-        const { bundle, floor } = await bundles.worker(invocation.worker, entry);
-        own = { worker: bundle, floor };
+        own = await bundles.worker(invocation.worker, workers.find((w) => w.name === invocation.worker)!.entry);
         built.set(invocation.worker, own);
       }
-      const m = await measure(runtime, invocation, { ...own, allInOne }, files);
-      measured.push(m);
+      const m = await measure(runtime, invocation, { worker: own.bundle, floor: own.floor, allInOne }, files);
+      measured.push({ ...m, loadsMongoDb: own.loadsMongoDb });
       ctx.progress(
         `${invocation.worker}: init ${round(median(m.init.worker))} ms (all-in-one ${round(median(m.init.allInOne))}, floor ${round(median(m.init.floor))}), first invocation ${round(median(m.first.worker))} ms (all-in-one ${round(median(m.first.allInOne))})`,
       );

@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { bundledSource } from '../build/bundle';
 import { allInOneSource, floorSource, packageImports } from './coldStartBundles';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'cold-start-bundles-'));
@@ -41,6 +42,12 @@ describe('packageImports', () => {
       ioredis: { names: ['default'], dynamic: false },
       '@opentelemetry/api': { names: ['*'], dynamic: false },
     });
+  });
+
+  it('reads a file as the bundle holds it: the precompiled configuration validator imports no ajv', () => {
+    const validator = path.join(__dirname, '..', '..', 'src', 'shared', 'config', 'validator.ts');
+    expect([...packageImports([validator]).keys()]).toEqual(['ajv']);
+    expect([...packageImports([validator], bundledSource).keys()]).toEqual([]);
   });
 });
 

@@ -16,7 +16,7 @@ import { builtinModules } from 'node:module';
 import path from 'node:path';
 import ts from 'typescript';
 import type { MergedConfig } from '../../src/shared/config/load';
-import { BundleError, bundleOptions, bundleWorker, zipEntries } from '../build/bundle';
+import { BundleError, MONGODB_FILE, bundleOptions, bundleWorker, bundledSource, zipEntries } from '../build/bundle';
 
 export interface BuiltBundle {
   /** The file Lambda would load (`index.js`) in its own directory. */
@@ -36,8 +36,15 @@ const isPackage = (specifier: string) =>
   !specifier.startsWith('node:') &&
   !builtinModules.includes(specifier);
 
-/** The value imports of packages in `files` (type-only imports left out): '*' for a namespace, 'default', or a name. */
-export function packageImports(files: readonly string[]): Map<string, PackageUse> {
+/**
+ * The value imports of packages in `files` (type-only imports left out): '*' for a namespace,
+ * 'default', or a name. `read` gives a file's text as the bundle holds it (bundledSource: a
+ * validator module is ajv's precompiled code there, which imports no ajv).
+ */
+export function packageImports(
+  files: readonly string[],
+  read: (file: string) => string = (file) => readFileSync(file, 'utf8'),
+): Map<string, PackageUse> {
   const uses = new Map<string, PackageUse>();
   const use = (specifier: string) => {
     let u = uses.get(specifier);
@@ -48,7 +55,7 @@ export function packageImports(files: readonly string[]): Map<string, PackageUse
     return u;
   };
   for (const file of files) {
-    const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, false);
+    const source = ts.createSourceFile(file, read(file), ts.ScriptTarget.Latest, false);
     const visit = (node: ts.Node): void => {
       if (
         ts.isImportDeclaration(node) &&
@@ -197,7 +204,10 @@ export class ColdStartBundles {
    * package bindings its source files import that are still in its bundle after tree shaking
    * (a shared module may import clients this worker never reaches), with an empty handler.
    */
-  async worker(name: string, entry: string): Promise<{ bundle: BuiltBundle; floor: BuiltBundle }> {
+  async worker(
+    name: string,
+    entry: string,
+  ): Promise<{ bundle: BuiltBundle; floor: BuiltBundle; loadsMongoDb: boolean }> {
     const { root, config, outDir, entriesDir } = this.options;
     const bundle = await bundleWorker({ root, entry, config });
     // Unminified, so the bindings that survived keep their names.
@@ -208,11 +218,15 @@ export class ColdStartBundles {
       .map((input) => path.resolve(root, input));
     const code = readable.outputFiles?.find((f) => f.path.endsWith('.js'))?.text ?? '';
     const floorEntry = path.join(entriesDir, `floor-${name}.ts`);
-    writeFileSync(floorEntry, floorSource(survivingImports(packageImports(sources), code, Object.keys(inputs))));
+    writeFileSync(
+      floorEntry,
+      floorSource(survivingImports(packageImports(sources, bundledSource), code, Object.keys(inputs))),
+    );
     const floor = await bundleWorker({ root, entry: floorEntry, config });
     return {
       bundle: write(path.join(outDir, 'worker', name), zipEntries(bundle)),
       floor: write(path.join(outDir, 'floor', name), zipEntries(floor)),
+      loadsMongoDb: bundle.lazyFiles.some((f) => f.name === MONGODB_FILE),
     };
   }
 
