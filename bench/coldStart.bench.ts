@@ -20,6 +20,7 @@ import { WORKERS, workerEntryPath } from '../src/workers/registry';
 import { configForBuild } from '../tools/build/config';
 import { startRuntime } from '../tools/local/runtime';
 import type { LocalRuntime } from '../tools/local/runtime';
+import { median } from '../tools/bench/stats';
 import type { BenchContext, BenchRow } from '../tools/bench/types';
 import type { BuiltBundle } from '../tools/bench/coldStartBundles';
 import { ColdStartBundles } from '../tools/bench/coldStartBundles';
@@ -84,7 +85,6 @@ function runChild(script: string, env: Record<string, string>, cwd: string, node
 
 /** The worker, and its case when it has more than one (`checkEligibility (cache hit)`). */
 const label = (m: { worker: string; case?: string }) => (m.case ? `${m.worker} (${m.case})` : m.worker);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const round = (n: number) => Math.round(n * 10) / 10;
 
 type Variant = 'worker' | 'allInOne' | 'floor';

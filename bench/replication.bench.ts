@@ -36,6 +36,7 @@ import type { StreamReader } from '../tools/local/dynamoStream';
 import { createDemandTable } from '../tools/local/emulators/dynamodb';
 import { startServiceFakes } from '../tools/local/emulators/fakes';
 import { localQueueUrl } from '../tools/local/emulators/sqs';
+import { median } from '../tools/bench/stats';
 import type { BenchContext, BenchRow } from '../tools/bench/types';
 
 const STREAM_BATCH = 500;
@@ -45,7 +46,6 @@ const SAVE_BATCHES = 50;
 const NAIVE_SENDS_PER_ROUND = 100;
 
 const name = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 const registration = (campaignId: string, fan: string) => ({

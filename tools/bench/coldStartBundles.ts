@@ -16,7 +16,15 @@ import { builtinModules } from 'node:module';
 import path from 'node:path';
 import ts from 'typescript';
 import type { MergedConfig } from '../../src/shared/config/load';
-import { BundleError, MONGODB_FILE, bundleOptions, bundleWorker, bundledSource, zipEntries } from '../build/bundle';
+import {
+  BundleError,
+  MONGODB_FILE,
+  bundleOptions,
+  bundleWorker,
+  bundledSource,
+  writeEntries,
+  zipEntries,
+} from '../build/bundle';
 
 export interface BuiltBundle {
   /** The file Lambda would load (`index.js`) in its own directory. */
@@ -186,10 +194,7 @@ export function allInOneSource(
 }
 
 function write(dir: string, files: { name: string; data: Buffer }[]): BuiltBundle {
-  mkdirSync(dir, { recursive: true });
-  for (const f of files) {
-    writeFileSync(path.join(dir, f.name), f.data);
-  }
+  writeEntries(dir, files);
   return { file: path.join(dir, 'index.js'), bytes: files[0].data.length };
 }
 

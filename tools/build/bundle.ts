@@ -4,7 +4,7 @@ import addFormats from 'ajv-formats';
 import { build, formatMessages } from 'esbuild';
 import type { BuildOptions, Message, Metafile, Plugin } from 'esbuild';
 import path from 'node:path';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { MergedConfig } from '../../src/shared/config/load';
 import { configSchema } from '../../src/shared/config/schema';
 import { CONFIG_AJV_OPTIONS } from '../../src/shared/config/validator';
@@ -254,6 +254,14 @@ export function fileEntries(files: readonly BundleFile[]): { name: string; data:
         ]
       : [{ name: f.name, data: f.code }],
   );
+}
+
+/** Writes `entries` (fileEntries, zipEntries) into `dir`, as they lie beside each other in a ZIP. */
+export function writeEntries(dir: string, entries: readonly { name: string; data: Buffer }[]): void {
+  mkdirSync(dir, { recursive: true });
+  for (const e of entries) {
+    writeFileSync(path.join(dir, e.name), e.data);
+  }
 }
 
 /**

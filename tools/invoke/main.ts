@@ -5,13 +5,13 @@
  * runs is what Lambda runs; CONFIG_ENV is set for the run.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Context } from 'aws-lambda';
 import { CONFIG_ENVS, ConfigError } from '../../src/shared/config/load';
 import type { ConfigEnv } from '../../src/shared/config/load';
 import { DEFAULT_TIMEOUT_SECONDS, WORKERS, workerEntryPath } from '../../src/workers/registry';
-import { BundleError, bundleWorker, zipEntries } from '../build/bundle';
+import { BundleError, bundleWorker, writeEntries, zipEntries } from '../build/bundle';
 import { configForBuild } from '../build/config';
 import { CliError, CONFIG_DIR, ROOT, parseCli, usageError } from '../build/toolCli';
 import { readFileOrStdin } from '../certs/certBundle';
@@ -154,12 +154,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw error;
   }
-  mkdirSync(dir, { recursive: true });
   try {
     // The handler loads mongodb.js (beside index.js) on first use, so the files stay until it is done.
-    for (const f of zipEntries(bundle)) {
-      writeFileSync(path.join(dir, f.name), f.data);
-    }
+    writeEntries(dir, zipEntries(bundle));
     return await invokeOnce(name, file, entry, event, timeoutSeconds, env);
   } finally {
     rmSync(dir, { recursive: true, force: true });

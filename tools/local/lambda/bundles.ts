@@ -10,8 +10,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, renameSync, r
 import path from 'node:path';
 import { build } from 'esbuild';
 import type { MergedConfig } from '../../../src/shared/config/load';
-import { MONGODB_FILE, bundleOptions, bundleWorker, fileEntries, mongodbFile } from '../../build/bundle';
-import type { BundleFile } from '../../build/bundle';
+import { MONGODB_FILE, bundleOptions, bundleWorker, fileEntries, mongodbFile, writeEntries } from '../../build/bundle';
 import { configForBuild } from '../../build/config';
 import { readZip } from '../../build/zip';
 
@@ -51,12 +50,6 @@ function fileStamps(target: string, out: string[] = []): string[] {
 
 const newestMtime = (stamps: string[]): number => Math.max(0, ...stamps.map((s) => Number(s.split(':').pop())));
 
-function writeFiles(dir: string, files: readonly BundleFile[]): void {
-  for (const f of fileEntries(files)) {
-    writeFileSync(path.join(dir, f.name), f.data);
-  }
-}
-
 /**
  * Bundles every worker that needs it in one esbuild run (the AWS SDK and shared code are parsed
  * once, not once per worker) with the build's options; falls back to one run per worker when
@@ -82,7 +75,7 @@ async function bundleFromSource(
       metafile: false,
     });
     // The driver the MongoDB workers load on first use, beside them (tools/build/bundle.ts).
-    writeFiles(outDir, [await mongodbFile(root, true)]);
+    writeEntries(outDir, fileEntries([await mongodbFile(root, true)]));
     for (const t of targets) {
       results.set(t.worker, { status: 'ready', worker: t.worker, file: path.join(outDir, `${t.worker}.js`), source: 'source' });
     }
@@ -96,7 +89,7 @@ async function bundleFromSource(
       const file = path.join(outDir, `${t.worker}.js`);
       writeFileSync(file, Buffer.concat([bundle.code, Buffer.from(`\n//# sourceMappingURL=${t.worker}.js.map\n`)]));
       writeFileSync(`${file}.map`, bundle.map ?? '');
-      writeFiles(outDir, bundle.lazyFiles);
+      writeEntries(outDir, fileEntries(bundle.lazyFiles));
       results.set(t.worker, { status: 'ready', worker: t.worker, file, source: 'source' });
     } catch (error) {
       results.set(t.worker, { status: 'failed', worker: t.worker, reason: (error as Error).message });
