@@ -7,10 +7,11 @@ import { createHash } from 'node:crypto';
  * intermediate objects, so keys like `__proto__` are serialised as data and cannot touch prototypes.
  */
 export function canonicalJson(value: unknown): string {
-  return write(value, new Set()) ?? 'null';
+  return write(value, []) ?? 'null';
 }
 
-function write(value: unknown, seen: Set<object>): string | undefined {
+/** `open`: the objects being written around `value`, to refuse a cycle (records nest a few levels). */
+function write(value: unknown, open: object[]): string | undefined {
   if (value === null) {
     return 'null';
   }
@@ -31,27 +32,31 @@ function write(value: unknown, seen: Set<object>): string | undefined {
       break;
   }
   const obj = value as object;
-  if (seen.has(obj)) {
+  if (open.includes(obj)) {
     throw new TypeError('canonicalJson: circular structure');
   }
-  seen.add(obj);
+  open.push(obj);
   try {
     if (Array.isArray(obj)) {
-      return `[${obj.map((v) => write(v, seen) ?? 'null').join(',')}]`;
+      let text = '[';
+      for (let i = 0; i < obj.length; i++) {
+        text += `${i === 0 ? '' : ','}${write(obj[i], open) ?? 'null'}`;
+      }
+      return `${text}]`;
     }
     if (obj instanceof Date) {
       return JSON.stringify(obj.toISOString());
     }
-    const members: string[] = [];
+    let text = '';
     for (const key of Object.keys(obj).sort()) {
-      const text = write((obj as Record<string, unknown>)[key], seen);
-      if (text !== undefined) {
-        members.push(`${JSON.stringify(key)}:${text}`);
+      const member = write((obj as Record<string, unknown>)[key], open);
+      if (member !== undefined) {
+        text += `${text === '' ? '' : ','}${JSON.stringify(key)}:${member}`;
       }
     }
-    return `{${members.join(',')}}`;
+    return `{${text}}`;
   } finally {
-    seen.delete(obj);
+    open.pop();
   }
 }
 

@@ -31,6 +31,16 @@ describe('withoutSecrets', () => {
     );
   });
 
+  it('leaves the record it was given as it was, also when it has nothing to strip', () => {
+    const fields = JSON.stringify({ markets: ['m1'], idvToken: 'T' });
+    const record = { campaignId: 'c1', globalUserId: 'g1', fields, dedupe };
+    const out = withoutSecrets({ type: 'registration', record } as const, KEYS);
+    expect(record.fields).toBe(fields);
+    expect(out.record.fields).toBe(canonicalJson({ markets: ['m1'] }));
+    const clean = { type: 'campaign', record: { campaignId: 'c1', dedupe } } as TypedDataRecord;
+    expect(withoutSecrets(clean, KEYS).record).toBe(clean.record);
+  });
+
   it('refuses a registration whose fields text is not a JSON object, without quoting it', () => {
     for (const fields of ['idvToken=T', '[1,2]', '"text"']) {
       const typed = { type: 'registration', record: { campaignId: 'c1', globalUserId: 'g1', fields, dedupe } } as const;

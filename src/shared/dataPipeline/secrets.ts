@@ -31,13 +31,14 @@ export function withoutSecrets<T extends TypedDataRecord>(
   typed: T,
   secretKeys: readonly string[] = configuredSecretKeys(),
 ): T {
+  // May be typed.record itself (nothing to strip), so it is copied before `fields` is replaced.
   const record = stripSecrets(typed.record, secretKeys) as T['record'] & { fields?: unknown };
   if (typed.type === 'registration' && typeof record.fields === 'string') {
     const fields = parseRegistrationFields(record.fields);
     if (!fields) {
       throw new RejectedRecordError('registration fields is not the JSON text of an object');
     }
-    record.fields = canonicalJson(stripSecrets(fields, secretKeys));
+    return { ...typed, record: { ...record, fields: canonicalJson(stripSecrets(fields, secretKeys)) } };
   }
   return { ...typed, record };
 }

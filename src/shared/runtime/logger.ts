@@ -47,10 +47,28 @@ export function truncateText(text: string, maxChars: number): string {
   return `${text.slice(0, end)}…(+${text.length - end} chars)`;
 }
 
+/** Per list of secret keys, the verdict on each key seen: records repeat the same few keys. */
+const secretKeyVerdicts = new WeakMap<readonly string[], Map<string, boolean>>();
+/** Keys remembered per list before it is cleared, so hostile input with ever-new keys cannot grow it. */
+const MAX_REMEMBERED_KEYS = 4096;
+
 /** Whether `key` is secret-named: it holds one of `secretKeys` (lower case), case-insensitively. */
 export function isSecretKey(key: string, secretKeys: readonly string[]): boolean {
-  const lower = key.toLowerCase();
-  return secretKeys.some((s) => lower.includes(s));
+  let verdicts = secretKeyVerdicts.get(secretKeys);
+  if (!verdicts) {
+    verdicts = new Map();
+    secretKeyVerdicts.set(secretKeys, verdicts);
+  }
+  let secret = verdicts.get(key);
+  if (secret === undefined) {
+    const lower = key.toLowerCase();
+    secret = secretKeys.some((s) => lower.includes(s));
+    if (verdicts.size >= MAX_REMEMBERED_KEYS) {
+      verdicts.clear();
+    }
+    verdicts.set(key, secret);
+  }
+  return secret;
 }
 
 /**

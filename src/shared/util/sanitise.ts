@@ -17,23 +17,76 @@ export const isPlainObject = (value: unknown): value is PlainObject =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
- * A deep copy of JSON data with `__proto__`, `constructor` and `prototype` keys removed at
- * every level; the copy's objects are ordinary objects built with Object.fromEntries, so no key
- * of the input can change a prototype. Throws RejectedRecordError past MAX_DEPTH.
+ * JSON data with `__proto__`, `constructor` and `prototype` keys removed at every level (see
+ * withoutKeys: the input itself when it holds none). No key of the input can change a
+ * prototype. Throws RejectedRecordError past MAX_DEPTH.
  */
 export function sanitise(value: unknown, depth = 0): unknown {
+  return withoutKeys(value, (key) => FORBIDDEN_KEYS.has(key), depth);
+}
+
+/**
+ * `value` without the object members whose key `drop` names, at every level and inside arrays.
+ * Nothing is copied where nothing is dropped: the result is the input itself, or a copy of the
+ * objects and arrays on the way to a dropped key sharing everything else (records are parsed
+ * JSON, almost always clean, and copying every level cost more than validating them, issue 31).
+ * The input is never modified. An object that is not ordinary (a Date, a null-prototype or class
+ * instance) becomes a plain object of its own enumerable members; a kept `__proto__` key stays
+ * data. Throws RejectedRecordError past MAX_DEPTH.
+ */
+export function withoutKeys(value: unknown, drop: (key: string) => boolean, depth = 0): unknown {
   if (depth > MAX_DEPTH) {
     throw new RejectedRecordError(`data is nested deeper than ${MAX_DEPTH} levels`);
   }
+  if (typeof value !== 'object' || value === null) {
+    return value;
+  }
   if (Array.isArray(value)) {
-    return value.map((v) => sanitise(v, depth + 1));
+    let copy: unknown[] | undefined;
+    for (let i = 0; i < value.length; i++) {
+      const item = withoutKeys(value[i], drop, depth + 1);
+      if (copy) {
+        copy.push(item);
+      } else if (item !== value[i]) {
+        copy = [...value.slice(0, i), item];
+      }
+    }
+    return copy ?? value;
   }
-  if (isPlainObject(value)) {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([key]) => !FORBIDDEN_KEYS.has(key))
-        .map(([key, v]) => [key, sanitise(v, depth + 1)]),
-    );
+  const source = value as PlainObject;
+  const keys = Object.keys(source);
+  let copy: PlainObject | undefined = Object.getPrototypeOf(source) === Object.prototype ? undefined : {};
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    if (drop(key)) {
+      copy ??= membersBefore(source, keys, i);
+      continue;
+    }
+    const item = withoutKeys(source[key], drop, depth + 1);
+    if (!copy && item !== source[key]) {
+      copy = membersBefore(source, keys, i);
+    }
+    if (copy) {
+      setMember(copy, key, item);
+    }
   }
-  return value;
+  return copy ?? value;
+}
+
+/** A plain object of `source`'s first `end` members (all kept and unchanged so far). */
+function membersBefore(source: PlainObject, keys: string[], end: number): PlainObject {
+  const copy: PlainObject = {};
+  for (let i = 0; i < end; i++) {
+    setMember(copy, keys[i], source[keys[i]]);
+  }
+  return copy;
+}
+
+/** Sets an own data member, also for the key `__proto__` (an assignment would set the prototype). */
+function setMember(target: PlainObject, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    target[key] = value;
+  }
 }

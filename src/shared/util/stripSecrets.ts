@@ -1,44 +1,41 @@
 /**
- * Copies of untrusted data without secret-named keys, for every worker that forwards a map it
+ * Untrusted data without secret-named keys, for every worker that forwards a map it
  * did not write (processData, sendData, saveEntries): a key the logs would redact never travels
  * downstream either.
  */
 import { getConfig } from '../config';
-import { RejectedRecordError } from '../runtime/errors';
 import { isSecretKey } from '../runtime/logger';
-import { MAX_DEPTH, isPlainObject } from './sanitise';
+import { withoutKeys } from './sanitise';
+
+let configured: { from: readonly string[]; keys: readonly string[] } | undefined;
 
 /** The configured secret key names (`logging.secretKeys`), lower-cased as the logger uses them. */
 export function configuredSecretKeys(): readonly string[] {
-  return getConfig().logging.secretKeys.map((k) => k.toLowerCase());
+  const from = getConfig().logging.secretKeys;
+  if (configured?.from !== from) {
+    configured = { from, keys: from.map((k) => k.toLowerCase()) };
+  }
+  return configured.keys;
 }
 
+/** Lower-cased lists by the list they came from, so isSecretKey sees the same list each time. */
+const lowerCased = new WeakMap<readonly string[], readonly string[]>();
+
 /**
- * A deep copy of JSON data without any member whose key names a secret (`secretKeys`, default
- * `logging.secretKeys`), at every level and inside arrays. Throws RejectedRecordError past
- * MAX_DEPTH, like sanitise().
+ * JSON data without any member whose key names a secret (`secretKeys`, default
+ * `logging.secretKeys`), at every level and inside arrays: the input itself when it holds none
+ * (see withoutKeys; the input is never modified). Throws RejectedRecordError past MAX_DEPTH,
+ * like sanitise().
  *
  * @example stripSecrets({ a: 1, fields: { idvToken: 'x', items: [{ Authorization: 'y' }] } })
  * // → { a: 1, fields: { items: [{}] } }
  */
 export function stripSecrets<T>(value: T, secretKeys: readonly string[] = configuredSecretKeys()): T {
-  const lower = secretKeys.map((k) => k.toLowerCase());
-  return strip(value, lower, 0) as T;
-}
-
-function strip(value: unknown, secretKeys: readonly string[], depth: number): unknown {
-  if (depth > MAX_DEPTH) {
-    throw new RejectedRecordError(`data is nested deeper than ${MAX_DEPTH} levels`);
+  let lower = lowerCased.get(secretKeys);
+  if (!lower) {
+    lower = secretKeys.map((k) => k.toLowerCase());
+    lowerCased.set(secretKeys, lower);
   }
-  if (Array.isArray(value)) {
-    return value.map((v) => strip(v, secretKeys, depth + 1));
-  }
-  if (isPlainObject(value)) {
-    return Object.fromEntries(
-      Object.entries(value)
-        .filter(([key]) => !isSecretKey(key, secretKeys))
-        .map(([key, v]) => [key, strip(v, secretKeys, depth + 1)]),
-    );
-  }
-  return value;
+  const keys = lower;
+  return withoutKeys(value, (key) => isSecretKey(key, keys)) as T;
 }

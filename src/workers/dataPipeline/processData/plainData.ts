@@ -1,9 +1,7 @@
-import type { AttributeValue } from '@aws-sdk/client-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { RejectedRecordError } from '../../../shared/runtime/errors';
-import { inexactNumbersReason, isExactAsJsonNumber, toPlain } from '../../../shared/runtime/stream';
+import { inexactNumbersReason, isExactAsJsonNumber, plainImage } from '../../../shared/runtime/stream';
 import type { PlainObject } from '../../../shared/util/sanitise';
-import { FORBIDDEN_KEYS, MAX_DEPTH, isPlainObject } from '../../../shared/util/sanitise';
+import { MAX_DEPTH, isPlainObject } from '../../../shared/util/sanitise';
 
 const ATTRIBUTE_VALUE_CHECKS: Record<string, (v: unknown) => boolean> = {
   S: (v) => typeof v === 'string',
@@ -59,9 +57,7 @@ export function unmarshallData(image: PlainObject): PlainObject {
     return Number(n);
   };
   try {
-    // JSON attribute values (binary as base64 text) rather than the SDK's Uint8Array form; unmarshall handles both.
-    const clean = sanitiseAttributeValues(image, 0) as Record<string, AttributeValue>;
-    const data = toPlain(unmarshall(clean, { wrapNumbers: toNumber })) as PlainObject;
+    const data = plainImage(image, toNumber, MAX_DEPTH);
     if (inexact.length > 0) {
       throw new RejectedRecordError(`data ${inexactNumbersReason(inexact)}`);
     }
@@ -72,29 +68,4 @@ export function unmarshallData(image: PlainObject): PlainObject {
     }
     throw new RejectedRecordError(`DynamoDB attribute values could not be unmarshalled: ${(error as Error).message}`);
   }
-}
-
-/** Drops forbidden keys inside an attribute-value map (at the top and inside every M). */
-function sanitiseAttributeValues(map: PlainObject, depth: number): PlainObject {
-  if (depth > MAX_DEPTH) {
-    throw new RejectedRecordError(`data is nested deeper than ${MAX_DEPTH} levels`);
-  }
-  return Object.fromEntries(
-    Object.entries(map)
-      .filter(([key]) => !FORBIDDEN_KEYS.has(key))
-      .map(([key, av]) => [key, sanitiseAttributeValue(av, depth + 1)]),
-  );
-}
-
-function sanitiseAttributeValue(av: unknown, depth: number): unknown {
-  if (!isPlainObject(av)) {
-    return av;
-  }
-  if (isPlainObject(av.M)) {
-    return { M: sanitiseAttributeValues(av.M, depth) };
-  }
-  if (Array.isArray(av.L)) {
-    return { L: av.L.map((item) => sanitiseAttributeValue(item, depth + 1)) };
-  }
-  return av;
 }
