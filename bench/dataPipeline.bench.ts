@@ -1,38 +1,41 @@
 /**
- * Data pipeline throughput on the local components:
- * - sendData's pure function into the Kafka mock broker, for a batch of 10 and for the largest
- *   SQS batch (10,000, a standard queue with a batching window), beside a naive baseline of one
- *   Kafka send per record measured in the same run;
- * - processData's pure function into SNS (fauxqs, with the five filtered raw-delivery queue
- *   subscriptions), beside a naive baseline of one SNS Publish per record.
+ * Data pipeline throughput on the local components, each worker's Lambda handler against the
+ * bare client calls doing the same work, alternating in the same run (issue 31):
+ * - sendData into the Kafka mock broker, for a batch of 10 and for the largest SQS batch
+ *   (10,000, a standard queue with a batching window), against bare kafkajs;
+ * - processData into SNS (fauxqs, with the five filtered raw-delivery queue subscriptions),
+ *   against bare SNS PublishBatch of the same messages.
  * Records are shaped by processData's own formatters from realistic source documents.
- * Endpoints come from ctx.env (KAFKA_BROKERS, SQS_ENDPOINT). Runs in about 15 s.
+ * Endpoints come from ctx.env (KAFKA_BROKERS, SQS_ENDPOINT). Runs in about a minute.
  */
-import { CreateTopicCommand, PublishCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
+import { CreateTopicCommand, PublishBatchCommand, SNSClient, SubscribeCommand } from '@aws-sdk/client-sns';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { randomBytes } from 'node:crypto';
+import { CompressionTypes, Kafka, logLevel } from 'kafkajs';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { chunk, toBatches } from '../src/shared/aws/batches';
 import type { DataType, TypedDataRecord } from '../src/shared/dataPipeline';
 import { DATA_TYPES, kafkaMessageKey } from '../src/shared/dataPipeline';
 import { createKafkaPublisher } from '../src/shared/kafka/producer';
 import { silentLogger } from '../src/shared/runtime/logger';
+import { traceAttributes } from '../src/shared/runtime/tracing';
+import { mapLimit } from '../src/shared/util/mapLimit';
 import { formatSourceRecord } from '../src/workers/dataPipeline/processData/formatters/formatters';
 import { parseDataRecord } from '../src/workers/dataPipeline/processData/parseRecord';
 import type { DataQueueMessage } from '../src/workers/dataPipeline/processData/processData';
-import { processDataRecords } from '../src/workers/dataPipeline/processData/processData';
+import { createProcessDataHandler } from '../src/workers/dataPipeline/processData/processData';
 import type { TypedQueueMessage } from '../src/workers/dataPipeline/sendData/resolveRecord';
-import { sendDataRecords } from '../src/workers/dataPipeline/sendData/sendData';
+import { createSendDataHandler, DEFAULT_MAX_SEND_BYTES } from '../src/workers/dataPipeline/sendData/sendData';
 import { campaignData, marketData, registrationEntry } from '../tools/local/emulators/producers';
+import { interleaved, median } from '../tools/bench/stats';
+import { sqsEvent } from '../tools/bench/sqsEvent';
 import type { BenchContext, BenchRow } from '../tools/bench/types';
 
 const SQS_MAX_BATCH = 10_000;
 const SMALL_BATCH = 10;
 const SMALL_BATCH_RUNS = 100;
-const LARGE_BATCH_RUNS = 1;
-const NAIVE_KAFKA_RECORDS = 500;
 const PROCESS_DATA_MESSAGES = 700;
-const NAIVE_SNS_RECORDS = 200;
-/** Each figure is the median of this many trials, so one noisy trial on a shared machine does not set it. */
-const TRIALS = 3;
+/** Alternating rounds of worker and baseline; each figure is the median of its side's rounds. */
+const ROUNDS = 6;
 
 const name = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 
@@ -61,20 +64,38 @@ function typedQueueMessages(count: number): TypedQueueMessage[] {
   return out.slice(0, count);
 }
 
+/**
+ * The trace a record carries on, as the worker stamps it: the baselines send the same Kafka
+ * headers and SNS message attributes, so both sides put the same bytes on the wire and the
+ * ratio is the worker's own work.
+ */
+const recordTrace = () => ({
+  traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`,
+  correlationId: randomUUID(),
+});
+
 const perSecond = (records: number, ms: number) => Math.round((records / ms) * 1000);
 
-/** Median duration (ms) of TRIALS runs of `fn`. */
-async function timed(fn: () => Promise<void>): Promise<number> {
-  const runs: number[] = [];
-  for (let i = 0; i < TRIALS; i++) {
-    const started = performance.now();
-    await fn();
-    runs.push(performance.now() - started);
+/** The SQS event of typed-queue messages, as the typed queues deliver them (raw delivery, `type` attribute). */
+const typedEvent = (messages: TypedQueueMessage[]) =>
+  sqsEvent(
+    messages.map((m) => ({ messageId: m.messageId, body: JSON.stringify(m.body), attributes: m.messageAttributes })),
+  );
+
+/** Throws when a handler reported any record failed: a bench figure must come from records that went through. */
+function allSent(worker: string, response: { batchItemFailures: unknown[] }): void {
+  if (response.batchItemFailures.length > 0) {
+    throw new Error(`${worker} benchmark: ${response.batchItemFailures.length} records failed`);
   }
-  return runs.sort((a, b) => a - b)[Math.floor(TRIALS / 2)];
 }
 
+/**
+ * sendData (its Lambda handler: parse, validate, key, group by topic, one send per topic split
+ * at 900 KB) against bare kafkajs sending the same keyed records to the same topics in the same
+ * sends, with the worker's producer settings (acks all, gzip, no idempotence, same retries).
+ */
 async function benchSendData(ctx: BenchContext, brokers: string[]): Promise<BenchRow[]> {
+  const settings = { connectionTimeoutMs: 3000, requestTimeoutMs: 30000, retries: 2 };
   const publisher = createKafkaPublisher({
     brokers,
     clientId: 'bench-send-data',
@@ -82,73 +103,108 @@ async function benchSendData(ctx: BenchContext, brokers: string[]): Promise<Benc
     loadCertificate: async () => {
       throw new Error('no certificate locally');
     },
-    connectionTimeoutMs: 3000,
-    requestTimeoutMs: 30000,
+    ...settings,
     log: silentLogger,
   });
+  const kafka = new Kafka({
+    clientId: 'bench-raw-kafkajs',
+    brokers,
+    connectionTimeout: settings.connectionTimeoutMs,
+    requestTimeout: settings.requestTimeoutMs,
+    retry: { retries: settings.retries, initialRetryTime: 100, maxRetryTime: 1000 },
+    logLevel: logLevel.NOTHING,
+  });
+  const raw = kafka.producer({
+    allowAutoTopicCreation: false,
+    idempotent: false,
+    retry: { retries: settings.retries },
+  });
   const topics = Object.fromEntries(DATA_TYPES.map((t) => [t, name(`bench-${t}`)])) as Record<DataType, string>;
-  const deps = { publisher, topics, log: silentLogger };
-  try {
-    // Warm-up: connect, create the topics (the mock creates them on first produce).
-    await sendDataRecords(typedQueueMessages(20), deps);
+  const handler = createSendDataHandler(() => ({ publisher, topics, log: silentLogger }), { log: silentLogger });
 
-    ctx.progress(`sendData: ${SMALL_BATCH_RUNS} batches of ${SMALL_BATCH}, ${TRIALS} trials`);
-    const small = typedQueueMessages(SMALL_BATCH);
-    let failed = 0;
-    const smallMs = await timed(async () => {
-      for (let i = 0; i < SMALL_BATCH_RUNS; i++) {
-        failed += (await sendDataRecords(small, deps)).failed.length;
-      }
-    });
-
-    ctx.progress(`sendData: ${LARGE_BATCH_RUNS} batch of ${SQS_MAX_BATCH}, ${TRIALS} trials`);
-    const large = typedQueueMessages(SQS_MAX_BATCH);
-    const largeMs = await timed(async () => {
-      for (let i = 0; i < LARGE_BATCH_RUNS; i++) {
-        failed += (await sendDataRecords(large, deps)).failed.length;
-      }
-    });
-    if (failed > 0) {
-      throw new Error(`sendData benchmark: ${failed} records failed`);
-    }
-
-    ctx.progress(`naive baseline: ${NAIVE_KAFKA_RECORDS} records, one send each`);
-    const naive = typedQueueMessages(NAIVE_KAFKA_RECORDS).map((m) => {
+  /** What the worker sends for `messages`: per topic, keyed JSON records in sends of at most 900 KB. */
+  const rawSends = (messages: TypedQueueMessage[]) => {
+    const byTopic = new Map<string, { key: string; value: string; headers: Record<string, string> }[]>();
+    for (const m of messages) {
       const typed = { type: m.messageAttributes.type, record: m.body } as TypedDataRecord;
-      return {
-        topic: topics[typed.type],
+      const list = byTopic.get(topics[typed.type]) ?? [];
+      list.push({
         key: kafkaMessageKey(typed.type, typed.record),
         value: JSON.stringify(typed.record),
-      };
-    });
-    const naiveMs = await timed(async () => {
-      for (const m of naive) {
-        await publisher.send(m.topic, [{ key: m.key, value: m.value }]);
-      }
-    });
-    const baseline = { name: 'one Kafka send per record', value: perSecond(NAIVE_KAFKA_RECORDS, naiveMs) };
-    const avgBytes = Math.round(large.reduce((n, m) => n + JSON.stringify(m.body).length, 0) / large.length);
-    return [
-      {
-        name: `sendData, batch of ${SMALL_BATCH}`,
-        value: perSecond(SMALL_BATCH * SMALL_BATCH_RUNS, smallMs),
+        headers: recordTrace(),
+      });
+      byTopic.set(topics[typed.type], list);
+    }
+    return [...byTopic].map(([topic, list]) => ({
+      topic,
+      chunks: toBatches(list, {
+        maxBytes: DEFAULT_MAX_SEND_BYTES,
+        bytesOf: (r) => r.value.length + r.key.length + 128,
+      }),
+    }));
+  };
+  const sendRaw = (sends: ReturnType<typeof rawSends>) =>
+    Promise.all(
+      sends.map(async ({ topic, chunks }) => {
+        for (const messages of chunks) {
+          await raw.send({ topic, messages, acks: -1, compression: CompressionTypes.GZIP });
+        }
+      }),
+    );
+
+  try {
+    await raw.connect();
+    // Warm-up: connect, create the topics (the mock creates them on first produce), compile the validators.
+    const warm = typedQueueMessages(20);
+    allSent('sendData', await handler(typedEvent(warm)));
+    await sendRaw(rawSends(warm));
+
+    const rows: BenchRow[] = [];
+    for (const { size, runs, rounds } of [
+      { size: SMALL_BATCH, runs: SMALL_BATCH_RUNS, rounds: ROUNDS },
+      { size: SQS_MAX_BATCH, runs: 1, rounds: ROUNDS },
+    ]) {
+      ctx.progress(`sendData: ${runs} batch(es) of ${size} against bare kafkajs, ${rounds} alternating rounds`);
+      const messages = typedQueueMessages(size);
+      const event = typedEvent(messages);
+      const sends = rawSends(messages);
+      const times = await interleaved(
+        rounds,
+        async () => {
+          for (let i = 0; i < runs; i++) {
+            allSent('sendData', await handler(event));
+          }
+        },
+        async () => {
+          for (let i = 0; i < runs; i++) {
+            await sendRaw(sends);
+          }
+        },
+      );
+      const avgBytes = Math.round(messages.reduce((n, m) => n + JSON.stringify(m.body).length, 0) / size);
+      rows.push({
+        name: `sendData, batch of ${size}${size === SQS_MAX_BATCH ? ' (SQS maximum)' : ''}`,
+        value: perSecond(size * runs, median(times.worker)),
         unit: 'records/s',
-        baseline,
-        notes: `median of ${TRIALS} trials of ${SMALL_BATCH_RUNS} batches; registration + registeredMarket records (~${avgBytes} B), validated, keyed, gzip, acks all`,
-      },
-      {
-        name: `sendData, batch of ${SQS_MAX_BATCH} (SQS maximum)`,
-        value: perSecond(SQS_MAX_BATCH * LARGE_BATCH_RUNS, largeMs),
-        unit: 'records/s',
-        baseline,
-        notes: `median of ${TRIALS} trials; one send per topic split at 900 KB per send; baseline measured over ${NAIVE_KAFKA_RECORDS} records`,
-      },
-    ];
+        baseline: {
+          name: 'bare kafkajs, same sends and settings',
+          value: perSecond(size * runs, median(times.baseline)),
+        },
+        summary: { atLeast: 0.8 },
+        notes: `median of ${rounds} alternating rounds of ${runs} batch(es); registration + registeredMarket records (~${avgBytes} B) to ${sends.length} topics; the handler parses, validates, strips and keys each record and stamps its trace; both send the trace headers, gzip, acks all, one send per topic split at 900 KB`,
+      });
+    }
+    return rows;
   } finally {
     await publisher.disconnect();
+    await raw.disconnect();
   }
 }
 
+/**
+ * processData (its Lambda handler: parse, format, strip secrets, PublishBatch of 10 with 8 in
+ * flight) against bare SNS PublishBatch of the same formatted messages in the same requests.
+ */
 async function benchProcessData(ctx: BenchContext, endpoint: string): Promise<BenchRow[]> {
   const region = 'us-east-1';
   const credentials = { accessKeyId: 'local', secretAccessKey: 'local' }; // throwaway, emulator only
@@ -171,50 +227,70 @@ async function benchProcessData(ctx: BenchContext, endpoint: string): Promise<Be
         }),
       );
     }
-    const deps = { sns, topicArn, batchSize: 10, log: silentLogger };
-    await processDataRecords(dataQueueMessages(20), deps);
-
-    ctx.progress(`processData: ${PROCESS_DATA_MESSAGES} data-queue messages in batches of ${SMALL_BATCH}`);
-    const messages = dataQueueMessages(PROCESS_DATA_MESSAGES);
-    let records = 0;
-    let failed = 0;
-    const ms = await timed(async () => {
-      for (let i = 0; i < messages.length; i += SMALL_BATCH) {
-        const result = await processDataRecords(messages.slice(i, i + SMALL_BATCH), deps);
-        records += (result.counts?.published ?? 0) / TRIALS;
-        failed += result.failed.length;
-      }
-    });
-    if (failed > 0) {
-      throw new Error(`processData benchmark: ${failed} messages failed`);
-    }
-
-    ctx.progress(`naive baseline: ${NAIVE_SNS_RECORDS} records, one Publish each`);
-    const naive = dataQueueMessages(NAIVE_SNS_RECORDS).flatMap(
-      (m) => formatSourceRecord(parseDataRecord(m.body), new Date().toISOString()).records,
+    const concurrency = 8;
+    const handler = createProcessDataHandler(
+      () => ({ sns, topicArn, batchSize: SMALL_BATCH, concurrency, log: silentLogger }),
+      { log: silentLogger },
     );
-    const naiveMs = await timed(async () => {
-      for (const r of naive) {
-        await sns.send(
-          new PublishCommand({
-            TopicArn: topicArn,
-            Message: JSON.stringify(r.record),
-            MessageAttributes: { type: { DataType: 'String', StringValue: r.type } },
-          }),
-        );
-      }
-    });
+    const toEvent = (messages: DataQueueMessage[]) =>
+      sqsEvent(messages.map((m) => ({ messageId: m.messageId, body: JSON.stringify(m.body) })));
+    /** The PublishBatch requests the worker makes for one SQS batch, formatted beforehand. */
+    const toRequests = (messages: DataQueueMessage[]) =>
+      chunk(
+        messages.flatMap((m) => formatSourceRecord(parseDataRecord(m.body), new Date().toISOString()).records),
+        SMALL_BATCH,
+      ).map((records) => ({
+        TopicArn: topicArn,
+        PublishBatchRequestEntries: records.map((r, i) => ({
+          Id: `m${i}`,
+          Message: JSON.stringify(r.record),
+          MessageAttributes: {
+            type: { DataType: 'String', StringValue: r.type },
+            ...traceAttributes(recordTrace()),
+          },
+        })),
+      }));
+    allSent('processData', await handler(toEvent(dataQueueMessages(20))));
+
+    ctx.progress(
+      `processData: ${PROCESS_DATA_MESSAGES} data-queue messages in batches of ${SMALL_BATCH} against bare PublishBatch, ${ROUNDS} alternating rounds`,
+    );
+    const batches = chunk(dataQueueMessages(PROCESS_DATA_MESSAGES), SMALL_BATCH);
+    const events = batches.map(toEvent);
+    const requests = batches.map(toRequests);
+    const records = requests.flat().reduce((n, r) => n + r.PublishBatchRequestEntries.length, 0);
+    let published = 0;
+    const times = await interleaved(
+      ROUNDS,
+      async () => {
+        for (const event of events) {
+          allSent('processData', await handler(event));
+        }
+      },
+      async () => {
+        for (const batch of requests) {
+          await mapLimit(batch, concurrency, async (input) => {
+            const out = await sns.send(new PublishBatchCommand(input));
+            published += out.Successful?.length ?? 0;
+          });
+        }
+      },
+    );
+    if (published !== records * ROUNDS) {
+      throw new Error(`processData baseline: ${published} of ${records * ROUNDS} messages published`);
+    }
     return [
       {
         name: `processData, batches of ${SMALL_BATCH} into SNS (fauxqs)`,
-        value: perSecond(records, ms),
+        value: perSecond(records, median(times.worker)),
         unit: 'records/s',
-        baseline: { name: 'one SNS Publish per record', value: perSecond(naive.length, naiveMs) },
-        notes: `median of ${TRIALS} trials of ${PROCESS_DATA_MESSAGES} messages → ${Math.round(records)} records (registrations fan out to registeredMarkets); PublishBatch of 10, 8 in flight; 5 filtered raw-delivery subscriptions`,
+        baseline: { name: 'bare SNS PublishBatch, same requests', value: perSecond(records, median(times.baseline)) },
+        summary: { atLeast: 0.8 },
+        notes: `median of ${ROUNDS} alternating rounds of ${PROCESS_DATA_MESSAGES} messages → ${records} records (registrations fan out to registeredMarkets); the handler parses, formats, strips and dedupe-hashes each record and stamps its trace; both send the type and trace attributes, PublishBatch of 10, ${concurrency} in flight; 5 filtered raw-delivery subscriptions`,
       },
       {
         name: `processData, batches of ${SMALL_BATCH} into SNS (fauxqs), messages`,
-        value: perSecond(PROCESS_DATA_MESSAGES, ms),
+        value: perSecond(PROCESS_DATA_MESSAGES, median(times.worker)),
         unit: 'messages/s',
       },
     ];

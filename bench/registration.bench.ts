@@ -2,11 +2,12 @@
  * checkEligibility latency on the local components (DOMAIN.md 4.1 target: p95 < 500 ms):
  * the worker's logic behind its AppSync adapter, with a campaign from Redis (warm cache) or,
  * on a miss, from MongoDB (the in-process wire server) plus the write-back, an inviteOnly gate
- * read from DynamoDB Local and a six-field form. The miss figures double as the baseline for
- * the warm ones: the naive design reads MongoDB on every check. Runs in about 15 s.
+ * read from DynamoDB Local and a six-field form. The warm checks are measured against the bare
+ * calls they make (Redis GET of the campaign, then DynamoDB GetItem of the invite; issue 31), and
+ * the miss figures against them too: the naive design reads MongoDB on every check. Runs in about 15 s.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { Redis } from 'ioredis';
 import { MongoClient } from 'mongodb';
 import { randomBytes } from 'node:crypto';
@@ -127,17 +128,42 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       return elapsed;
     };
 
+    /** The calls a warm check makes, bare: the cached campaign from Redis, then the invite item. */
+    const bare = async (slug: string): Promise<number> => {
+      const started = performance.now();
+      const cached = await redis.get(`campaign:${slug}`);
+      const invite = await doc.send(
+        new GetCommand({ TableName: tableName, Key: inviteKey('c0', 'email', 'fan@example.com') }),
+      );
+      const elapsed = performance.now() - started;
+      if (!cached || !invite.Item) {
+        throw new Error('the bare baseline found no cached campaign or no invite');
+      }
+      return elapsed;
+    };
+
     await check(slugs[0]);
     await new Promise((resolve) => setTimeout(resolve, 50)); // let the write-back land
-    // Misses and warm checks alternate, so both see the same machine load.
-    ctx.progress(`${MISS_CALLS} cache misses (campaigns not in Redis) alternating with ${WARM_CALLS} warm checks`);
+    await bare(slugs[0]);
+    // Misses, warm checks and their bare calls alternate, so all see the same machine load.
+    ctx.progress(
+      `${MISS_CALLS} cache misses (campaigns not in Redis) alternating with ${WARM_CALLS} warm checks and their bare calls`,
+    );
     const miss: number[] = [];
     const warm: number[] = [];
+    const bareCalls: number[] = [];
     for (let i = 0; i < WARM_CALLS; i++) {
       if (i < MISS_CALLS) {
         miss.push(await check(slugs[i + 1]));
       }
-      warm.push(await check(slugs[0]));
+      // Which of the pair goes first alternates, so neither always runs on the other's warm caches.
+      if (i % 2 === 0) {
+        warm.push(await check(slugs[0]));
+        bareCalls.push(await bare(slugs[0]));
+      } else {
+        bareCalls.push(await bare(slugs[0]));
+        warm.push(await check(slugs[0]));
+      }
     }
 
     const rows: BenchRow[] = [];
@@ -147,8 +173,12 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
         value: percentile(warm, p),
         unit: 'ms',
         target: p === 95 ? TARGET : undefined,
-        baseline: { name: 'MongoDB on every check', value: percentile(miss, p) },
-        notes: p === 50 ? `${WARM_CALLS} sequential checks: Redis GET, DynamoDB GetItem (invite), 6 fields` : undefined,
+        baseline: { name: 'its bare calls: Redis GET + GetItem', value: percentile(bareCalls, p) },
+        summary: p === 95 ? { atMost: 3 } : undefined,
+        notes:
+          p === 50
+            ? `${WARM_CALLS} sequential checks behind the AppSync adapter: Redis GET, DynamoDB GetItem (invite), 6 fields validated; each beside the same two calls made bare`
+            : undefined,
       });
     }
     for (const p of [50, 95, 99]) {
@@ -156,6 +186,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
         name: `checkEligibility, cache miss, p${p}`,
         value: percentile(miss, p),
         unit: 'ms',
+        baseline: { name: 'warm cache', value: percentile(warm, p) },
         target: p === 95 ? TARGET : undefined,
         notes:
           p === 50

@@ -1,10 +1,13 @@
 /**
  * Replication throughput on the local components, at the batch sizes the event source mappings
- * deliver (DECISIONS.md D): enqueueEntries with 500 stream records (real KinesisStreamEvents
- * read from DynamoDB Local's stream) into a fauxqs queue, beside a naive baseline of one
- * SendMessage per record; saveEntries with 10 SQS messages (consistent GetItem per entry, one
- * Entry Service request, conditional clear of the flag) into the Entry Service fake, beside a
- * naive baseline of one Entry Service request per entry. Both run behind their Lambda adapters.
+ * deliver (DECISIONS.md D), each worker behind its Lambda adapter against the bare client calls
+ * doing the same work, alternating in the same run (issue 31):
+ * - enqueueEntries with 500 stream records (real KinesisStreamEvents read from DynamoDB Local's
+ *   stream) into a fauxqs queue, against bare SendMessageBatch of the same entries (the requests
+ *   the worker made, replayed: 10 per request, 10 in flight);
+ * - saveEntries with 10 SQS messages (consistent GetItem per entry, one Entry Service request,
+ *   conditional clear of the flag) into the Entry Service fake, against the same three calls
+ *   made bare (GetCommand, fetch, UpdateCommand) for another batch of the same shape.
  * Runs in about 30 s.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -15,10 +18,10 @@ import {
   ReceiveMessageCommand,
   SQSClient,
   SendMessageBatchCommand,
-  SendMessageCommand,
 } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { KinesisStreamEvent, SQSEvent } from 'aws-lambda';
+import type { SendMessageBatchCommandInput } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { KinesisStreamEvent } from 'aws-lambda';
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { createDemandTable as demandTableRepository } from '../src/shared/aws/demandTable';
 import { entryKey } from '../src/shared/aws/keys';
@@ -29,21 +32,23 @@ import { createEntryService } from '../src/shared/services/entries';
 import { createServiceClient } from '../src/shared/services/http';
 import { createTokenProvider } from '../src/shared/services/jwt';
 import { enqueueEntries } from '../src/workers/replication/enqueueEntries/enqueueEntries';
+import type { SaveEntryRecord } from '../src/workers/replication/saveEntries/message';
 import { parseSaveEntryMessage } from '../src/workers/replication/saveEntries/message';
-import { saveEntries } from '../src/workers/replication/saveEntries/saveEntries';
+import { saveEntries, toEntryUpsert } from '../src/workers/replication/saveEntries/saveEntries';
+import { mapLimit } from '../src/shared/util/mapLimit';
 import { openStreamReader } from '../tools/local/dynamoStream';
 import type { StreamReader } from '../tools/local/dynamoStream';
 import { createDemandTable } from '../tools/local/emulators/dynamodb';
 import { startServiceFakes } from '../tools/local/emulators/fakes';
 import { localQueueUrl } from '../tools/local/emulators/sqs';
-import { median } from '../tools/bench/stats';
+import { sqsEvent } from '../tools/bench/sqsEvent';
+import { median, timedPair } from '../tools/bench/stats';
 import type { BenchContext, BenchRow } from '../tools/bench/types';
 
 const STREAM_BATCH = 500;
 const STREAM_ROUNDS = 5;
 const SQS_BATCH = 10;
 const SAVE_BATCHES = 50;
-const NAIVE_SENDS_PER_ROUND = 100;
 
 const name = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -94,25 +99,6 @@ async function receiveBatch(sqs: SQSClient, queueUrl: string, count: number): Pr
   return got;
 }
 
-const sqsEvent = (messages: Message[]): SQSEvent => ({
-  Records: messages.map((m) => ({
-    messageId: m.MessageId!,
-    receiptHandle: m.ReceiptHandle!,
-    body: m.Body!,
-    attributes: {
-      ApproximateReceiveCount: '1',
-      SentTimestamp: '0',
-      SenderId: 'bench',
-      ApproximateFirstReceiveTimestamp: '0',
-    },
-    messageAttributes: {},
-    md5OfBody: '',
-    eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:save-entries',
-    awsRegion: 'us-east-1',
-  })),
-});
-
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const endpoint = ctx.env.DYNAMODB_ENDPOINT!;
   const tableName = name('bench-replication');
@@ -128,43 +114,64 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const fakes = await startServiceFakes({ publicKey: keys.publicKey });
   const reader = await openStreamReader({ endpoint, tableName, from: 'LATEST' });
   try {
-    const sendBatch = (input: ConstructorParameters<typeof SendMessageBatchCommand>[0]) =>
-      sqs.send(new SendMessageBatchCommand(input));
+    /** The worker's SendMessageBatch requests of the last batch, which the baseline replays. */
+    let sent: SendMessageBatchCommandInput[] = [];
+    const sendBatch = (input: SendMessageBatchCommandInput) => {
+      sent.push(input);
+      return sqs.send(new SendMessageBatchCommand(input));
+    };
     const enqueue = streamBatchHandler({
       worker: 'enqueueEntries',
       log: silentLogger,
       process: (changes) => enqueueEntries(changes, { sendBatch, queueUrl, batchSize: 10, log: silentLogger }),
     });
+    const replayQueue = name('bench-raw-send');
+    await sqs.send(new CreateQueueCommand({ QueueName: replayQueue }));
+    const replayUrl = localQueueUrl(ctx.env.SQS_ENDPOINT!, replayQueue);
+    let replayed = 0;
+    /** Bare SendMessageBatch of the same entries as the worker's last batch, 10 requests in flight like the worker. */
+    const replay = (requests: SendMessageBatchCommandInput[]) =>
+      mapLimit(requests, 10, async (input) => {
+        const out = await sqs.send(new SendMessageBatchCommand({ ...input, QueueUrl: replayUrl }));
+        replayed += out.Successful?.length ?? 0;
+      });
 
-    // The naive baseline runs between the measured batches, so both see the same machine load.
-    const naiveQueue = name('bench-naive');
-    await sqs.send(new CreateQueueCommand({ QueueName: naiveQueue }));
-    const naiveUrl = localQueueUrl(ctx.env.SQS_ENDPOINT!, naiveQueue);
-    const naiveBody = JSON.stringify({ operation: 'INSERT', newItem: registration('naive', 'fan') });
-    const enqueueRates: number[] = [];
-    const naiveSendRates: number[] = [];
-    for (let round = 0; round < STREAM_ROUNDS; round++) {
-      ctx.progress(
-        `enqueueEntries round ${round + 1}/${STREAM_ROUNDS}: ${STREAM_BATCH} entries, then ${NAIVE_SENDS_PER_ROUND} single sends`,
-      );
+    const streamBatch = async (round: number) => {
       const result = await table.batchPut(
         Array.from({ length: STREAM_BATCH }, (_, i) => registration(`c${round}`, `fan-${i}`)),
       );
       if (result.unprocessed.length > 0) {
         throw new Error(`${result.unprocessed.length} entries were not written`);
       }
-      const event = await streamEvent(reader, STREAM_BATCH);
-      const started = performance.now();
+      return streamEvent(reader, STREAM_BATCH);
+    };
+    const runEnqueue = async (event: KinesisStreamEvent) => {
+      sent = [];
       const response = await enqueue(event);
-      enqueueRates.push(STREAM_BATCH / ((performance.now() - started) / 1000));
       if (response.batchItemFailures.length > 0) {
         throw new Error(`enqueueEntries failed ${response.batchItemFailures.length} records`);
       }
-      const naiveStarted = performance.now();
-      for (let i = 0; i < NAIVE_SENDS_PER_ROUND; i++) {
-        await sqs.send(new SendMessageCommand({ QueueUrl: naiveUrl, MessageBody: naiveBody }));
-      }
-      naiveSendRates.push(NAIVE_SENDS_PER_ROUND / ((performance.now() - naiveStarted) / 1000));
+    };
+    // Warm-up, which also gives the baseline its first requests to replay.
+    await runEnqueue(await streamBatch(STREAM_ROUNDS));
+    const enqueueMs: number[] = [];
+    const sendMs: number[] = [];
+    for (let round = 0; round < STREAM_ROUNDS; round++) {
+      ctx.progress(
+        `enqueueEntries round ${round + 1}/${STREAM_ROUNDS}: ${STREAM_BATCH} entries, and their requests bare`,
+      );
+      const event = await streamBatch(round);
+      // The baseline replays the requests of the batch the worker sent last (this one or the one before).
+      const times = await timedPair(
+        round,
+        () => runEnqueue(event),
+        () => replay(sent),
+      );
+      enqueueMs.push(times.worker);
+      sendMs.push(times.baseline);
+    }
+    if (replayed < STREAM_BATCH * STREAM_ROUNDS) {
+      throw new Error(`the bare baseline sent ${replayed} of ${STREAM_BATCH * STREAM_ROUNDS} messages`);
     }
 
     const tokenProvider = createTokenProvider({
@@ -184,29 +191,67 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
         getToken: tokenProvider,
       }),
     );
-    const save = (batchSize: number) =>
-      sqsBatchHandler({
-        worker: 'saveEntries',
-        log: silentLogger,
-        parse: parseSaveEntryMessage,
-        process: (messages) => saveEntries(messages, { table, entries, batchSize, log: silentLogger }),
+    const save = sqsBatchHandler({
+      worker: 'saveEntries',
+      log: silentLogger,
+      parse: parseSaveEntryMessage,
+      process: (messages) => saveEntries(messages, { table, entries, batchSize: 25, log: silentLogger }),
+    });
+    const token = await tokenProvider();
+    /** The calls saveEntries makes for a batch, made bare: consistent GetItem each, one POST, conditional UpdateItem each. */
+    const bareSave = async (records: SaveEntryRecord[], body: string) => {
+      await Promise.all(
+        records.map((r) =>
+          doc.send(new GetCommand({ TableName: tableName, Key: { PK: r.key.PK, SK: r.key.SK }, ConsistentRead: true })),
+        ),
+      );
+      const response = await fetch(`${fakes.urls.entries}/v2/entries`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+        body,
       });
-    const batched = save(25);
-    const naive = save(1);
-    const saveDurations: number[] = [];
-    const naiveSaveDurations: number[] = [];
-    ctx.progress(
-      `saveEntries: ${SAVE_BATCHES} batches of ${SQS_BATCH}, alternating with one-request-per-entry batches`,
-    );
-    for (let i = 0; i < SAVE_BATCHES * 2; i++) {
-      const event = sqsEvent(await receiveBatch(sqs, queueUrl, SQS_BATCH));
-      const handler = i % 2 === 0 ? batched : naive;
-      const started = performance.now();
-      const response = await handler(event);
-      (i % 2 === 0 ? saveDurations : naiveSaveDurations).push(performance.now() - started);
-      if (response.batchItemFailures.length > 0) {
-        throw new Error(`saveEntries failed ${response.batchItemFailures.length} messages`);
+      const result = (await response.json()) as { data?: { upsertedCount?: number } };
+      if (!response.ok || result.data?.upsertedCount !== records.length) {
+        throw new Error(`bare /v2/entries: HTTP ${response.status}, ${JSON.stringify(result)}`);
       }
+      await Promise.all(
+        records.map((r) =>
+          doc.send(
+            new UpdateCommand({
+              TableName: tableName,
+              Key: { PK: r.key.PK, SK: r.key.SK },
+              UpdateExpression: 'SET needsReplication = :false',
+              ConditionExpression: '#date.#updated = :updated',
+              ExpressionAttributeNames: { '#date': 'date', '#updated': 'updated' },
+              ExpressionAttributeValues: { ':false': false, ':updated': r.updated },
+            }),
+          ),
+        ),
+      );
+    };
+    const saveMs: number[] = [];
+    const bareMs: number[] = [];
+    ctx.progress(`saveEntries: ${SAVE_BATCHES} batches of ${SQS_BATCH}, alternating with the same calls made bare`);
+    for (let i = 0; i < SAVE_BATCHES; i++) {
+      const event = sqsEvent(
+        (await receiveBatch(sqs, queueUrl, SQS_BATCH)).map((m) => ({ messageId: m.MessageId!, body: m.Body! })),
+      );
+      const records = (await receiveBatch(sqs, queueUrl, SQS_BATCH)).map((m) =>
+        parseSaveEntryMessage(JSON.parse(m.Body!)),
+      );
+      const body = JSON.stringify({ entries: records.map(toEntryUpsert), deletions: [] });
+      const times = await timedPair(
+        i,
+        async () => {
+          const response = await save(event);
+          if (response.batchItemFailures.length > 0) {
+            throw new Error(`saveEntries failed ${response.batchItemFailures.length} messages`);
+          }
+        },
+        () => bareSave(records, body),
+      );
+      saveMs.push(times.worker);
+      bareMs.push(times.baseline);
     }
     const rate = (durations: number[]) =>
       (SQS_BATCH * durations.length) / (durations.reduce((a, b) => a + b, 0) / 1000);
@@ -214,28 +259,31 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     return [
       {
         name: `enqueueEntries, stream batch of ${STREAM_BATCH}`,
-        value: median(enqueueRates),
+        value: STREAM_BATCH / (median(enqueueMs) / 1000),
         unit: 'records/s',
-        baseline: { name: 'one SendMessage per record', value: median(naiveSendRates) },
-        notes: `median of ${STREAM_ROUNDS} batches; SendMessageBatch of 10, 10 requests in flight`,
+        baseline: { name: 'bare SendMessageBatch of the same entries', value: STREAM_BATCH / (median(sendMs) / 1000) },
+        summary: { atLeast: 0.8 },
+        notes: `median of ${STREAM_ROUNDS} batches, each beside its own requests replayed bare; the worker reads the change records, decides, serialises; both SendMessageBatch of 10, 10 requests in flight`,
       },
       {
         name: `enqueueEntries, one stream batch of ${STREAM_BATCH}`,
-        value: (STREAM_BATCH / median(enqueueRates)) * 1000,
+        value: median(enqueueMs),
         unit: 'ms',
         notes: 'handler time per batch (the Lambda timeout is 30 s)',
       },
       {
         name: `saveEntries, SQS batch of ${SQS_BATCH}`,
-        value: rate(saveDurations),
+        value: rate(saveMs),
         unit: 'messages/s',
-        baseline: { name: 'one Entry Service request per entry', value: rate(naiveSaveDurations) },
-        notes: `${SAVE_BATCHES} batches: consistent GetItem, one /v2/entries request, conditional UpdateItem per entry`,
+        baseline: { name: 'the same calls made bare', value: rate(bareMs) },
+        summary: { atLeast: 0.7 },
+        notes: `${SAVE_BATCHES} batches each side, alternating: ${SQS_BATCH} consistent GetItem in parallel, one /v2/entries request, ${SQS_BATCH} conditional UpdateItem in parallel`,
       },
       {
         name: `saveEntries, one SQS batch of ${SQS_BATCH} (median)`,
-        value: median(saveDurations),
+        value: median(saveMs),
         unit: 'ms',
+        baseline: { name: 'the same calls made bare', value: median(bareMs) },
       },
     ];
   } finally {
