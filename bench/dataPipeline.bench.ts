@@ -26,15 +26,17 @@ import { createProcessDataHandler } from '../src/workers/dataPipeline/processDat
 import type { TypedQueueMessage } from '../src/workers/dataPipeline/sendData/resolveRecord';
 import { createSendDataHandler, DEFAULT_MAX_SEND_BYTES } from '../src/workers/dataPipeline/sendData/sendData';
 import { campaignData, marketData, registrationEntry } from '../tools/local/emulators/producers';
-import { interleaved, median } from '../tools/bench/stats';
+import { interleaved, timedPair } from '../tools/bench/stats';
 import { sqsEvent } from '../tools/bench/sqsEvent';
 import type { BenchContext, BenchRow } from '../tools/bench/types';
 
 const SQS_MAX_BATCH = 10_000;
 const SMALL_BATCH = 10;
-const SMALL_BATCH_RUNS = 100;
+/** Batches of 10 per side; the 10,000-record batch runs LARGE_BATCHES times per side. */
+const SMALL_BATCHES = 600;
+const LARGE_BATCHES = 6;
 const PROCESS_DATA_MESSAGES = 700;
-/** Alternating rounds of worker and baseline; each figure is the median of its side's rounds. */
+/** Rounds over processData's messages; every SQS batch of a round runs beside its bare requests. */
 const ROUNDS = 6;
 
 const name = (prefix: string) => `${prefix}-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
@@ -75,6 +77,9 @@ const recordTrace = () => ({
 });
 
 const perSecond = (records: number, ms: number) => Math.round((records / ms) * 1000);
+const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+/** Records per second over every timed batch of one side (`records` each). */
+const rateOver = (records: number, durations: number[]) => perSecond(records * durations.length, sum(durations));
 
 /** The SQS event of typed-queue messages, as the typed queues deliver them (raw delivery, `type` attribute). */
 const typedEvent = (messages: TypedQueueMessage[]) =>
@@ -160,38 +165,28 @@ async function benchSendData(ctx: BenchContext, brokers: string[]): Promise<Benc
     await sendRaw(rawSends(warm));
 
     const rows: BenchRow[] = [];
-    for (const { size, runs, rounds } of [
-      { size: SMALL_BATCH, runs: SMALL_BATCH_RUNS, rounds: ROUNDS },
-      { size: SQS_MAX_BATCH, runs: 1, rounds: ROUNDS },
+    for (const { size, batches } of [
+      { size: SMALL_BATCH, batches: SMALL_BATCHES },
+      { size: SQS_MAX_BATCH, batches: LARGE_BATCHES },
     ]) {
-      ctx.progress(`sendData: ${runs} batch(es) of ${size} against bare kafkajs, ${rounds} alternating rounds`);
+      ctx.progress(`sendData: ${batches} batches of ${size}, each beside the same sends with bare kafkajs`);
       const messages = typedQueueMessages(size);
       const event = typedEvent(messages);
       const sends = rawSends(messages);
+      // Batch by batch, so both sides see the same machine load; throughput over all batches.
       const times = await interleaved(
-        rounds,
-        async () => {
-          for (let i = 0; i < runs; i++) {
-            allSent('sendData', await handler(event));
-          }
-        },
-        async () => {
-          for (let i = 0; i < runs; i++) {
-            await sendRaw(sends);
-          }
-        },
+        batches,
+        async () => allSent('sendData', await handler(event)),
+        () => sendRaw(sends),
       );
       const avgBytes = Math.round(messages.reduce((n, m) => n + JSON.stringify(m.body).length, 0) / size);
       rows.push({
         name: `sendData, batch of ${size}${size === SQS_MAX_BATCH ? ' (SQS maximum)' : ''}`,
-        value: perSecond(size * runs, median(times.worker)),
+        value: rateOver(size, times.worker),
         unit: 'records/s',
-        baseline: {
-          name: 'bare kafkajs, same sends and settings',
-          value: perSecond(size * runs, median(times.baseline)),
-        },
+        baseline: { name: 'bare kafkajs, same sends and settings', value: rateOver(size, times.baseline) },
         summary: { atLeast: 0.8 },
-        notes: `median of ${rounds} alternating rounds of ${runs} batch(es); registration + registeredMarket records (~${avgBytes} B) to ${sends.length} topics; the handler parses, validates, strips and keys each record and stamps its trace; both send the trace headers, gzip, acks all, one send per topic split at 900 KB`,
+        notes: `${batches} batches each side, alternating batch by batch; registration + registeredMarket records (~${avgBytes} B) to ${sends.length} topics; the handler parses, validates, strips and keys each record and stamps its trace; both send the trace headers, gzip, acks all, one send per topic split at 900 KB`,
       });
     }
     return rows;
@@ -260,37 +255,41 @@ async function benchProcessData(ctx: BenchContext, endpoint: string): Promise<Be
     const requests = batches.map(toRequests);
     const records = requests.flat().reduce((n, r) => n + r.PublishBatchRequestEntries.length, 0);
     let published = 0;
-    const times = await interleaved(
-      ROUNDS,
-      async () => {
-        for (const event of events) {
-          allSent('processData', await handler(event));
-        }
-      },
-      async () => {
-        for (const batch of requests) {
-          await mapLimit(batch, concurrency, async (input) => {
-            const out = await sns.send(new PublishBatchCommand(input));
-            published += out.Successful?.length ?? 0;
-          });
-        }
-      },
-    );
+    const times = { worker: [] as number[], baseline: [] as number[] };
+    // SQS batch by SQS batch, each beside its own requests made bare, so both see the same load.
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let i = 0; i < events.length; i++) {
+        const pair = await timedPair(
+          round * events.length + i,
+          async () => allSent('processData', await handler(events[i])),
+          () =>
+            mapLimit(requests[i], concurrency, async (input) => {
+              const out = await sns.send(new PublishBatchCommand(input));
+              published += out.Successful?.length ?? 0;
+            }),
+        );
+        times.worker.push(pair.worker);
+        times.baseline.push(pair.baseline);
+      }
+    }
     if (published !== records * ROUNDS) {
       throw new Error(`processData baseline: ${published} of ${records * ROUNDS} messages published`);
     }
     return [
       {
         name: `processData, batches of ${SMALL_BATCH} into SNS (fauxqs)`,
-        value: perSecond(records, median(times.worker)),
+        value: perSecond(records * ROUNDS, sum(times.worker)),
         unit: 'records/s',
-        baseline: { name: 'bare SNS PublishBatch, same requests', value: perSecond(records, median(times.baseline)) },
+        baseline: {
+          name: 'bare SNS PublishBatch, same requests',
+          value: perSecond(records * ROUNDS, sum(times.baseline)),
+        },
         summary: { atLeast: 0.8 },
-        notes: `median of ${ROUNDS} alternating rounds of ${PROCESS_DATA_MESSAGES} messages → ${records} records (registrations fan out to registeredMarkets); the handler parses, formats, strips and dedupe-hashes each record and stamps its trace; both send the type and trace attributes, PublishBatch of 10, ${concurrency} in flight; 5 filtered raw-delivery subscriptions`,
+        notes: `${ROUNDS} rounds of ${PROCESS_DATA_MESSAGES} messages → ${records} records (registrations fan out to registeredMarkets); the handler parses, formats, strips and dedupe-hashes each record and stamps its trace; each SQS batch beside its own requests made bare, alternating; both send the type and trace attributes, PublishBatch of 10, ${concurrency} in flight; 5 filtered raw-delivery subscriptions`,
       },
       {
         name: `processData, batches of ${SMALL_BATCH} into SNS (fauxqs), messages`,
-        value: perSecond(PROCESS_DATA_MESSAGES, median(times.worker)),
+        value: perSecond(PROCESS_DATA_MESSAGES * ROUNDS, sum(times.worker)),
         unit: 'messages/s',
       },
     ];

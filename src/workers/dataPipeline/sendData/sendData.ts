@@ -42,6 +42,10 @@ export const DEFAULT_MAX_SEND_BYTES = 900_000;
 /** Time kept after a send is given up: reporting the failures and delaying their retry (ChangeMessageVisibility). */
 export const SEND_RESERVE_MS = 3_000;
 
+/** Bytes of Kafka record headers as a record carries them: each name and value. */
+const headerBytes = (headers: Record<string, string>): number =>
+  Object.entries(headers).reduce((n, [name, value]) => n + name.length + Buffer.byteLength(value), 0);
+
 interface Outgoing {
   messageId: string;
   message: Message;
@@ -73,7 +77,7 @@ export async function sendDataRecords(messages: TypedQueueMessage[], deps: SendD
       list.push({
         messageId: m.messageId,
         message: { key: r.key, value, ...(headers ? { headers } : {}) },
-        bytes: Buffer.byteLength(value) + r.key.length + (headers ? Buffer.byteLength(JSON.stringify(headers)) : 0),
+        bytes: Buffer.byteLength(value) + r.key.length + (headers ? headerBytes(headers) : 0),
       });
       byTopic.set(topic, list);
       unwrapped += r.unwrapped ? 1 : 0;
