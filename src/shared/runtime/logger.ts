@@ -54,21 +54,29 @@ const MAX_REMEMBERED_KEYS = 4096;
 
 /** Whether `key` is secret-named: it holds one of `secretKeys` (lower case), case-insensitively. */
 export function isSecretKey(key: string, secretKeys: readonly string[]): boolean {
+  return secretKeyTest(secretKeys)(key);
+}
+
+/** isSecretKey for one list of secret keys, for a caller that tests many keys against it. */
+export function secretKeyTest(secretKeys: readonly string[]): (key: string) => boolean {
   let verdicts = secretKeyVerdicts.get(secretKeys);
   if (!verdicts) {
     verdicts = new Map();
     secretKeyVerdicts.set(secretKeys, verdicts);
   }
-  let secret = verdicts.get(key);
-  if (secret === undefined) {
-    const lower = key.toLowerCase();
-    secret = secretKeys.some((s) => lower.includes(s));
-    if (verdicts.size >= MAX_REMEMBERED_KEYS) {
-      verdicts.clear();
+  const remembered = verdicts;
+  return (key) => {
+    let secret = remembered.get(key);
+    if (secret === undefined) {
+      const lower = key.toLowerCase();
+      secret = secretKeys.some((s) => lower.includes(s));
+      if (remembered.size >= MAX_REMEMBERED_KEYS) {
+        remembered.clear();
+      }
+      remembered.set(key, secret);
     }
-    verdicts.set(key, secret);
-  }
-  return secret;
+    return secret;
+  };
 }
 
 /**

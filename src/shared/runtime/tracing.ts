@@ -69,14 +69,15 @@ export const formatTraceparent = (sc: SpanContext): string =>
  * Random bytes for new trace and span ids, drawn from a pool filled 6 KiB at a time: a
  * randomBytes() call per id cost more than the rest of a record's tracing (issue 31's profile).
  */
-const randomPool = { bytes: Buffer.alloc(0), offset: 0 };
-function randomHex(length: number): string {
-  if (randomPool.offset + length > randomPool.bytes.length) {
-    randomPool.bytes = randomFillSync(Buffer.allocUnsafe(24 * 256));
+const randomPool = { hex: '', offset: 0 };
+function randomHex(bytes: number): string {
+  const chars = 2 * bytes;
+  if (randomPool.offset + chars > randomPool.hex.length) {
+    randomPool.hex = randomFillSync(Buffer.allocUnsafe(24 * 256)).toString('hex');
     randomPool.offset = 0;
   }
-  randomPool.offset += length;
-  return randomPool.bytes.toString('hex', randomPool.offset - length, randomPool.offset);
+  randomPool.offset += chars;
+  return randomPool.hex.slice(randomPool.offset - chars, randomPool.offset);
 }
 const newTraceparent = (): string => `00-${randomHex(16)}-${randomHex(8)}-01`;
 

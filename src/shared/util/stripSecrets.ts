@@ -4,7 +4,7 @@
  * downstream either.
  */
 import { getConfig } from '../config';
-import { isSecretKey } from '../runtime/logger';
+import { secretKeyTest } from '../runtime/logger';
 import { withoutKeys } from './sanitise';
 
 let configured: { from: readonly string[]; keys: readonly string[] } | undefined;
@@ -36,6 +36,5 @@ export function stripSecrets<T>(value: T, secretKeys: readonly string[] = config
     lower = secretKeys.map((k) => k.toLowerCase());
     lowerCased.set(secretKeys, lower);
   }
-  const keys = lower;
-  return withoutKeys(value, (key) => isSecretKey(key, keys)) as T;
+  return withoutKeys(value, secretKeyTest(lower)) as T;
 }
