@@ -64,7 +64,6 @@ export function parseTraceparent(value: unknown): SpanContext | 'malformed' | un
 export const formatTraceparent = (sc: SpanContext): string =>
   `00-${sc.traceId}-${sc.spanId}-${(sc.traceFlags & 0xff).toString(16).padStart(2, '0')}`;
 
-/** A `traceparent` of a new trace (sampled), for when no SDK made a span to name. */
 /**
  * Random bytes for new trace and span ids, drawn from a pool filled 6 KiB at a time: a
  * randomBytes() call per id cost more than the rest of a record's tracing (issue 31's profile).
@@ -79,6 +78,7 @@ function randomHex(bytes: number): string {
   randomPool.offset += chars;
   return randomPool.hex.slice(randomPool.offset - chars, randomPool.offset);
 }
+/** A `traceparent` of a new trace (sampled), for when no SDK made a span to name. */
 const newTraceparent = (): string => `00-${randomHex(16)}-${randomHex(8)}-01`;
 
 /**
