@@ -83,7 +83,7 @@ function membersBefore(source: PlainObject, keys: string[], end: number): PlainO
 }
 
 /** Sets an own data member, also for the key `__proto__` (an assignment would set the prototype). */
-function setMember(target: PlainObject, key: string, value: unknown): void {
+export function setMember(target: PlainObject, key: string, value: unknown): void {
   if (key === '__proto__') {
     Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
   } else {

@@ -1,11 +1,18 @@
 import type { PlainObject } from '../../../../shared/util/sanitise';
-import { isPlainObject } from '../../../../shared/util/sanitise';
+import { isPlainObject, setMember } from '../../../../shared/util/sanitise';
 
 type Maybe<T> = T | null | undefined;
 
 /** Copies `obj` without its `undefined` members (they would only be dropped by JSON later). */
 export function compact<T extends object>(obj: T): T {
-  return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined)) as T;
+  const out: PlainObject = {};
+  for (const key of Object.keys(obj)) {
+    const value = (obj as PlainObject)[key];
+    if (value !== undefined) {
+      setMember(out, key, value);
+    }
+  }
+  return out as T;
 }
 
 /** A Mongo extended-JSON id (`{ $oid }`), string or number as a string id; undefined otherwise. */
