@@ -11,6 +11,7 @@ import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import type { Collection, Db, Document } from 'mongodb';
 import { MongoClient, ObjectId } from 'mongodb';
 import { createDemandTable as demandTableRepository } from '../src/shared/aws/demandTable';
+import { reminderKey } from '../src/shared/aws/keys';
 import { getConfig } from '../src/shared/config';
 import { mapLimit } from '../src/shared/util/mapLimit';
 import { silentLogger } from '../src/shared/runtime/logger';
@@ -31,6 +32,27 @@ const PAIR_FANS = 3_000;
 const PAIR_ROUNDS = 5;
 /** writeReminders' puts in flight (CONCURRENCY in src/workers/notification/notificationGenerator/writer.ts). */
 const PUTS_IN_FLIGHT = 32;
+
+/**
+ * Entry Service scoring records of `count` selected fans of a campaign (ids `<prefix>000000`…),
+ * each with a US phone number and a code for every market of `marketIds`.
+ */
+const selectedFans = (
+  campaignId: string,
+  count: number,
+  marketIds: string[],
+  fan: { prefix: string; phone: string; locale: (n: number) => string | undefined },
+) =>
+  Array.from({ length: count }, (_, n) => ({
+    campaign_id: campaignId,
+    globalUserId: `${fan.prefix}${String(n).padStart(6, '0')}`,
+    verdict: true,
+    phone: `${fan.phone}${String(n).padStart(7, '0')}`,
+    email: `${fan.prefix}${n}@example.com`,
+    locale: fan.locale(n),
+    marketIds,
+    codes: marketIds.map((marketId, m) => ({ id: `${fan.prefix.toUpperCase()}${n}M${m}`, marketId })),
+  }));
 
 const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
 
@@ -81,16 +103,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     await db.collection('markets').insertOne(market);
     const locales = ['en-US', 'es-MX', 'fr-CA', undefined];
     await scoring.insertMany(
-      Array.from({ length: FANS }, (_, n) => ({
-        campaign_id: campaignId,
-        globalUserId: `g${String(n).padStart(6, '0')}`,
-        verdict: true,
-        phone: `+1555${String(n).padStart(7, '0')}`,
-        email: `fan${n}@example.com`,
-        locale: locales[n % locales.length],
-        marketIds: [marketId],
-        codes: [{ id: `CODE${n}`, marketId }],
-      })),
+      selectedFans(campaignId, FANS, [marketId], { prefix: 'g', phone: '+1555', locale: (n) => locales[n % 4] }),
     );
 
     const deps: GeneratorDeps = {
@@ -204,8 +217,7 @@ async function bareReminders(
       new PutCommand({
         TableName: setup.tableName,
         Item: {
-          PK: `fan:${fan.globalUserId}`,
-          SK: `asu#${campaignId}-${marketId}#reminder`,
+          ...reminderKey(String(fan.globalUserId), campaignId, marketId),
           type: 'notification',
           notificationType: 'reminder',
           contactMethod: 'sms',
@@ -259,16 +271,11 @@ async function workerAgainstBareClients(ctx: BenchContext, setup: PairSetup): Pr
     options: { automatedReminders: true },
   });
   await scoring.insertMany(
-    Array.from({ length: PAIR_FANS }, (_, n) => ({
-      campaign_id: campaignId,
-      globalUserId: `p${String(n).padStart(6, '0')}`,
-      verdict: true,
-      phone: `+1556${String(n).padStart(7, '0')}`,
-      email: `pair${n}@example.com`,
-      locale: n % 2 === 0 ? 'en-US' : undefined,
-      marketIds,
-      codes: marketIds.map((marketId, m) => ({ id: `P${n}M${m}`, marketId })),
-    })),
+    selectedFans(campaignId, PAIR_FANS, marketIds, {
+      prefix: 'p',
+      phone: '+1556',
+      locale: (n) => (n % 2 === 0 ? 'en-US' : undefined),
+    }),
   );
   const facts = {
     presaleDateTime,
