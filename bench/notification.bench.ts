@@ -33,6 +33,15 @@ const PAIR_ROUNDS = 5;
 /** writeReminders' puts in flight (CONCURRENCY in src/workers/notification/notificationGenerator/writer.ts). */
 const PUTS_IN_FLIGHT = 32;
 
+/** A CLOSED campaign with automated reminders, as the notification workers look for. */
+const closedCampaign = (campaignId: string) => ({
+  _id: new ObjectId(campaignId),
+  status: 'CLOSED',
+  artist: { name: 'The Band' },
+  locales: [{ id: 'en-US', is_default: true }],
+  options: { automatedReminders: true },
+});
+
 /**
  * Entry Service scoring records of `count` selected fans of a campaign (ids `<prefix>000000`…),
  * each with a US phone number and a code for every market of `marketIds`.
@@ -80,13 +89,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     const now = new Date();
     const [campaignId, marketId] = [new ObjectId(), new ObjectId()].map((id) => id.toHexString());
     ctx.progress(`seeding ${FANS} fans`);
-    await db.collection('campaigns').insertOne({
-      _id: new ObjectId(campaignId),
-      status: 'CLOSED',
-      artist: { name: 'The Band' },
-      locales: [{ id: 'en-US', is_default: true }],
-      options: { automatedReminders: true },
-    });
+    await db.collection('campaigns').insertOne(closedCampaign(campaignId));
     const market = {
       _id: new ObjectId(marketId),
       campaign_id: campaignId,
@@ -263,13 +266,7 @@ async function workerAgainstBareClients(ctx: BenchContext, setup: PairSetup): Pr
     link: 'https://tm.example/e/1',
   };
   ctx.progress(`worker against bare clients: seeding ${PAIR_FANS} fans with codes for ${marketIds.length} markets`);
-  await db.collection('campaigns').insertOne({
-    _id: new ObjectId(campaignId),
-    status: 'CLOSED',
-    artist: { name: 'The Band' },
-    locales: [{ id: 'en-US', is_default: true }],
-    options: { automatedReminders: true },
-  });
+  await db.collection('campaigns').insertOne(closedCampaign(campaignId));
   await scoring.insertMany(
     selectedFans(campaignId, PAIR_FANS, marketIds, {
       prefix: 'p',
