@@ -26,7 +26,7 @@ import { createProcessDataHandler } from '../src/workers/dataPipeline/processDat
 import type { TypedQueueMessage } from '../src/workers/dataPipeline/sendData/resolveRecord';
 import { createSendDataHandler, DEFAULT_MAX_SEND_BYTES } from '../src/workers/dataPipeline/sendData/sendData';
 import { campaignData, marketData, registrationEntry } from '../tools/local/emulators/producers';
-import { interleaved, timedPair } from '../tools/bench/stats';
+import { interleaved, throughput, timedPair } from '../tools/bench/stats';
 import { sqsEvent } from '../tools/bench/sqsEvent';
 import type { BenchContext, BenchRow } from '../tools/bench/types';
 
@@ -78,8 +78,6 @@ const recordTrace = () => ({
 
 const perSecond = (records: number, ms: number) => Math.round((records / ms) * 1000);
 const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
-/** Records per second over every timed batch of one side (`records` each). */
-const rateOver = (records: number, durations: number[]) => perSecond(records * durations.length, sum(durations));
 
 /** The SQS event of typed-queue messages, as the typed queues deliver them (raw delivery, `type` attribute). */
 const typedEvent = (messages: TypedQueueMessage[]) =>
@@ -182,9 +180,12 @@ async function benchSendData(ctx: BenchContext, brokers: string[]): Promise<Benc
       const avgBytes = Math.round(messages.reduce((n, m) => n + JSON.stringify(m.body).length, 0) / size);
       rows.push({
         name: `sendData, batch of ${size}${size === SQS_MAX_BATCH ? ' (SQS maximum)' : ''}`,
-        value: rateOver(size, times.worker),
+        value: Math.round(throughput(size, times.worker)),
         unit: 'records/s',
-        baseline: { name: 'bare kafkajs, same sends and settings', value: rateOver(size, times.baseline) },
+        baseline: {
+          name: 'bare kafkajs, same sends and settings',
+          value: Math.round(throughput(size, times.baseline)),
+        },
         summary: { atLeast: 0.8 },
         notes: `${batches} batches each side, alternating batch by batch; registration + registeredMarket records (~${avgBytes} B) to ${sends.length} topics; the handler parses, validates, strips and keys each record and stamps its trace; both send the trace headers, gzip, acks all, one send per topic split at 900 KB`,
       });

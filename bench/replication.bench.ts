@@ -42,7 +42,7 @@ import { createDemandTable, startDynamoDb } from '../tools/local/emulators/dynam
 import { startServiceFakes } from '../tools/local/emulators/fakes';
 import { localQueueUrl } from '../tools/local/emulators/sqs';
 import { sqsEvent } from '../tools/bench/sqsEvent';
-import { median, timedPair } from '../tools/bench/stats';
+import { median, throughput, timedPair } from '../tools/bench/stats';
 import type { BenchContext, BenchRow } from '../tools/bench/types';
 
 const STREAM_BATCH = 500;
@@ -273,16 +273,12 @@ async function measure(ctx: BenchContext, endpoint: string): Promise<BenchRow[]>
       saveMs.push(times.worker);
       bareMs.push(times.baseline);
     }
-    /** Records per second over every timed batch of one side. */
-    const rate = (perBatch: number, durations: number[]) =>
-      (perBatch * durations.length) / (durations.reduce((a, b) => a + b, 0) / 1000);
-
     return [
       {
         name: `enqueueEntries, stream batch of ${STREAM_BATCH}`,
-        value: rate(STREAM_BATCH, enqueueMs),
+        value: throughput(STREAM_BATCH, enqueueMs),
         unit: 'records/s',
-        baseline: { name: 'bare SendMessageBatch of the same entries', value: rate(STREAM_BATCH, sendMs) },
+        baseline: { name: 'bare SendMessageBatch of the same entries', value: throughput(STREAM_BATCH, sendMs) },
         summary: { atLeast: 0.8 },
         notes: `${STREAM_ROUNDS} batches, each beside its own requests replayed bare, alternating; the worker reads the change records, decides, serialises; both SendMessageBatch of 10, 10 requests in flight`,
       },
@@ -294,9 +290,9 @@ async function measure(ctx: BenchContext, endpoint: string): Promise<BenchRow[]>
       },
       {
         name: `saveEntries, SQS batch of ${SQS_BATCH}`,
-        value: rate(SQS_BATCH, saveMs),
+        value: throughput(SQS_BATCH, saveMs),
         unit: 'messages/s',
-        baseline: { name: 'the same calls made bare', value: rate(SQS_BATCH, bareMs) },
+        baseline: { name: 'the same calls made bare', value: throughput(SQS_BATCH, bareMs) },
         summary: { atLeast: 0.7 },
         notes: `${SAVE_BATCHES} batches each side, alternating: ${SQS_BATCH} consistent GetItem in parallel, one /v2/entries request, ${SQS_BATCH} conditional UpdateItem in parallel`,
       },

@@ -32,7 +32,7 @@ import { createVerdictStore } from '../src/workers/selection/saveSelections/verd
 import { createDemandTable } from '../tools/local/emulators/dynamodb';
 import { startServiceFakes } from '../tools/local/emulators/fakes';
 import { sqsEvent } from '../tools/bench/sqsEvent';
-import { median, timedPair } from '../tools/bench/stats';
+import { median, throughput, timedPair } from '../tools/bench/stats';
 import type { BenchContext, BenchRow } from '../tools/bench/types';
 
 const SQS_BATCH = 10;
@@ -263,15 +263,16 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
       );
     }
 
-    const rate = (durations: number[]) =>
-      (SQS_BATCH * durations.length) / (durations.reduce((a, b) => a + b, 0) / 1000);
     const calls = `one BatchGetItem of the ${SQS_BATCH} entries, ${SQS_BATCH} conditional code-claim PutItems, one Entry Service code-assignment request, ${SQS_BATCH} conditional verdict UpdateItems (${WRITES_IN_FLIGHT} writes in flight)`;
     return [
       {
         name: `saveSelections, SQS batch of ${SQS_BATCH}: messages/s`,
-        value: Math.round(rate(workerMs)),
+        value: Math.round(throughput(SQS_BATCH, workerMs)),
         unit: 'messages/s',
-        baseline: { name: 'the same calls made bare (document client and fetch)', value: Math.round(rate(bareMs)) },
+        baseline: {
+          name: 'the same calls made bare (document client and fetch)',
+          value: Math.round(throughput(SQS_BATCH, bareMs)),
+        },
         summary: { atLeast: 0.7 },
         notes:
           `${BATCHES} batches each, alternating, after ${WARMUP_BATCHES} unmeasured ones; messages over the time in the batches. ` +

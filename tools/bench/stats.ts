@@ -2,6 +2,10 @@
 export const median = (values: readonly number[]): number =>
   [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+/** Items per second over every timed run of one side, `perRun` items a run (durations in ms). */
+export const throughput = (perRun: number, durationsMs: readonly number[]): number =>
+  (perRun * durationsMs.length) / (durationsMs.reduce((a, b) => a + b, 0) / 1000);
+
 /** Milliseconds `fn` takes. */
 export async function timeMs(fn: () => Promise<unknown>): Promise<number> {
   const started = performance.now();

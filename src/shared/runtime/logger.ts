@@ -52,31 +52,34 @@ const secretKeyVerdicts = new WeakMap<readonly string[], Map<string, boolean>>()
 /** Keys remembered per list before it is cleared, so hostile input with ever-new keys cannot grow it. */
 const MAX_REMEMBERED_KEYS = 4096;
 
-/** Whether `key` is secret-named: it holds one of `secretKeys` (lower case), case-insensitively. */
-export function isSecretKey(key: string, secretKeys: readonly string[]): boolean {
-  return secretKeyTest(secretKeys)(key);
-}
-
-/** isSecretKey for one list of secret keys, for a caller that tests many keys against it. */
-export function secretKeyTest(secretKeys: readonly string[]): (key: string) => boolean {
+/** The remembered verdicts for one list of secret keys. */
+function verdictsOf(secretKeys: readonly string[]): Map<string, boolean> {
   let verdicts = secretKeyVerdicts.get(secretKeys);
   if (!verdicts) {
     verdicts = new Map();
     secretKeyVerdicts.set(secretKeys, verdicts);
   }
-  const remembered = verdicts;
-  return (key) => {
-    let secret = remembered.get(key);
-    if (secret === undefined) {
-      const lower = key.toLowerCase();
-      secret = secretKeys.some((s) => lower.includes(s));
-      if (remembered.size >= MAX_REMEMBERED_KEYS) {
-        remembered.clear();
-      }
-      remembered.set(key, secret);
+  return verdicts;
+}
+
+/** Whether `key` is secret-named: it holds one of `secretKeys` (lower case), case-insensitively. */
+export function isSecretKey(key: string, secretKeys: readonly string[], verdicts = verdictsOf(secretKeys)): boolean {
+  let secret = verdicts.get(key);
+  if (secret === undefined) {
+    const lower = key.toLowerCase();
+    secret = secretKeys.some((s) => lower.includes(s));
+    if (verdicts.size >= MAX_REMEMBERED_KEYS) {
+      verdicts.clear();
     }
-    return secret;
-  };
+    verdicts.set(key, secret);
+  }
+  return secret;
+}
+
+/** isSecretKey for one list of secret keys, for a caller that tests many keys against it. */
+export function secretKeyTest(secretKeys: readonly string[]): (key: string) => boolean {
+  const verdicts = verdictsOf(secretKeys);
+  return (key) => isSecretKey(key, secretKeys, verdicts);
 }
 
 /**

@@ -166,15 +166,20 @@ export const inexactNumbersReason = (numbers: readonly string[]): string =>
  * Unmarshalls a DynamoDB attribute-value image into plain JSON: numbers as JS numbers (never
  * BigInt, which JSON cannot carry), sets as sorted arrays, prototype-reaching keys dropped.
  * Numbers a JS number cannot hold exactly are added to `inexact` (they are rounded in the result).
+ * A map nested deeper than `maxDepth` (no limit by default) throws RejectedRecordError.
  */
-export function unmarshallImage<T>(image: Image | undefined, inexact: string[] = []): T | undefined {
+export function unmarshallImage<T>(
+  image: Record<string, unknown> | undefined,
+  inexact: string[] = [],
+  maxDepth?: number,
+): T | undefined {
   const toNumber = (n: string): number => {
     if (!isExactAsJsonNumber(n)) {
       inexact.push(n);
     }
     return Number(n);
   };
-  return image ? (plainImage(image, toNumber) as T) : undefined;
+  return image ? (plainImage(image, toNumber, maxDepth) as T) : undefined;
 }
 
 const OPERATIONS: readonly string[] = ['INSERT', 'MODIFY', 'REMOVE'];

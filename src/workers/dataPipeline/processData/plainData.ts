@@ -1,5 +1,5 @@
 import { RejectedRecordError } from '../../../shared/runtime/errors';
-import { inexactNumbersReason, isExactAsJsonNumber, plainImage } from '../../../shared/runtime/stream';
+import { inexactNumbersReason, unmarshallImage } from '../../../shared/runtime/stream';
 import type { PlainObject } from '../../../shared/util/sanitise';
 import { MAX_DEPTH, isPlainObject } from '../../../shared/util/sanitise';
 
@@ -50,14 +50,8 @@ export function isAttributeValueMap(value: unknown): value is Record<string, Pla
  */
 export function unmarshallData(image: PlainObject): PlainObject {
   const inexact: string[] = [];
-  const toNumber = (n: string): number => {
-    if (!isExactAsJsonNumber(n)) {
-      inexact.push(n);
-    }
-    return Number(n);
-  };
   try {
-    const data = plainImage(image, toNumber, MAX_DEPTH);
+    const data = unmarshallImage<PlainObject>(image, inexact, MAX_DEPTH)!;
     if (inexact.length > 0) {
       throw new RejectedRecordError(`data ${inexactNumbersReason(inexact)}`);
     }
