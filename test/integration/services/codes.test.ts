@@ -1,5 +1,6 @@
-import { createCodeService } from '../../../src/shared/services';
-import { clientFor, useServiceFakes } from './setup';
+import { createCodeService, createServiceClient } from '../../../src/shared/services';
+import { RESERVATION_MS, createCodeServiceFake } from '../../../tools/local/emulators/fakes/codeService';
+import { clientFor, getToken, keys, useServiceFakes } from './setup';
 
 const fakes = useServiceFakes();
 const service = () => createCodeService(clientFor(fakes(), 'codes'));
@@ -61,5 +62,45 @@ describe('Code Service client', () => {
       status: 400,
       serviceError: { code: 'InvalidType' },
     });
+  });
+
+  it('hands out codes once until their reservation lapses, then again, in any order of calls', async () => {
+    // Its own fake, on a clock the test moves.
+    let now = Date.parse('2026-12-01T00:00:00Z');
+    const fake = createCodeServiceFake({ publicKey: keys.publicKey, now: () => now });
+    const { url, stop } = await fake.start();
+    try {
+      const codes = createCodeService(
+        createServiceClient({
+          service: 'codes',
+          baseUrl: url,
+          timeoutMs: 2000,
+          retries: 0,
+          backoffBaseMs: 1,
+          backoffMaxMs: 5,
+          getToken,
+        }),
+      );
+      fake.seedCodes('c1', 'external', ['A', 'B', 'C', 'D']);
+      const reserve = async (count: number) => (await codes.reserveCodes('c1', { count, type: 'external' })).codes;
+      expect(await reserve(2)).toEqual(['A', 'B']);
+      now += RESERVATION_MS / 2;
+      expect(await reserve(1)).toEqual(['C']);
+      await codes.assignCodes('c1', ['D']);
+      expect(await reserve(5)).toEqual([]);
+      // A and B lapse first; C, reserved later, is still held; D is assigned for good.
+      now += RESERVATION_MS / 2;
+      expect(await reserve(5)).toEqual(['A', 'B']);
+      await codes.releaseCodes('c1', ['A']);
+      expect(await reserve(5)).toEqual(['A']);
+      now += RESERVATION_MS;
+      expect((await reserve(5)).sort()).toEqual(['A', 'B', 'C']);
+      // Seeding a code again makes it available as the given type.
+      fake.seedCodes('c1', 'tm', ['B']);
+      expect(await codes.reserveCodes('c1', { count: 5, type: 'tm' })).toMatchObject({ codes: ['B'] });
+      expect(fake.statusOf('c1', 'D')).toBe('assigned');
+    } finally {
+      await stop();
+    }
   });
 });

@@ -181,6 +181,27 @@ describe('Entry Service client: selection', () => {
     ).toEqual([{ id: 'A2', marketId: 'm1', date: { start: '2026-05-02T17:00:00Z' } }]);
   });
 
+  it('keeps its pages true to the records after pages were served (the fake indexes its pages)', async () => {
+    const entries = service();
+    const ids = async (query: { reassign?: boolean; selectedOnly?: boolean }) =>
+      (await entries.getScoringPage('c1', { marketId: 'm1', limit: 10, offset: 0, ...query })).records.map(
+        (r) => r.globalUserId,
+      );
+    expect(await ids({})).toEqual(['g2', 'g3', 'g1']);
+    expect(await ids({ reassign: true })).toEqual(['g6', 'g2', 'g3', 'g1']);
+    // A code assigned moves the fan out of the unassigned pages and into the selected ones.
+    await entries.assignCodes('c1', [{ userId: userId(3), code: 'A3', marketId: 'm1', date: { start: 'x' } }]);
+    expect(await ids({})).toEqual(['g2', 'g1']);
+    expect(await ids({ selectedOnly: true })).toEqual(['g6', 'g3']);
+    expect(await ids({ reassign: true })).toEqual(['g6', 'g2', 'g3', 'g1']);
+    // Seeded records take their place by score, including a changed score of a known fan.
+    fakes().entries.seedScoring('c1', [record(7, { score: 35 }), record(1, { score: 60 })]);
+    expect(await ids({})).toEqual(['g1', 'g7', 'g2']);
+    // What scoring() hands out is a copy: changing it changes no page.
+    fakes().entries.scoring('c1').forEach((r) => (r.score = 0));
+    expect(await ids({})).toEqual(['g1', 'g7', 'g2']);
+  });
+
   it('names fans it could not assign as failed', async () => {
     fakes().entries.failUsers([userId(3)]);
     const date = { start: '2026-05-01T17:00:00Z' };

@@ -26,10 +26,31 @@ export const RESERVATION_MS = 24 * 60 * 60 * 1000;
 const TYPES: readonly string[] = ['tm', 'external'];
 const STATUSES: readonly string[] = ['available', 'reserved', 'assigned'];
 
-/** The pools of codes by campaign, and the clock reservations lapse by. */
+/** The pools of codes by campaign, their index, and the clock reservations lapse by. */
 interface CodeState {
   readonly now: () => number;
   readonly pools: Map<string, Map<string, FakeCode>>;
+  readonly index: Map<string, PoolIndex>;
+}
+
+/**
+ * A pool's codes that may be available, by type, in the order they became so, and its
+ * reservations (code → when) in the order they were made. A reservation takes from the front of
+ * the first, after moving lapsed reservations back to it: it costs the codes it hands out, as
+ * the real service's status index makes it, not a scan past every code reserved before.
+ */
+interface PoolIndex {
+  readonly free: Record<FakeCodeType, Set<string>>;
+  readonly reservations: Map<string, number>;
+}
+
+function indexOf(state: CodeState, campaignId: string): PoolIndex {
+  let index = state.index.get(campaignId);
+  if (!index) {
+    index = { free: { tm: new Set(), external: new Set() }, reservations: new Map() };
+    state.index.set(campaignId, index);
+  }
+  return index;
 }
 
 /**
@@ -39,7 +60,7 @@ interface CodeState {
 export function createCodeServiceFake(
   options: { publicKey?: string | KeyObject; now?: () => number } = {},
 ): CodeServiceFake {
-  const state: CodeState = { now: options.now ?? Date.now, pools: new Map() };
+  const state: CodeState = { now: options.now ?? Date.now, pools: new Map(), index: new Map() };
   const server = createFakeServer({
     name: 'codes',
     auth: 'bearer',
@@ -57,7 +78,10 @@ export function createCodeServiceFake(
           [...pool.values()].map((code) => ({ ...code, status: codeStatus(state, code) })),
         ]),
       ),
-    resetState: () => state.pools.clear(),
+    resetState: () => {
+      state.pools.clear();
+      state.index.clear();
+    },
     actions: { seed: (body) => seedAction(state, body) },
   });
 
@@ -86,8 +110,14 @@ function poolOf(state: CodeState, campaignId: string): Map<string, FakeCode> {
 
 function seedCodes(state: CodeState, campaignId: string, type: FakeCodeType, codes: string[]): void {
   const pool = poolOf(state, campaignId);
+  const index = indexOf(state, campaignId);
   const saved = new Date(state.now()).toISOString();
-  codes.forEach((code) => pool.set(code, { code, type, date: { saved } }));
+  for (const code of codes) {
+    pool.set(code, { code, type, date: { saved } });
+    index.reservations.delete(code);
+    index.free[type === 'tm' ? 'external' : 'tm'].delete(code);
+    index.free[type].add(code);
+  }
   state.pools.set(campaignId, pool);
 }
 
@@ -125,16 +155,33 @@ function reserveCodes(state: CodeState, req: FakeRequest): FakeResponse {
   check(Number.isInteger(count) && count >= 1, 'invalidCount', 'count must be an integer of at least 1');
   check(TYPES.includes(type), 'InvalidType', `type must be one of ${TYPES.join(', ')}`);
   const reserveId = randomUUID();
-  const reserved = new Date(state.now()).toISOString();
+  const now = state.now();
+  const reserved = new Date(now).toISOString();
+  const pool = poolOf(state, req.params.campaignId);
+  const index = indexOf(state, req.params.campaignId);
+  for (const [id, at] of index.reservations) {
+    if (now - at < RESERVATION_MS) {
+      break;
+    }
+    index.reservations.delete(id);
+    const code = pool.get(id);
+    if (code && codeStatus(state, code) === 'available') {
+      index.free[code.type].add(id);
+    }
+  }
   const codes: string[] = [];
-  for (const code of poolOf(state, req.params.campaignId).values()) {
+  const free = index.free[type as FakeCodeType];
+  for (const id of free) {
     if (codes.length >= count) {
       break;
     }
-    if (code.type === type && codeStatus(state, code) === 'available') {
+    free.delete(id);
+    const code = pool.get(id);
+    if (code?.type === type && codeStatus(state, code) === 'available') {
       code.date.reserved = reserved;
       code.reserveId = reserveId;
-      codes.push(code.code);
+      index.reservations.set(id, now);
+      codes.push(id);
     }
   }
   return ok(req, { codes, reserveId });
@@ -147,6 +194,9 @@ function assignCodes(state: CodeState, req: FakeRequest): FakeResponse {
       return false;
     }
     code.date.assigned = new Date(state.now()).toISOString();
+    const index = indexOf(state, req.params.campaignId);
+    index.free[code.type].delete(code.code);
+    index.reservations.delete(code.code);
     return true;
   });
 }
@@ -159,6 +209,9 @@ function releaseCodes(state: CodeState, req: FakeRequest): FakeResponse {
     }
     delete code.date.reserved;
     delete code.reserveId;
+    const index = indexOf(state, req.params.campaignId);
+    index.reservations.delete(code.code);
+    index.free[code.type].add(code.code);
     return true;
   });
 }

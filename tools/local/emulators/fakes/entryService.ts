@@ -39,6 +39,7 @@ export interface EntryServiceFake extends FakeControls {
   readonly stats: Map<string, FakeStats>;
   /** Adds scoring records to a campaign (replacing records with the same userId). */
   seedScoring(campaignId: string, records: FakeScoringRecord[]): void;
+  /** Copies of a campaign's scoring records: change them through the service or `seedScoring`. */
   scoring(campaignId: string): FakeScoringRecord[];
   /** Calls naming these user ids report them as failed until `reset`. */
   failUsers(userIds: string[]): void;
@@ -70,7 +71,7 @@ export function createEntryServiceFake(options: { publicKey?: string | KeyObject
     stats: state.stats,
     refreshed: state.refreshed,
     seedScoring: (campaignId: string, records: FakeScoringRecord[]) => seedScoring(state, campaignId, records),
-    scoring: (campaignId: string) => scoringOf(state, campaignId),
+    scoring: (campaignId: string) => scoringOf(state, campaignId).map((r) => structuredClone(r)),
     failUsers: (userIds: string[]) => userIds.forEach((id) => state.failing.add(id)),
     capPageSize: (size: number | undefined) => {
       state.pageCap = size;

@@ -3,7 +3,7 @@ import type { FakeScoringRecord } from '../entryService';
 import type { FakeRequest, FakeResponse } from '../server';
 import { check, isObject, ok } from '../server';
 import type { EntryState } from './state';
-import { MAX_BATCH } from './state';
+import { MAX_BATCH, scoringChanged } from './state';
 
 interface Assignment {
   userId: string;
@@ -77,5 +77,6 @@ export function assignCodes(state: EntryState, req: FakeRequest): FakeResponse {
     }
     applyAssignment(record, item);
   }
+  scoringChanged(state, req.params.campaignId, false);
   return ok(req, { assignedCount: items.length - failed.length, failed });
 }

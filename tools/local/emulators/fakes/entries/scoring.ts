@@ -2,7 +2,7 @@
 import type { FakeScoringRecord } from '../entryService';
 import type { FakeRequest, FakeResponse } from '../server';
 import { check, ok } from '../server';
-import type { EntryState } from './state';
+import type { EntryState, RankedIndex } from './state';
 import { scoringOf } from './state';
 
 const MAX_PAGE = 10000;
@@ -66,6 +66,35 @@ export function eligibility(state: EntryState, req: FakeRequest): FakeResponse {
   return ok(req, { total, byMarket });
 }
 
+/** At most this many queries' matches are kept per campaign; more clear the oldest. */
+const MAX_CACHED_QUERIES = 16;
+
+const byRank = (a: FakeScoringRecord, b: FakeScoringRecord) =>
+  (b.score ?? -Infinity) - (a.score ?? -Infinity) || (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0);
+
+/**
+ * The campaign's records eligible for the market under `filter`, in page order. Like the real
+ * service's indexed query, a page costs its own length, not a sort of the campaign: the order
+ * is built once per seeding and each query's matches once per change of the records.
+ */
+function rankedMatches(state: EntryState, campaignId: string, marketId: string, filter: Filter): FakeScoringRecord[] {
+  let index: RankedIndex | undefined = state.ranked.get(campaignId);
+  if (!index) {
+    index = { order: scoringOf(state, campaignId).sort(byRank), matches: new Map() };
+    state.ranked.set(campaignId, index);
+  }
+  const key = JSON.stringify([marketId, filter]);
+  let matches = index.matches.get(key);
+  if (!matches) {
+    if (index.matches.size >= MAX_CACHED_QUERIES) {
+      index.matches.delete(index.matches.keys().next().value!);
+    }
+    matches = index.order.filter((r) => eligible(r, marketId, filter));
+    index.matches.set(key, matches);
+  }
+  return matches;
+}
+
 /**
  * `GET /:campaignId/entries/scoring?marketId=…&limit&offset`: a page of the eligible records, by
  * score (highest first, no score last, ties by userId), at most `pageCap` long when one is set.
@@ -77,10 +106,7 @@ export function scoringPage(state: EntryState, req: FakeRequest): FakeResponse {
   const offset = optionalNumber(req.query.offset, 'offset') ?? 0;
   check(Number.isInteger(limit) && limit >= 1 && limit <= MAX_PAGE, 'invalidLimit', `limit must be 1 to ${MAX_PAGE}`);
   check(Number.isInteger(offset) && offset >= 0, 'invalidOffset', 'offset must be 0 or more');
-  const filter = parseFilter(req.query);
-  const matching = scoringOf(state, req.params.campaignId)
-    .filter((r) => eligible(r, marketId, filter))
-    .sort((a, b) => (b.score ?? -Infinity) - (a.score ?? -Infinity) || a.userId.localeCompare(b.userId));
+  const matching = rankedMatches(state, req.params.campaignId, marketId, parseFilter(req.query));
   const served = Math.min(limit, state.pageCap ?? limit);
   return ok(req, { data: matching.slice(offset, offset + served), total: matching.length, limit: served, offset });
 }

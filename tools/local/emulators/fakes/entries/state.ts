@@ -14,6 +14,20 @@ export interface EntryState {
   readonly refreshed: Map<string, number>;
   /** Most scoring records a page serves (`capPageSize`); `undefined` for no cap. */
   pageCap: number | undefined;
+  /**
+   * Per campaign, its scoring records in page order and the matches of each page query, kept
+   * the way the real service's indexes keep them: a page is a slice, not a sort of the campaign.
+   * Built on first use; `scoringChanged` drops a campaign's index when its records change.
+   */
+  readonly ranked: Map<string, RankedIndex>;
+}
+
+/** A campaign's scoring records by score (highest first, no score last, ties by userId). */
+export interface RankedIndex {
+  /** Every record, in that order; rebuilt only when records are seeded. */
+  readonly order: FakeScoringRecord[];
+  /** The matching records of a query (key: market and filter), in that order; cleared on any change. */
+  readonly matches: Map<string, FakeScoringRecord[]>;
 }
 
 export const createEntryState = (): EntryState => ({
@@ -23,6 +37,7 @@ export const createEntryState = (): EntryState => ({
   failing: new Set(),
   refreshed: new Map(),
   pageCap: undefined,
+  ranked: new Map(),
 });
 
 /** Clears the data and the page cap; failing users stay (failures are cleared apart). */
@@ -32,6 +47,20 @@ export function resetEntryState(state: EntryState): void {
   state.scoring.clear();
   state.stats.clear();
   state.refreshed.clear();
+  state.ranked.clear();
+}
+
+/**
+ * Keeps the campaign's page index true after its records changed: `reordered` (seeded records,
+ * whose scores may differ) rebuilds the order; any other change (a code assigned) only the
+ * matches, since the order depends on scores and user ids alone.
+ */
+export function scoringChanged(state: EntryState, campaignId: string, reordered: boolean): void {
+  if (reordered) {
+    state.ranked.delete(campaignId);
+  } else {
+    state.ranked.get(campaignId)?.matches.clear();
+  }
 }
 
 export const MAX_BATCH = 1000;
@@ -63,6 +92,7 @@ export function seedScoring(state: EntryState, campaignId: string, records: Fake
     byUser.set(r.userId, structuredClone(r));
   }
   state.scoring.set(campaignId, byUser);
+  scoringChanged(state, campaignId, true);
 }
 
 export const scoringOf = (state: EntryState, campaignId: string) => [
