@@ -5,6 +5,8 @@
  * Then the worker against the bare clients doing its work (issue 31), rounds alternating on a
  * market of 3,000 fans: the worker's run beside the same page read with the bare MongoDB driver
  * and the same conditional PutItems with the bare DynamoDBDocumentClient, into fresh keys.
+ * Then scale (issue 32): a market of 150,000 fans (ten pages, ten scheduled runs) against one of
+ * 15,000, each run in a fresh child process: time per 15,000 fans and peak RSS per run.
  */
 import type { DynamoDBDocumentClient as DocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
@@ -22,6 +24,7 @@ import type { GeneratorDeps } from '../src/workers/notification/notificationGene
 import { createDemandTable, localDynamoDbClient, startDynamoDb } from '../tools/local/emulators/dynamodb';
 import { uniqueName } from '../tools/local/emulators/names';
 import { startMongoServer } from '../tools/local/emulators/mongo';
+import { buildChild, childJob, childResult, measured, profileArgs, runChild } from '../tools/bench/child';
 import { median } from '../tools/bench/stats';
 import type { BenchContext, BenchRow } from '../tools/bench/types';
 
@@ -30,6 +33,12 @@ const HOUR = 3_600_000;
 /** The market of the worker-against-bare-clients pair, and its rounds (each one worker run and one bare run). */
 const PAIR_FANS = 3_000;
 const PAIR_ROUNDS = 5;
+/** The scaling check: markets of one page and of ten pages (notifications.pageSize fans a page). */
+const SCALE_SMALL = 15_000;
+const SCALE_BIG = 150_000;
+/** Peak RSS per run and time per 15,000 fans, big market over small, at most. */
+const SCALE_TIME_TARGET = 1.3;
+const SCALE_MEMORY_TARGET = 1.2;
 /** writeReminders' puts in flight (CONCURRENCY in src/workers/notification/notificationGenerator/writer.ts). */
 const PUTS_IN_FLIGHT = 32;
 
@@ -145,6 +154,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     // here, so the pair's runs find only their own market due.
     await db.collection('markets').updateOne({ _id: market._id }, { $set: { 'date.notified': now.toISOString() } });
     const pair = await workerAgainstBareClients(ctx, { db, scoring, doc: table.client, tableName, deps, now });
+    const scale = await scaling(ctx, { db, scoring, mongoUri: mongo.uri, now });
 
     return [
       {
@@ -168,6 +178,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
         target: '< 20 s',
       },
       pair,
+      ...scale,
     ];
   } finally {
     await client.close();
@@ -345,4 +356,162 @@ async function workerAgainstBareClients(ctx: BenchContext, setup: PairSetup): Pr
       `with the mongodb driver, then one PutCommand per fan (same item shape, attribute_not_exists(PK)), ${PUTS_IN_FLIGHT} in flight. ` +
       `Both checked to have written all ${fans} reminders. Rates per round: worker ${workerRates.map(Math.round).join(', ')}; bare ${bareRates.map(Math.round).join(', ')}`,
   };
+}
+
+/** What a child run of the generator gets: where the components are, and the clock. */
+interface GeneratorJob {
+  mongoUri: string;
+  endpoint: string;
+  tableName: string;
+  now: string;
+  marketId: string;
+}
+
+interface GeneratorRun {
+  ms: number;
+  peakRssMb: number;
+  written: number;
+  status: string;
+}
+
+/** The child's side: one scheduled run of notificationGenerator, as its Lambda would make it. */
+export async function generatorChild(): Promise<void> {
+  const job = childJob<GeneratorJob>();
+  const now = new Date(job.now);
+  const settings = getConfig().notifications;
+  const client = await new MongoClient(job.mongoUri).connect();
+  const dynamo = localDynamoDbClient(job.endpoint);
+  try {
+    const db = client.db('campaigns');
+    const store = createMarketStore({ campaigns: db.collection('campaigns'), markets: db.collection('markets') });
+    const deps: GeneratorDeps = {
+      getMarketsToNotify: (input) => getMarketsToNotify(input, { store, settings, now: () => now, log: silentLogger }),
+      store,
+      scoring: client.db('entries').collection('scoring'),
+      table: demandTableRepository(
+        DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+        job.tableName,
+      ),
+      settings,
+      now: () => now,
+      remainingTimeMs: () => Number.POSITIVE_INFINITY,
+      log: silentLogger,
+    };
+    const { result, ms, peakRssMb } = await measured(() => generateNotifications(deps));
+    const outcome = result.markets.find((m) => m.marketId === job.marketId);
+    if (result.markets.length !== 1 || !outcome) {
+      throw new Error(`expected market ${job.marketId} alone to be due: ${JSON.stringify(result.markets)}`);
+    }
+    childResult({ ms, peakRssMb, written: outcome.written, status: outcome.status } satisfies GeneratorRun);
+  } finally {
+    await client.close();
+    dynamo.destroy();
+  }
+}
+
+interface ScaleSetup {
+  db: Db;
+  scoring: Collection<Document>;
+  mongoUri: string;
+  now: Date;
+}
+
+/**
+ * A market of SCALE_BIG fans against markets of SCALE_SMALL (before and after it): the scheduled
+ * runs of each, every one in a fresh child process, until the market is notified. Each market's
+ * fans leave MongoDB afterwards. Each run writes into a DynamoDB Local of its own: DynamoDB
+ * Local slows down with the writes it has taken (a page of 15,000 puts took 20 s on a fresh one
+ * and over 6 minutes after about 75,000 writes, tables deleted or not), which DynamoDB does not;
+ * the runs write different fans, so a fresh table changes nothing of the worker's work.
+ */
+async function scaling(ctx: BenchContext, setup: ScaleSetup): Promise<BenchRow[]> {
+  const { db, scoring, now } = setup;
+  const childFile = await buildChild(process.cwd(), 'notification', 'bench/notification.bench', 'generatorChild');
+  let children = 0;
+  const market = async (fans: number) => {
+    const [campaignId, marketId] = [new ObjectId(), new ObjectId()].map((id) => id.toHexString());
+    const tableName = uniqueName('bench-notification-scale');
+    ctx.progress(`scale: seeding a market of ${fans.toLocaleString('en-US')} fans`);
+    await db.collection('campaigns').insertOne(closedCampaign(campaignId));
+    for (let from = 0; from < fans; from += 50_000) {
+      const part = selectedFans(campaignId, Math.min(fans, from + 50_000), [marketId], {
+        prefix: 's',
+        phone: '+1557',
+        locale: () => 'en-US',
+      }).slice(from);
+      await scoring.insertMany(part);
+    }
+    await db.collection('markets').insertOne({
+      _id: new ObjectId(marketId),
+      campaign_id: campaignId,
+      timezone: 'America/New_York',
+      date: { notification: new Date(now.getTime() - 60_000).toISOString() },
+      event: {
+        name: 'World Tour',
+        date: '2026-07-18',
+        presaleDateTime: new Date(now.getTime() + HOUR).toISOString(),
+        ids: ['ev1'],
+        link: 'https://tm.example/e/1',
+      },
+    });
+    const runs: GeneratorRun[] = [];
+    const job = { mongoUri: setup.mongoUri, tableName, now: now.toISOString(), marketId };
+    try {
+      ctx.progress(`scale: ${fans.toLocaleString('en-US')} fans`);
+      do {
+        const name = `notificationGenerator-${fans}-${++children}`;
+        const dynamoDbLocal = await startDynamoDb({ useExisting: false });
+        try {
+          await createDemandTable(dynamoDbLocal.endpoint, tableName);
+          const args = profileArgs(ctx.cpuProfile ? ctx.profileDir : undefined, name);
+          runs.push(
+            await runChild<GeneratorRun>(
+              childFile,
+              { ...job, endpoint: dynamoDbLocal.endpoint } satisfies GeneratorJob,
+              args,
+            ),
+          );
+        } finally {
+          await dynamoDbLocal.stop();
+        }
+        if (runs.length > fans / SCALE_SMALL + 2 || runs.at(-1)!.status === 'failed') {
+          throw new Error(`market of ${fans} fans not notified after ${runs.length} runs: ${JSON.stringify(runs)}`);
+        }
+      } while (runs.at(-1)!.status !== 'notified');
+      const written = runs.reduce((sum, r) => sum + r.written, 0);
+      if (written !== fans) {
+        throw new Error(`market of ${fans} fans: ${written} reminders written`);
+      }
+    } finally {
+      await scoring.deleteMany({ campaign_id: campaignId });
+    }
+    return { fans, runs };
+  };
+  type Market = Awaited<ReturnType<typeof market>>;
+  const seconds = (m: Market) => m.runs.reduce((sum, r) => sum + r.ms, 0) / 1000;
+  const perPage = (m: Market) => seconds(m) / (m.fans / SCALE_SMALL);
+  const peak = (m: Market) => Math.max(...m.runs.map((r) => r.peakRssMb));
+  const small = [await market(SCALE_SMALL)];
+  const big = await market(SCALE_BIG);
+  small.push(await market(SCALE_SMALL));
+  const smallNote = `markets of ${SCALE_SMALL.toLocaleString('en-US')} fans (before and after): ${small.map((m) => `${seconds(m).toFixed(1)} s in ${m.runs.length} runs`).join(', ')}; the median is the baseline`;
+  return [
+    {
+      name: `notificationGenerator, ${SCALE_BIG.toLocaleString('en-US')}-fan market: time per ${SCALE_SMALL.toLocaleString('en-US')} fans`,
+      value: perPage(big),
+      unit: 's',
+      baseline: { name: `${SCALE_SMALL.toLocaleString('en-US')}-fan market`, value: median(small.map(perPage)) },
+      summary: { atMost: SCALE_TIME_TARGET },
+      notes: `${big.runs.length} scheduled runs, seconds each: ${big.runs.map((r) => (r.ms / 1000).toFixed(1)).join(', ')}. Baseline: ${smallNote}`,
+    },
+    {
+      name: `notificationGenerator, ${SCALE_BIG.toLocaleString('en-US')}-fan market: peak RSS per run`,
+      value: peak(big),
+      unit: 'MB',
+      baseline: { name: `${SCALE_SMALL.toLocaleString('en-US')}-fan market`, value: median(small.map(peak)) },
+      summary: { atMost: SCALE_MEMORY_TARGET },
+      target: '< 256 MB (function memory)',
+      notes: `each run (MB): ${big.runs.map((r) => Math.round(r.peakRssMb)).join(', ')}`,
+    },
+  ];
 }

@@ -1,16 +1,19 @@
 /**
- * enqueueMarketSelections at production slice sizes (configs: 25,000 fans per invocation, code
- * reservations of up to 20,000) against the Entry, Campaign and Code Service fakes and a fauxqs
- * save-selection queue: one 25,000-fan invocation, and a 250,000-fan market run invocation after
- * invocation the way selection-step-fn does. The worker runs in a child process (this module,
- * bundled by esbuild, started with a job), so its time and peak RSS are its own and not the
- * fakes'; the fakes' CPU time is reported beside them. Runs in a few minutes.
+ * Selection at scale (issue 32): is a fan as cheap in a big market as in a small one?
+ * - enqueueMarketSelections at the production slice (config `selection.maxPerInvocation`, 25,000
+ *   fans an invocation), a 25,000-fan market against a 250,000-fan market run invocation after
+ *   invocation the way selection-step-fn does: time per 25,000 fans and peak RSS per invocation,
+ *   as ratios of the big market to the small one measured in the same run. `--fans <n>` adds a
+ *   market of n fans (e.g. 1,000,000) on demand.
+ * - refreshSelections: one market refreshed, 25,000 selected fans against 250,000.
+ * Each invocation runs in a fresh child process (this module bundled by esbuild, started with a
+ * job), as a new Lambda instance would: its time and peak RSS are the worker's own, not the
+ * fakes'. The Entry, Campaign and Code Service fakes run here (their CPU time is reported beside),
+ * with a fauxqs save-selection queue. Under `--cpu-prof` every child writes its own profile.
  */
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import path from 'node:path';
 import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { build } from 'esbuild';
 import { loadConfig } from '../src/shared/config/load';
 import { silentLogger } from '../src/shared/runtime/logger';
 import type { ServiceName } from '../src/shared/services';
@@ -21,20 +24,28 @@ import {
   createServiceClient,
   createTokenProvider,
 } from '../src/shared/services';
-import type { EnqueueResult } from '../src/workers/selection/enqueueMarketSelections/enqueueMarketSelections';
 import { enqueueMarketSelections } from '../src/workers/selection/enqueueMarketSelections/enqueueMarketSelections';
+import { refreshSelections } from '../src/workers/selection/refreshSelections/refreshSelections';
 import { createQueueSender } from '../src/workers/selection/shared/queueSender';
 import type { FakeScoringRecord } from '../tools/local/emulators/fakes';
 import { startServiceFakes } from '../tools/local/emulators/fakes';
 import { startSqsSns } from '../tools/local/emulators/sqs';
+import { buildChild, childJob, childResult, measured, profileArgs, runChild } from '../tools/bench/child';
+import { median } from '../tools/bench/stats';
 import type { BenchContext, BenchRow } from '../tools/bench/types';
 
-const JOB_VARIABLE = 'SELECTION_BENCH_JOB';
-const RESULT_MARKER = 'SELECTION_BENCH_RESULT ';
 const local = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
 const TIMEOUT_S = 900;
+/** The small market (one slice) and the big one of the default run. */
+const SMALL = 25_000;
+const BIG = 250_000;
+/** Runs of the small market; the median is the baseline. */
+const SMALL_RUNS = 3;
+const SLICE_TARGET = 1.3;
+const MEMORY_TARGET = 1.2;
 
 interface Job {
+  kind: 'select' | 'refresh';
   urls: Record<ServiceName, string>;
   sqsEndpoint: string;
   queueUrl: string;
@@ -42,25 +53,32 @@ interface Job {
   campaignId: string;
   settings: ReturnType<typeof loadConfig>['selection'];
   sqsSendBatchSize: number;
-  untilDone: boolean;
+  /** select: the cursor the previous invocation returned. */
+  cursor?: string;
+  /** select: every invocation of the market in this one process, as a warm Lambda instance would. */
+  warm?: boolean;
 }
 
-interface ChildResult {
-  durationsMs: number[];
+/** One invocation, as the child saw it. */
+interface Invocation {
+  ms: number;
   peakRssMb: number;
-  queued: number;
+  /** Fans queued (select) or refreshes sent (refresh) by this invocation. */
+  sent: number;
   done: boolean;
+  cursor?: string;
+  /** Heap in use after a full GC once the invocation ended: what it left behind. */
+  heapAfterGcMb: number;
 }
 
-/** The child's side: runs the worker for a job and prints timings and peak RSS. */
+/**
+ * The child's side: one invocation of the job's worker (every invocation of the market when the
+ * job is `warm`); prints each one's time, the process's peak RSS so far and the heap after GC.
+ */
 export async function childMain(): Promise<void> {
-  const job = JSON.parse(process.env[JOB_VARIABLE] ?? '{}') as Job;
-  let peakRss = process.memoryUsage().rss;
-  const sampler = setInterval(() => {
-    peakRss = Math.max(peakRss, process.memoryUsage().rss);
-  }, 10);
+  const job = childJob<Job>();
   const getToken = createTokenProvider({
-    worker: 'enqueueMarketSelections',
+    worker: job.kind === 'select' ? 'enqueueMarketSelections' : 'refreshSelections',
     issuer: 'reg-workers',
     ttlSeconds: 3600,
     loadPrivateKey: async () => job.privateKeyPem,
@@ -76,81 +94,59 @@ export async function childMain(): Promise<void> {
       getToken,
     });
   const sqs = new SQSClient({ ...local, endpoint: job.sqsEndpoint });
-  const deps = {
-    campaigns: createCampaignService(client('campaigns')),
-    entries: createEntryService(client('entries')),
-    codes: createCodeService(client('codes')),
-    saveSelectionQueue: createQueueSender({ client: sqs, queueUrl: job.queueUrl, maxEntries: job.sqsSendBatchSize }),
-    settings: job.settings,
-    log: silentLogger,
-  };
-  const durationsMs: number[] = [];
-  let result: EnqueueResult | undefined;
-  do {
-    const started = performance.now();
-    result = await enqueueMarketSelections(
+  const queue = createQueueSender({ client: sqs, queueUrl: job.queueUrl, maxEntries: job.sqsSendBatchSize });
+  const campaigns = createCampaignService(client('campaigns'));
+  const entries = createEntryService(client('entries'));
+  type Outcome = Pick<Invocation, 'sent' | 'done' | 'cursor'>;
+  const invoke = async (from?: string): Promise<Outcome> => {
+    if (job.kind === 'select') {
+      const { counts, done, cursor } = await enqueueMarketSelections(
+        { campaignId: job.campaignId, marketId: 'm1', dateId: 'bench', ...(from ? { cursor: from } : {}) },
+        {
+          campaigns,
+          entries,
+          codes: createCodeService(client('codes')),
+          saveSelectionQueue: queue,
+          settings: job.settings,
+          log: silentLogger,
+        },
+      );
+      return { sent: counts.queued, done, ...(cursor ? { cursor } : {}) };
+    }
+    const body = { campaignId: job.campaignId, marketId: 'm1' };
+    const refreshed = await refreshSelections(
+      [{ messageId: 'bench', body, messageAttributes: {}, receiveCount: 1, eventSourceArn: 'bench' }],
       {
-        campaignId: job.campaignId,
-        marketId: 'm1',
-        dateId: 'bench',
-        ...(result?.cursor ? { cursor: result.cursor } : {}),
+        campaigns,
+        entries,
+        saveSelectionQueue: queue,
+        // Never used: without a deadline the refresh does not continue in a new message.
+        refreshSelectionQueue: queue,
+        pageSize: job.settings.pageSize,
+        log: silentLogger,
       },
-      deps,
     );
-    durationsMs.push(performance.now() - started);
-  } while (job.untilDone && !result.done);
-  clearInterval(sampler);
-  // maxRSS (KiB) also catches peaks between samples.
-  const peakRssMb = Math.max(peakRss / 2 ** 20, process.resourceUsage().maxRSS / 1024);
-  const out: ChildResult = { durationsMs, peakRssMb, queued: result.counts.totalQueued, done: result.done };
-  process.stdout.write(`${RESULT_MARKER}${JSON.stringify(out)}\n`);
+    if (refreshed.failed.length > 0 || (refreshed.rejected ?? []).length > 0) {
+      throw new Error(`refreshSelections failed the market: ${JSON.stringify(refreshed)}`);
+    }
+    return { sent: Number(refreshed.counts?.refreshes ?? 0), done: true };
+  };
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const invocations: Invocation[] = [];
+  let cursor = job.cursor;
+  do {
+    const { result, ms, peakRssMb } = await measured(() => invoke(cursor));
+    gc?.();
+    invocations.push({ ...result, ms, peakRssMb, heapAfterGcMb: process.memoryUsage().heapUsed / 2 ** 20 });
+    cursor = result.cursor;
+    // The bench gives up on a market that does not finish (at most a few hundred invocations).
+  } while (job.warm && !invocations.at(-1)!.done && invocations.length < 1000);
+  childResult(invocations);
   sqs.destroy();
 }
 
-/** Bundles a child entry that calls childMain (the module may itself be running from a bundle). */
-async function buildChild(root: string): Promise<string> {
-  const outfile = path.join(root, '.local', 'bench', 'selection-child.cjs');
-  await build({
-    stdin: {
-      contents: "import { childMain } from './bench/selection.bench';\nvoid childMain();\n",
-      resolveDir: root,
-      loader: 'ts',
-      sourcefile: 'selection-child.ts',
-    },
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node22',
-    packages: 'external',
-    logLevel: 'warning',
-  });
-  return outfile;
-}
-
-function runChild(file: string, job: Job): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file], {
-      env: { ...process.env, [JOB_VARIABLE]: JSON.stringify(job) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      const line = stdout.split('\n').find((l) => l.startsWith(RESULT_MARKER));
-      if (code !== 0 || !line) {
-        reject(new Error(`selection bench child exited with ${code}: ${stderr.slice(-2000)}`));
-        return;
-      }
-      resolve(JSON.parse(line.slice(RESULT_MARKER.length)) as ChildResult);
-    });
-  });
-}
-
-const fan = (n: number, total: number): FakeScoringRecord => ({
+/** Fan n of a market of `total`: eligible for m1, scores a permutation of 0…total-1. */
+const fan = (n: number, total: number, codes?: FakeScoringRecord['codes']): FakeScoringRecord => ({
   userId: n.toString(16).padStart(24, '0'),
   globalUserId: `g${n}`,
   memberId: `mem${n}`,
@@ -158,30 +154,57 @@ const fan = (n: number, total: number): FakeScoringRecord => ({
   score: (n * 7919) % total,
   verdict: true,
   marketIds: ['m1', 'm2', 'm3'],
+  ...(codes ? { codes } : {}),
 });
 
-/** Runs both scenarios and returns the report rows. */
+/** What one market's run took: its invocations, and the fakes' CPU meanwhile. */
+interface MarketRun {
+  fans: number;
+  invocations: Invocation[];
+  fakesCpuS: number;
+}
+
+const totalS = (run: MarketRun) => run.invocations.reduce((sum, i) => sum + i.ms, 0) / 1000;
+/** Seconds per `SMALL` fans: the run's total time over its number of slices. */
+const perSlice = (run: MarketRun) => totalS(run) / (run.fans / SMALL);
+const peakMb = (run: MarketRun) => Math.max(...run.invocations.map((i) => i.peakRssMb));
+const fmtS = (s: number) => s.toFixed(2);
+const count = (n: number) => n.toLocaleString('en-US');
+
+/** Runs the scenarios and returns the report rows. */
 export async function run(ctx: BenchContext): Promise<BenchRow[]> {
   const root = process.cwd();
   const config = loadConfig('local', { dir: path.join(root, 'configs'), environment: ctx.env });
+  if (config.selection.maxPerInvocation !== SMALL) {
+    throw new Error(`the bench slices markets by ${SMALL} fans; configs say ${config.selection.maxPerInvocation}`);
+  }
   const keys = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const fakes = await startServiceFakes({ publicKey: keys.publicKey });
   const sqsSns = await startSqsSns();
   const sqs = new SQSClient({ ...local, endpoint: sqsSns.endpoint });
-  const childFile = await buildChild(root);
-  const rows: BenchRow[] = [];
+  const childFile = await buildChild(root, 'selection', 'bench/selection.bench', 'childMain');
+  let runs = 0;
+  const nodeArgs = (name: string) => [
+    '--expose-gc',
+    ...profileArgs(ctx.cpuProfile ? ctx.profileDir : undefined, `${name}-${++runs}`),
+  ];
   try {
-    const scenario = async (campaignId: string, fans: number, untilDone: boolean) => {
-      ctx.progress(`seeding ${fans} fans and ${fans} codes`);
+    /** Seeds a market of `fans` (selected already for a refresh), runs its invocations, checks and cleans up. */
+    const market = async (kind: Job['kind'], fans: number, warm = false): Promise<MarketRun> => {
+      const campaignId = `bench-${kind}-${fans}-${Date.now()}`;
+      ctx.progress(`${kind}: seeding a market of ${count(fans)} fans`);
+      const selected = kind === 'refresh' ? (n: number) => [{ id: `C${n}`, marketId: 'm1' }] : () => undefined;
       fakes.entries.seedScoring(
         campaignId,
-        Array.from({ length: fans }, (_, i) => fan(i + 1, fans)),
+        Array.from({ length: fans }, (_, i) => fan(i + 1, fans, selected(i + 1))),
       );
-      fakes.codes.seedCodes(
-        campaignId,
-        'external',
-        Array.from({ length: fans }, (_, i) => `C${i}`),
-      );
+      if (kind === 'select') {
+        fakes.codes.seedCodes(
+          campaignId,
+          'external',
+          Array.from({ length: fans }, (_, i) => `C${i}`),
+        );
+      }
       fakes.campaigns.seedCampaign({
         id: campaignId,
         status: 'OPEN',
@@ -193,13 +216,13 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
           },
         ],
       });
-      const { QueueUrl } = await sqs.send(
-        new CreateQueueCommand({ QueueName: `bench-save-selection-${campaignId}-${Date.now()}` }),
-      );
+      const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: campaignId }));
       const queueUrl = `${sqsSns.endpoint}/000000000000/${QueueUrl!.split('/').pop()}`;
-      ctx.progress(`running enqueueMarketSelections for ${campaignId}`);
+      ctx.progress(`${kind}: ${count(fans)} fans`);
       const fakesCpuBefore = process.cpuUsage();
-      const result = await runChild(childFile, {
+      const invocations: Invocation[] = [];
+      const job: Job = {
+        kind,
         urls: fakes.urls,
         sqsEndpoint: sqsSns.endpoint,
         queueUrl,
@@ -207,59 +230,111 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
         campaignId,
         settings: config.selection,
         sqsSendBatchSize: config.aws.sqsSendBatchSize,
-        untilDone,
-      });
+        warm,
+      };
+      do {
+        const cursor = invocations.at(-1)?.cursor;
+        invocations.push(
+          ...(await runChild<Invocation[]>(
+            childFile,
+            { ...job, ...(cursor ? { cursor } : {}) },
+            nodeArgs(`${kind}-${fans}${warm ? '-warm' : ''}`),
+          )),
+        );
+        // A run that stopped making progress would loop for ever.
+        if (invocations.length > fans / SMALL + 2) {
+          throw new Error(`${kind} of ${fans} fans did not finish in ${invocations.length} invocations`);
+        }
+      } while (!invocations.at(-1)!.done);
       const cpu = process.cpuUsage(fakesCpuBefore);
+      const sent = invocations.reduce((sum, i) => sum + i.sent, 0);
+      if (sent !== fans) {
+        throw new Error(`${kind} of ${fans} fans sent ${sent} messages`);
+      }
       await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
       fakes.reset();
-      return { ...result, fakesCpuS: (cpu.user + cpu.system) / 1e6 };
+      return { fans, invocations, fakesCpuS: (cpu.user + cpu.system) / 1e6 };
     };
-
-    const one = await scenario('bench-one', 30_000, false);
-    const oneNote = `${one.queued} fans queued of 30,000 eligible; page ${config.selection.pageSize}; service fakes used ${one.fakesCpuS.toFixed(1)} s CPU meanwhile`;
-    rows.push(
-      {
-        name: 'enqueueMarketSelections, one invocation of 25,000 fans: time',
-        value: one.durationsMs[0] / 1000,
-        unit: 's',
-        target: `< ${TIMEOUT_S / 10} s (10% of the ${TIMEOUT_S} s timeout)`,
-        notes: oneNote,
-      },
-      {
-        name: 'enqueueMarketSelections, one invocation of 25,000 fans: peak RSS',
-        value: one.peakRssMb,
-        unit: 'MB',
-        target: '< 512 MB (function has 1024 MB)',
-      },
-    );
-
-    const market = await scenario('bench-market', 250_000, true);
-    const slowest = Math.max(...market.durationsMs) / 1000;
-    const marketNote = `${market.durationsMs.length} invocations, ${market.queued} fans queued; service fakes used ${market.fakesCpuS.toFixed(1)} s CPU meanwhile`;
-    rows.push(
-      {
-        name: 'enqueueMarketSelections, 250,000-fan market: total time',
-        value: market.durationsMs.reduce((a, b) => a + b, 0) / 1000,
-        unit: 's',
-        notes: marketNote,
-      },
-      {
-        name: 'enqueueMarketSelections, 250,000-fan market: slowest invocation',
-        value: slowest,
-        unit: 's',
-        target: `< ${TIMEOUT_S / 10} s`,
-      },
-      {
-        name: 'enqueueMarketSelections, 250,000-fan market: peak RSS over all invocations',
-        value: market.peakRssMb,
-        unit: 'MB',
-        target: '< 512 MB',
-      },
-    );
-    return rows;
+    const scaling = async (kind: Job['kind'], extra?: number) => {
+      const small: MarketRun[] = [];
+      const big: MarketRun[] = [];
+      // Small markets before, between and after the big ones, so a drift of the machine hits both.
+      small.push(await market(kind, SMALL));
+      big.push(await market(kind, BIG));
+      small.push(await market(kind, SMALL));
+      if (extra) {
+        big.push(await market(kind, extra));
+      }
+      while (small.length < SMALL_RUNS) {
+        small.push(await market(kind, SMALL));
+      }
+      return { small, big };
+    };
+    const select = await scaling('select', ctx.fans);
+    const warm = await market('select', BIG, true);
+    const refresh = await scaling('refresh');
+    return [
+      ...scalingRows('enqueueMarketSelections', select.small, select.big),
+      warmRow(warm, select.small),
+      ...scalingRows('refreshSelections', refresh.small, refresh.big),
+    ];
   } finally {
     sqs.destroy();
     await fakes.stop();
     await sqsSns.stop();
   }
+}
+
+/** Rows of one worker: each big market's time per 25,000 fans and peak RSS against the small market's. */
+function scalingRows(worker: string, small: MarketRun[], big: MarketRun[]): BenchRow[] {
+  const baseSlice = median(small.map(perSlice));
+  const baseMb = median(small.map(peakMb));
+  const smallNote = `${SMALL_RUNS} markets of ${count(SMALL)} fans: ${small.map((r) => `${fmtS(totalS(r))} s`).join(', ')} (median is the baseline); fakes' CPU per 25,000 fans ${fmtS(median(small.map((r) => r.fakesCpuS)))} s`;
+  const rows: BenchRow[] = [];
+  for (const run of big) {
+    const onDemand = run.fans === BIG ? '' : ' (on demand, --fans)';
+    const invocations = run.invocations.map((i) => fmtS(i.ms / 1000)).join(', ');
+    rows.push(
+      {
+        name: `${worker}, ${count(run.fans)}-fan market: time per 25,000 fans${onDemand}`,
+        value: perSlice(run),
+        unit: 's',
+        baseline: { name: `${count(SMALL)}-fan market`, value: baseSlice },
+        summary: { atMost: SLICE_TARGET },
+        notes: `${run.invocations.length} invocation(s), seconds each: ${invocations}; fakes' CPU per 25,000 fans ${fmtS(run.fakesCpuS / (run.fans / SMALL))} s. Baseline: ${smallNote}`,
+      },
+      {
+        name: `${worker}, ${count(run.fans)}-fan market: peak RSS per invocation${onDemand}`,
+        value: peakMb(run),
+        unit: 'MB',
+        baseline: { name: `${count(SMALL)}-fan market`, value: baseMb },
+        summary: { atMost: MEMORY_TARGET },
+        target: '< 512 MB (the function has 1024 MB)',
+        notes: `each invocation (MB): ${run.invocations.map((i) => Math.round(i.peakRssMb)).join(', ')}; heap in use after a full GC at its end (MB): ${run.invocations.map((i) => Math.round(i.heapAfterGcMb)).join(', ')}; the ${count(SMALL)}-fan markets' peaks: ${small.map((r) => Math.round(peakMb(r))).join(', ')}`,
+      },
+      {
+        name: `${worker}, ${count(run.fans)}-fan market: slowest invocation${onDemand}`,
+        value: Math.max(...run.invocations.map((i) => i.ms)) / 1000,
+        unit: 's',
+        target: `< ${TIMEOUT_S / 10} s (10% of the ${TIMEOUT_S} s timeout)`,
+      },
+    );
+  }
+  return rows;
+}
+
+/**
+ * The big market's invocations in one process, as a warm Lambda instance runs them: its peak RSS
+ * against the small market's (fresh process), and the heap each invocation left behind.
+ */
+function warmRow(run: MarketRun, small: MarketRun[]): BenchRow {
+  const heap = run.invocations.map((i) => Math.round(i.heapAfterGcMb));
+  return {
+    name: `enqueueMarketSelections, ${count(run.fans)}-fan market in one warm process: peak RSS`,
+    value: peakMb(run),
+    unit: 'MB',
+    baseline: { name: `${count(SMALL)}-fan market, fresh process`, value: median(small.map(peakMb)) },
+    target: '< 512 MB',
+    notes: `${run.invocations.length} invocations, seconds each: ${run.invocations.map((i) => fmtS(i.ms / 1000)).join(', ')}; peak RSS so far after each (MB): ${run.invocations.map((i) => Math.round(i.peakRssMb)).join(', ')}; heap in use after a full GC after each (MB): ${heap.join(', ')}`,
+  };
 }

@@ -40,7 +40,7 @@ describe('parseBenchArgs', () => {
   it('lists the modules and every flag in the usage', () => {
     const text = usage(KNOWN);
     expect(text).toContain('build, dataPipeline, selection');
-    for (const flag of ['--cpu-prof', '-h, --help']) {
+    for (const flag of ['--cpu-prof', '--fans <n>', '-h, --help']) {
       expect(text).toContain(flag);
     }
   });
@@ -75,5 +75,29 @@ describe('parseBenchArgs', () => {
     expect(error.exitCode).toBe(2);
     expect(error.message).toContain('--cpu-prof profiles one module');
     expect(error.message).toContain(detail);
+  });
+
+  it('--fans with the selection module asks for a market of that many fans', () => {
+    expect(parseBenchArgs(['selection', '--fans', '1000000'], KNOWN)).toEqual({
+      help: false,
+      modules: ['selection'],
+      cpuProf: false,
+      fans: 1_000_000,
+    });
+    expect(parseBenchArgs(['selection', '--fans=25000', '--cpu-prof'], KNOWN).fans).toBe(25_000);
+  });
+
+  it.each([['1e6'], ['-5'], ['24999'], ['5000001'], ['250k'], ['']])('--fans %j is a usage error', (value) => {
+    const error = usageErrorOf(() => parseBenchArgs(['selection', `--fans=${value}`], KNOWN));
+    expect(error.exitCode).toBe(2);
+    expect(error.message).toContain(`--fans takes a whole number of fans from 25000 to 5000000, got "${value}"`);
+  });
+
+  it('--fans without the selection module named is a usage error', () => {
+    for (const modules of [[], ['build']]) {
+      const error = usageErrorOf(() => parseBenchArgs([...modules, '--fans', '1000000'], KNOWN));
+      expect(error.exitCode).toBe(2);
+      expect(error.message).toContain('--fans is an option of the selection module');
+    }
   });
 });

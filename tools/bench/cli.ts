@@ -1,5 +1,5 @@
 /**
- * Command line of `npm run bench`: `[module...] [--cpu-prof] [--help]`. Pure: the arguments and
+ * Command line of `npm run bench`: `[module...] [--cpu-prof] [--fans <n>] [--help]`. Pure: the arguments and
  * the names of the modules found in bench/ in, the options or a usage error (CliError, exit
  * code 2) out. Nothing is started and nothing is written before these are checked.
  */
@@ -17,7 +17,14 @@ export interface BenchOptions {
   modules: string[];
   /** `--cpu-prof`: profile the one named module's `run()` instead of writing the report. */
   cpuProf: boolean;
+  /** `--fans <n>`: the selection module also runs a market of this many fans (on demand only). */
+  fans?: number;
 }
+
+/** The module that takes `--fans`, and the sizes it takes. */
+export const FANS_MODULE = 'selection';
+export const MIN_FANS = 25_000;
+export const MAX_FANS = 5_000_000;
 
 /** Module names (without `.bench.ts`) of the files in bench/, sorted. */
 export const moduleNames = (files: string[]): string[] =>
@@ -29,7 +36,7 @@ export const moduleNames = (files: string[]): string[] =>
 export function usage(known: string[]): string {
   return `Run the benchmarks against the local components and write docs/benchmarks.md and docs/benchmarks.json.
 
-usage: npm run bench -- [module...] [--cpu-prof]
+usage: npm run bench -- [module...] [--cpu-prof] [--fans <n>]
 
   module...    run only these modules (default: all of them); the others keep their figures
                from docs/benchmarks.json
@@ -38,6 +45,9 @@ usage: npm run bench -- [module...] [--cpu-prof]
                (Performance › Load profile) or VS Code. Processes the module spawns are not in
                the profile (a module may profile them itself: BenchContext.cpuProfile). A
                profiled run does not update docs/benchmarks.*.
+  --fans <n>   with the ${FANS_MODULE} module: also select a market of n fans (${MIN_FANS.toLocaleString('en-US')} to
+               ${MAX_FANS.toLocaleString('en-US')}), e.g. --fans 1000000, and report its time per 25,000 fans
+               against the 25,000-fan market's; not part of the default run
   -h, --help   show this help
 
 Modules (bench/<module>.bench.ts): ${known.join(', ') || '(none)'}
@@ -50,7 +60,7 @@ figures; when every module failed the report is left untouched), 2 on a usage er
 export function parseBenchArgs(argv: string[], known: string[]): BenchOptions {
   const { values, positionals: args } = parseCli(
     argv,
-    { 'cpu-prof': { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    { 'cpu-prof': { type: 'boolean' }, fans: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     TOOL,
   );
   const positionals: string[] = args;
@@ -73,5 +83,21 @@ export function parseBenchArgs(argv: string[], known: string[]): BenchOptions {
       TOOL,
     );
   }
-  return { help: false, modules: modules.length > 0 ? modules : known, cpuProf };
+  const fans = values.fans === undefined ? undefined : fansOf(values.fans, modules);
+  return { help: false, modules: modules.length > 0 ? modules : known, cpuProf, ...(fans ? { fans } : {}) };
+}
+
+/** `--fans`: a whole number in range, and only beside the module that takes it. */
+function fansOf(text: string, modules: string[]): number {
+  const fans = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!(fans >= MIN_FANS && fans <= MAX_FANS)) {
+    throw usageError(`--fans takes a whole number of fans from ${MIN_FANS} to ${MAX_FANS}, got "${text}"`, TOOL);
+  }
+  if (!modules.includes(FANS_MODULE)) {
+    throw usageError(
+      `--fans is an option of the ${FANS_MODULE} module: name it (npm run bench -- ${FANS_MODULE} --fans ${text})`,
+      TOOL,
+    );
+  }
+  return fans;
 }

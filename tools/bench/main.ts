@@ -122,12 +122,12 @@ async function runModule(name: string, ctx: BenchContext, profileFile?: string):
 }
 
 /** `--cpu-prof`: one module under the profiler; the report is not written (the profiler slows the run). */
-async function profileRun(name: string, env: NodeJS.ProcessEnv): Promise<number> {
+async function profileRun(name: string, env: NodeJS.ProcessEnv, fans?: number): Promise<number> {
   const stem = path.join(outDir, `${name}-${new Date().toISOString().replace(/:/g, '-')}`);
   const profileDir = `${stem}-spawned`;
   mkdirSync(profileDir, { recursive: true });
   const progress = (m: string) => console.log(`  ${name}: ${m}`);
-  const report = await runModule(name, { env, progress, cpuProfile: true, profileDir }, `${stem}.cpuprofile`);
+  const report = await runModule(name, { env, progress, cpuProfile: true, profileDir, fans }, `${stem}.cpuprofile`);
   const spawned = readdirSync(profileDir);
   if (spawned.length === 0) {
     rmdirSync(profileDir);
@@ -162,11 +162,11 @@ async function main(argv: string[]): Promise<number> {
   const reports: ModuleReport[] = [];
   try {
     if (options.cpuProf) {
-      return await profileRun(options.modules[0], components.env);
+      return await profileRun(options.modules[0], components.env, options.fans);
     }
     for (const name of options.modules) {
       const progress = (m: string) => console.log(`  ${name}: ${m}`);
-      reports.push(await runModule(name, { env: components.env, progress }));
+      reports.push(await runModule(name, { env: components.env, progress, fans: options.fans }));
     }
   } finally {
     await components.stop();

@@ -37,6 +37,8 @@ export interface BenchContext {
   cpuProfile?: boolean;
   /** Where spawned processes write their CPU profiles; set when `cpuProfile` is. */
   profileDir?: string;
+  /** `--fans <n>`: the selection module also runs a market of this many fans (on demand only). */
+  fans?: number;
 }
 
 export type BenchModule = { run(ctx: BenchContext): Promise<BenchRow[]> };
