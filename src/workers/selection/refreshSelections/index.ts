@@ -25,6 +25,7 @@ export const handler = sqsBatchHandler({
       saveSelectionQueue: sender(aws.queues.saveSelection, 'aws.queues.saveSelection'),
       refreshSelectionQueue: sender(aws.queues.refreshSelection, 'aws.queues.refreshSelection'),
       pageSize: selection.pageSize,
+      maxPerInvocation: selection.maxPerInvocation,
       log: ctx.log,
       remainingTimeMs: ctx.remainingTimeMs,
     });

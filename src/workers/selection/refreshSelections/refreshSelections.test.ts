@@ -86,6 +86,20 @@ describe('refreshSelections', () => {
     expect(queue.sent.map((m) => m.globalUserId)).toEqual(['g0', 'g2', 'g4', 'g6']);
   });
 
+  it('continues a market in a new message after maxPerInvocation fans, each continuation from its offset', async () => {
+    const { deps, queue, continuations } = setup();
+    const capped = { ...deps, maxPerInvocation: 3 };
+    // Five selected fans in pages of two: the second page reaches the cap of 3, so the first
+    // message refreshes four and the continuation the last (a record without globalUserId).
+    const first = await refreshSelections(sqs([{ campaignId: 'c1', marketId: 'm1' }]), capped);
+    expect(first).toMatchObject({ failed: [], counts: { refreshes: 4, skipped: 0, continued: 1 } });
+    expect(continuations.sent).toEqual([{ campaignId: 'c1', marketId: 'm1', offset: 4 }]);
+    const second = await refreshSelections(sqs(continuations.sent), capped);
+    expect(second).toMatchObject({ failed: [], counts: { refreshes: 0, skipped: 1, continued: 0 } });
+    expect(continuations.sent).toHaveLength(1);
+    expect(queue.sent.map((m) => m.globalUserId)).toEqual(['g0', 'g2', 'g4', 'g6']);
+  });
+
   it('fails the market when its continuation cannot be sent, so the message is retried', async () => {
     const { deps } = setup();
     const result = await refreshSelections(sqs([{ campaignId: 'c1', marketId: 'm1', offset: 2 }]), {

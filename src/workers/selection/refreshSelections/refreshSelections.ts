@@ -37,6 +37,11 @@ export interface RefreshSelectionsDeps {
   refreshSelectionQueue: QueueSender;
   /** Scoring records per Entry Service page (config `selection.pageSize`). */
   pageSize: number;
+  /**
+   * Most fans one invocation refreshes per market (config `selection.maxPerInvocation`); the rest
+   * continues in a new message. Absent: no limit but the time.
+   */
+  maxPerInvocation?: number;
   log: Logger;
   now?: () => Date;
   remainingTimeMs?: () => number;
@@ -120,11 +125,14 @@ async function refreshMarket(request: RefreshRequest, deps: RefreshSelectionsDep
   }
   const created = (deps.now?.() ?? new Date()).toISOString();
   const hasTime = () => (deps.remainingTimeMs?.() ?? Number.POSITIVE_INFINITY) > REFRESH_FINISH_MARGIN_MS;
+  const start = request.offset ?? 0;
+  const limit = deps.maxPerInvocation ?? Number.POSITIVE_INFINITY;
   let sent = 0;
   let skipped = 0;
   // Refreshing removes no code, so the selected-only list keeps still and offsets stay valid.
-  for (let offset = request.offset ?? 0; ;) {
-    if (!hasTime()) {
+  for (let offset = start; ;) {
+    // A page may pass the limit; the next page starts a new message. Every message makes a page of progress.
+    if (!hasTime() || (offset > start && offset - start >= limit)) {
       const continuation: RefreshRequest = { campaignId: request.campaignId, marketId: request.marketId, offset };
       const outcome = await deps.refreshSelectionQueue.send([continuation]);
       if (outcome.failed.length > 0) {
