@@ -51,6 +51,21 @@ const closedCampaign = (campaignId: string) => ({
   options: { automatedReminders: true },
 });
 
+/** A market of the campaign due for reminders at `now`: notification time a minute ago, presale in an hour. */
+const dueMarket = (marketId: string, campaignId: string, now: Date) => ({
+  _id: new ObjectId(marketId),
+  campaign_id: campaignId,
+  timezone: 'America/New_York',
+  date: { notification: new Date(now.getTime() - 60_000).toISOString() },
+  event: {
+    name: 'World Tour',
+    date: '2026-07-18',
+    presaleDateTime: new Date(now.getTime() + HOUR).toISOString(),
+    ids: ['ev1'],
+    link: 'https://tm.example/e/1',
+  },
+});
+
 /**
  * Entry Service scoring records of `count` selected fans of a campaign (ids `<prefix>000000`…),
  * each with a US phone number and a code for every market of `marketIds`.
@@ -99,19 +114,7 @@ export async function run(ctx: BenchContext): Promise<BenchRow[]> {
     const [campaignId, marketId] = [new ObjectId(), new ObjectId()].map((id) => id.toHexString());
     ctx.progress(`seeding ${FANS} fans`);
     await db.collection('campaigns').insertOne(closedCampaign(campaignId));
-    const market = {
-      _id: new ObjectId(marketId),
-      campaign_id: campaignId,
-      timezone: 'America/New_York',
-      date: { notification: new Date(now.getTime() - 60_000).toISOString() },
-      event: {
-        name: 'World Tour',
-        date: '2026-07-18',
-        presaleDateTime: new Date(now.getTime() + HOUR).toISOString(),
-        ids: ['ev1'],
-        link: 'https://tm.example/e/1',
-      },
-    };
+    const market = dueMarket(marketId, campaignId, now);
     await db.collection('markets').insertOne(market);
     const locales = ['en-US', 'es-MX', 'fr-CA', undefined];
     await scoring.insertMany(
@@ -268,14 +271,8 @@ async function workerAgainstBareClients(ctx: BenchContext, setup: PairSetup): Pr
   const { db, scoring, deps, now } = setup;
   const campaignId = new ObjectId().toHexString();
   const marketIds = Array.from({ length: 2 * PAIR_ROUNDS }, () => new ObjectId().toHexString());
+  // The presale of every dueMarket, which the bare side writes into its reminders.
   const presaleDateTime = new Date(now.getTime() + HOUR).toISOString();
-  const event = {
-    name: 'World Tour',
-    date: '2026-07-18',
-    presaleDateTime,
-    ids: ['ev1'],
-    link: 'https://tm.example/e/1',
-  };
   ctx.progress(`worker against bare clients: seeding ${PAIR_FANS} fans with codes for ${marketIds.length} markets`);
   await db.collection('campaigns').insertOne(closedCampaign(campaignId));
   await scoring.insertMany(
@@ -295,13 +292,7 @@ async function workerAgainstBareClients(ctx: BenchContext, setup: PairSetup): Pr
   const workerRates: number[] = [];
   const bareRates: number[] = [];
   const runWorker = async (marketId: string) => {
-    await db.collection('markets').insertOne({
-      _id: new ObjectId(marketId),
-      campaign_id: campaignId,
-      timezone: 'America/New_York',
-      date: { notification: new Date(now.getTime() - 60_000).toISOString() },
-      event,
-    });
+    await db.collection('markets').insertOne(dueMarket(marketId, campaignId, now));
     const started = performance.now();
     const result = await generateNotifications(deps);
     const seconds = (performance.now() - started) / 1000;
@@ -441,19 +432,7 @@ async function scaling(ctx: BenchContext, setup: ScaleSetup): Promise<BenchRow[]
       }).slice(from);
       await scoring.insertMany(part);
     }
-    await db.collection('markets').insertOne({
-      _id: new ObjectId(marketId),
-      campaign_id: campaignId,
-      timezone: 'America/New_York',
-      date: { notification: new Date(now.getTime() - 60_000).toISOString() },
-      event: {
-        name: 'World Tour',
-        date: '2026-07-18',
-        presaleDateTime: new Date(now.getTime() + HOUR).toISOString(),
-        ids: ['ev1'],
-        link: 'https://tm.example/e/1',
-      },
-    });
+    await db.collection('markets').insertOne(dueMarket(marketId, campaignId, now));
     const runs: GeneratorRun[] = [];
     const job = { mongoUri: setup.mongoUri, tableName, now: now.toISOString(), marketId };
     try {

@@ -8,6 +8,16 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { build } from 'esbuild';
 
+/** How the bench bundles what it runs: one CommonJS file for Node 22, packages from node_modules. */
+export const NODE_BUNDLE = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node22',
+  packages: 'external',
+  logLevel: 'warning',
+} as const;
+
 const JOB_VARIABLE = 'BENCH_CHILD_JOB';
 const RESULT_MARKER = 'BENCH_CHILD_RESULT ';
 
@@ -22,12 +32,7 @@ export async function buildChild(root: string, name: string, modulePath: string,
       sourcefile: `${name}-child.ts`,
     },
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node22',
-    packages: 'external',
-    logLevel: 'warning',
+    ...NODE_BUNDLE,
   });
   return outfile;
 }

@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmdirSync, writeFileS
 import { Session } from 'node:inspector/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { NODE_BUNDLE } from './child';
 import { moduleNames, parseBenchArgs, usage } from './cli';
 import type { MachineInfo, ModuleReport } from './report';
 import { fmt, markdown, parsePreviousReports, planReport, reportJson, rowProblems } from './report';
@@ -30,12 +31,7 @@ async function loadModule(name: string): Promise<BenchModule> {
   await build({
     entryPoints: [path.join(root, 'bench', `${name}.bench.ts`)],
     outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node22',
-    packages: 'external',
-    logLevel: 'warning',
+    ...NODE_BUNDLE,
   });
   return require(outfile) as BenchModule;
 }
