@@ -25,7 +25,7 @@ import { createDemandTable, localDynamoDbClient, startDynamoDb } from '../tools/
 import { uniqueName } from '../tools/local/emulators/names';
 import { startMongoServer } from '../tools/local/emulators/mongo';
 import { buildChild, childJob, childResult, measured, profileArgs, runChild } from '../tools/bench/child';
-import { median } from '../tools/bench/stats';
+import { SCALE_TARGETS, median } from '../tools/bench/stats';
 import type { BenchContext, BenchRow } from '../tools/bench/types';
 
 const FANS = 15_000;
@@ -36,9 +36,6 @@ const PAIR_ROUNDS = 5;
 /** The scaling check: markets of one page and of ten pages (notifications.pageSize fans a page). */
 const SCALE_SMALL = 15_000;
 const SCALE_BIG = 150_000;
-/** Peak RSS per run and time per 15,000 fans, big market over small, at most. */
-const SCALE_TIME_TARGET = 1.3;
-const SCALE_MEMORY_TARGET = 1.2;
 /** writeReminders' puts in flight (CONCURRENCY in src/workers/notification/notificationGenerator/writer.ts). */
 const PUTS_IN_FLIGHT = 32;
 
@@ -480,7 +477,7 @@ async function scaling(ctx: BenchContext, setup: ScaleSetup): Promise<BenchRow[]
       value: perPage(big),
       unit: 's',
       baseline: { name: `${SCALE_SMALL.toLocaleString('en-US')}-fan market`, value: median(small.map(perPage)) },
-      summary: { atMost: SCALE_TIME_TARGET },
+      summary: { atMost: SCALE_TARGETS.timePerSlice },
       notes: `${big.runs.length} scheduled runs, seconds each: ${big.runs.map((r) => (r.ms / 1000).toFixed(1)).join(', ')}. Baseline: ${smallNote}`,
     },
     {
@@ -488,7 +485,7 @@ async function scaling(ctx: BenchContext, setup: ScaleSetup): Promise<BenchRow[]
       value: peak(big),
       unit: 'MB',
       baseline: { name: `${SCALE_SMALL.toLocaleString('en-US')}-fan market`, value: median(small.map(peak)) },
-      summary: { atMost: SCALE_MEMORY_TARGET },
+      summary: { atMost: SCALE_TARGETS.peakRss },
       target: '< 256 MB (function memory)',
       notes: `each run (MB): ${big.runs.map((r) => Math.round(r.peakRssMb)).join(', ')}`,
     },

@@ -32,7 +32,7 @@ import type { FakeScoringRecord } from '../tools/local/emulators/fakes';
 import { startServiceFakes } from '../tools/local/emulators/fakes';
 import { startSqsSns } from '../tools/local/emulators/sqs';
 import { buildChild, childJob, childResult, measured, profileArgs, runChild } from '../tools/bench/child';
-import { median } from '../tools/bench/stats';
+import { SCALE_TARGETS, median } from '../tools/bench/stats';
 import type { BenchContext, BenchRow } from '../tools/bench/types';
 
 const local = { region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
@@ -47,8 +47,6 @@ const SMALL = 25_000;
 const BIG = 250_000;
 /** Runs of the small market; the median is the baseline. */
 const SMALL_RUNS = 3;
-const SLICE_TARGET = 1.3;
-const MEMORY_TARGET = 1.2;
 
 interface Job {
   kind: 'select' | 'refresh';
@@ -324,7 +322,7 @@ function scalingRows(worker: keyof typeof SLOWEST_TARGET, small: MarketRun[], bi
         value: perSlice(run),
         unit: 's',
         baseline: { name: `${count(SMALL)}-fan market`, value: baseSlice },
-        summary: { atMost: SLICE_TARGET },
+        summary: { atMost: SCALE_TARGETS.timePerSlice },
         notes: `${run.invocations.length} invocation(s), seconds each: ${invocations}; fakes' CPU per 25,000 fans ${fmtS(run.fakesCpuS / (run.fans / SMALL))} s. Baseline: ${smallNote}`,
       },
       {
@@ -332,7 +330,7 @@ function scalingRows(worker: keyof typeof SLOWEST_TARGET, small: MarketRun[], bi
         value: peakMb(run),
         unit: 'MB',
         baseline: { name: `${count(SMALL)}-fan market`, value: baseMb },
-        summary: { atMost: MEMORY_TARGET },
+        summary: { atMost: SCALE_TARGETS.peakRss },
         target: '< 512 MB (the function has 1024 MB)',
         notes: `each invocation (MB): ${run.invocations.map((i) => Math.round(i.peakRssMb)).join(', ')}; heap in use after a full GC at its end (MB): ${run.invocations.map((i) => Math.round(i.heapAfterGcMb)).join(', ')}; the ${count(SMALL)}-fan markets' peaks: ${small.map((r) => Math.round(peakMb(r))).join(', ')}`,
       },

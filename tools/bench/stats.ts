@@ -44,3 +44,9 @@ export async function interleaved(
   }
   return out;
 }
+
+/**
+ * Targets of a worker that walks a whole market (docs/build-and-ci.md, "Time per fan at scale"):
+ * a big market against a small one, as same-run ratios, at most.
+ */
+export const SCALE_TARGETS = { timePerSlice: 1.3, peakRss: 1.2 } as const;
